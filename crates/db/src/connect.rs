@@ -1,0 +1,202 @@
+//! Opening a database from one URL: SQLite (the embedded default) or PostgreSQL.
+
+use std::fmt;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection};
+
+use crate::error::DbError;
+
+/// Which database a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite://path/to/file.db` or `sqlite::memory:`.
+    Sqlite,
+    /// `postgres://user@host:port/database`.
+    Postgres,
+}
+
+/// Why a database URL was refused before connecting.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The URL names neither SQLite nor PostgreSQL.
+    #[error("database URL must start with sqlite: or postgres:// (got scheme `{0}`)")]
+    UnsupportedScheme(String),
+    /// A pool of zero connections.
+    #[error("database pool size must be at least 1")]
+    EmptyPool,
+}
+
+/// How to reach a database. The URL may hold a password: `Debug` redacts it.
+#[derive(Clone)]
+pub struct DbConfig {
+    url: String,
+    backend: Backend,
+    /// Connections in the pool. SQLite has one writer, so a small pool suits it; an
+    /// in-memory SQLite database always gets exactly one (each connection would otherwise
+    /// see its own empty database).
+    pub max_connections: u32,
+    /// How long a caller waits for a free connection before the database counts as
+    /// unavailable.
+    pub acquire_timeout: Duration,
+    /// How long SQLite waits for the write lock before reporting a conflict.
+    pub busy_timeout: Duration,
+}
+
+impl DbConfig {
+    /// Parses the URL's scheme and picks defaults for its backend.
+    pub fn new(url: impl Into<String>) -> Result<Self, ConfigError> {
+        let url = url.into();
+        let scheme = url.split(':').next().unwrap_or_default();
+        let backend = match scheme {
+            "sqlite" => Backend::Sqlite,
+            "postgres" | "postgresql" => Backend::Postgres,
+            other => return Err(ConfigError::UnsupportedScheme(other.to_owned())),
+        };
+        Ok(Self {
+            url,
+            backend,
+            max_connections: match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 10,
+            },
+            acquire_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(5),
+        })
+    }
+
+    /// Sets the pool size.
+    pub fn with_max_connections(mut self, max_connections: u32) -> Result<Self, ConfigError> {
+        if max_connections == 0 {
+            return Err(ConfigError::EmptyPool);
+        }
+        self.max_connections = max_connections;
+        Ok(self)
+    }
+
+    /// The backend the URL selects.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL itself, with its password; never log it.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn is_memory(&self) -> bool {
+        self.backend == Backend::Sqlite && self.url.contains(":memory:")
+    }
+}
+
+impl fmt::Debug for DbConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DbConfig")
+            .field("url", &redact_password(&self.url))
+            .field("backend", &self.backend)
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("busy_timeout", &self.busy_timeout)
+            .finish()
+    }
+}
+
+/// The URL with any password replaced, for logs and `Debug`.
+pub fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // set_password only fails for URLs that cannot carry one.
+            let _ = parsed.set_password(Some("redacted"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A pool of connections to one service's database.
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    backend: Backend,
+}
+
+impl fmt::Debug for Db {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl Db {
+    /// Connects, applying SQLite's pragmas (WAL, `synchronous=NORMAL`, busy timeout,
+    /// foreign keys) or PostgreSQL's pool settings, and checks the database answers.
+    pub async fn connect(config: &DbConfig) -> Result<Self, DbError> {
+        let mut options = ConnectOptions::new(config.url.clone());
+        options
+            .max_connections(if config.is_memory() {
+                1
+            } else {
+                config.max_connections
+            })
+            .min_connections(0)
+            .acquire_timeout(config.acquire_timeout)
+            .connect_timeout(config.acquire_timeout)
+            .sqlx_logging(false);
+        if config.backend == Backend::Sqlite {
+            let busy_timeout = config.busy_timeout;
+            let memory = config.is_memory();
+            options.map_sqlx_sqlite_opts(move |opts| {
+                let opts = opts
+                    .create_if_missing(true)
+                    .foreign_keys(true)
+                    .busy_timeout(busy_timeout)
+                    .synchronous(SqliteSynchronous::Normal);
+                if memory {
+                    opts
+                } else {
+                    opts.journal_mode(SqliteJournalMode::Wal)
+                }
+            });
+        }
+        let conn = sea_orm::Database::connect(options).await?;
+        let db = Self {
+            conn,
+            backend: config.backend,
+        };
+        db.ping().await?;
+        Ok(db)
+    }
+
+    /// The sea-orm connection, for reads.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.conn.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// Closes every pooled connection.
+    pub async fn close(self) -> Result<(), DbError> {
+        self.conn.close().await?;
+        Ok(())
+    }
+}
+
+impl From<Backend> for DatabaseBackend {
+    fn from(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => DatabaseBackend::Sqlite,
+            Backend::Postgres => DatabaseBackend::Postgres,
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! Jalia's storage foundation (DESIGN §5), shared by every service that owns a database:
+//! one URL selects SQLite or PostgreSQL; one write-transaction helper does the right
+//! thing on each; database errors are classified once; idempotency records, page tokens
+//! and locked migrations are built here once.
+
+mod connect;
+mod error;
+mod idempotency;
+mod migrate;
+mod page_token;
+mod time;
+mod write;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use connect::{Backend, ConfigError, Db, DbConfig, redact_password};
+pub use error::{DbError, DbErrorKind, TransactionError, classify};
+pub use idempotency::{
+    Fingerprint, IdempotencyError, IdempotencyKey, Idempotent, RETENTION as IDEMPOTENCY_RETENTION,
+};
+pub use migrate::CreateIdempotencyRecords;
+pub use page_token::{
+    DEFAULT_TTL as PAGE_TOKEN_TTL, MIN_KEY_LEN as PAGE_TOKEN_MIN_KEY_LEN, PageScope,
+    PageTokenError, PageTokens, WeakKeyError,
+};
+pub use time::{from_micros, to_micros};
+pub use write::{WriteFuture, lock_for_update};
+
+/// Re-exported so services name one sea-orm.
+pub use sea_orm;
+/// Re-exported so services name one sea-orm-migration.
+pub use sea_orm_migration;

@@ -1,0 +1,189 @@
+//! Compiles every .proto under the workspace's `proto/` with protox (no system protoc),
+//! generates the tonic/prost code, writes the descriptor set encoded by protox itself (so
+//! our extension options survive), and writes `Debug` impls that redact fields marked
+//! `(jalia.options.v1.personal_data)`.
+
+use std::collections::BTreeSet;
+use std::error::Error;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use protox::prost_reflect::{DescriptorPool, MessageDescriptor, Value};
+
+const PERSONAL_DATA_OPTION: &str = "jalia.options.v1.personal_data";
+const ROOT_PACKAGE: &str = "jalia.";
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
+    let proto_root = manifest_dir.join("../../proto").canonicalize()?;
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+
+    let mut files = Vec::new();
+    collect_protos(&proto_root, &mut files)?;
+    files.sort();
+    println!("cargo:rerun-if-changed={}", proto_root.display());
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+
+    let mut compiler = protox::Compiler::new([&proto_root])?;
+    compiler.include_imports(true).include_source_info(true);
+    compiler.open_files(&files)?;
+
+    fs::write(
+        out_dir.join("jalia_descriptor.bin"),
+        compiler.encode_file_descriptor_set(),
+    )?;
+
+    let pool = compiler.descriptor_pool();
+    let personal = messages_with_personal_data(&pool);
+    fs::write(
+        out_dir.join("redacted_debug.rs"),
+        redacted_debug_impls(&personal),
+    )?;
+
+    let fds = compiler.file_descriptor_set();
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .skip_debug(
+            personal
+                .iter()
+                .map(|message| format!(".{}", message.full_name())),
+        )
+        .compile_fds(fds)?;
+    Ok(())
+}
+
+fn collect_protos(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Box<dyn Error>> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_protos(&path, out)?;
+        } else if path.extension().is_some_and(|ext| ext == "proto") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn is_personal(field: &protox::prost_reflect::FieldDescriptor, pool: &DescriptorPool) -> bool {
+    let Some(extension) = pool.get_extension_by_name(PERSONAL_DATA_OPTION) else {
+        return false;
+    };
+    let options = field.options();
+    options.has_extension(&extension)
+        && matches!(
+            options.get_extension(&extension).as_ref(),
+            Value::Bool(true)
+        )
+}
+
+fn messages_with_personal_data(pool: &DescriptorPool) -> Vec<MessageDescriptor> {
+    pool.all_messages()
+        .filter(|message| message.package_name().starts_with(ROOT_PACKAGE))
+        .filter(|message| message.fields().any(|field| is_personal(&field, pool)))
+        .collect()
+}
+
+/// One `Debug` impl per message holding personal data: ordinary fields print as usual,
+/// personal ones (or a oneof containing one) print as `[redacted]`.
+fn redacted_debug_impls(messages: &[MessageDescriptor]) -> String {
+    let mut code = String::new();
+    for message in messages {
+        let pool = message.parent_pool();
+        let rust_path = rust_type_path(message);
+        let mut entries = Vec::new();
+        let mut seen_oneofs = BTreeSet::new();
+        for field in message.fields() {
+            match field
+                .containing_oneof()
+                .filter(|oneof| !oneof.is_synthetic())
+            {
+                Some(oneof) => {
+                    if seen_oneofs.insert(oneof.name().to_owned()) {
+                        let redact = oneof.fields().any(|member| is_personal(&member, pool));
+                        entries.push((oneof.name().to_owned(), redact));
+                    }
+                }
+                None => entries.push((field.name().to_owned(), is_personal(&field, pool))),
+            }
+        }
+        let _ = writeln!(code, "impl ::core::fmt::Debug for {rust_path} {{");
+        let _ = writeln!(
+            code,
+            "    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{"
+        );
+        let _ = writeln!(code, "        f.debug_struct({:?})", message.name());
+        for (name, redact) in entries {
+            if redact {
+                let _ = writeln!(code, "            .field({name:?}, &\"[redacted]\")");
+            } else {
+                let _ = writeln!(
+                    code,
+                    "            .field({name:?}, &self.{})",
+                    rust_ident(&name)
+                );
+            }
+        }
+        let _ = writeln!(code, "            .finish()\n    }}\n}}");
+    }
+    code
+}
+
+/// The path prost gives a message, with the crate's modules mirroring the packages minus
+/// the leading `jalia` (see lib.rs).
+fn rust_type_path(message: &MessageDescriptor) -> String {
+    let package = message.package_name().trim_start_matches(ROOT_PACKAGE);
+    let mut path = String::from("crate");
+    for part in package.split('.') {
+        path.push_str("::");
+        path.push_str(&rust_ident(part));
+    }
+    let nesting: Vec<&str> = message
+        .full_name()
+        .trim_start_matches(message.package_name())
+        .trim_start_matches('.')
+        .split('.')
+        .collect();
+    if let Some((last, parents)) = nesting.split_last() {
+        for parent in parents {
+            path.push_str("::");
+            path.push_str(&rust_ident(&snake_case(parent)));
+        }
+        path.push_str("::");
+        path.push_str(last);
+    }
+    path
+}
+
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (index, ch) in name.chars().enumerate() {
+        if ch.is_ascii_uppercase() {
+            if index > 0 {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+fn rust_ident(name: &str) -> String {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern",
+        "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+        "pub", "ref", "return", "static", "struct", "trait", "true", "type", "unsafe", "use",
+        "where", "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv",
+        "typeof", "unsized", "virtual", "yield", "try", "gen",
+    ];
+    if KEYWORDS.contains(&name) {
+        format!("r#{name}")
+    } else {
+        name.to_owned()
+    }
+}

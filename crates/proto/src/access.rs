@@ -1,0 +1,104 @@
+//! The access rule each RPC declares with `(jalia.options.v1.access)`, read once from the
+//! descriptor set so that servers and the gateway enforce it generically.
+
+use std::collections::HashMap;
+
+use prost_reflect::{DescriptorPool, DynamicMessage, Value};
+
+use crate::options::v1::{Access, access::Rule};
+
+const ACCESS_OPTION: &str = "jalia.options.v1.access";
+
+/// Who may call one RPC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessRule {
+    /// Anyone, with or without a token (a token presented must still be valid).
+    Public,
+    /// A token holding this scope.
+    Scope(String),
+}
+
+/// Why the access table could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// The descriptor set does not decode.
+    #[error("the descriptor set does not decode: {0}")]
+    Descriptor(#[from] prost_reflect::DescriptorError),
+    /// The set lacks our option's definition.
+    #[error("the descriptor set lacks the `{ACCESS_OPTION}` extension")]
+    MissingExtension,
+    /// A named service is not in the set.
+    #[error("service `{0}` is not in the descriptor set")]
+    UnknownService(String),
+    /// Some RPCs declare no rule (or an empty one).
+    #[error("RPCs without an access rule: {}", .0.join(", "))]
+    Undeclared(Vec<String>),
+}
+
+/// The access rule of every RPC of some services, keyed by gRPC path
+/// (`/jalia.events.v1.EventService/GetEvent`).
+#[derive(Debug, Clone, Default)]
+pub struct AccessRules {
+    by_path: HashMap<String, AccessRule>,
+}
+
+impl AccessRules {
+    /// Reads the rules of the named services from an encoded descriptor set. Fails if any
+    /// RPC of those services declares no rule, so a server never starts with a hole in it.
+    pub fn from_descriptor_set(bytes: &[u8], services: &[&str]) -> Result<Self, AccessError> {
+        let pool = DescriptorPool::decode(bytes)?;
+        let extension = pool
+            .get_extension_by_name(ACCESS_OPTION)
+            .ok_or(AccessError::MissingExtension)?;
+        let mut by_path = HashMap::new();
+        let mut undeclared = Vec::new();
+        for service_name in services {
+            let service = pool
+                .get_service_by_name(service_name)
+                .ok_or_else(|| AccessError::UnknownService((*service_name).to_owned()))?;
+            for method in service.methods() {
+                let path = format!("/{}/{}", service.full_name(), method.name());
+                let options = method.options();
+                let rule = options
+                    .has_extension(&extension)
+                    .then(|| rule_of(options.get_extension(&extension).as_ref()))
+                    .flatten();
+                match rule {
+                    Some(rule) => {
+                        by_path.insert(path, rule);
+                    }
+                    None => undeclared.push(path),
+                }
+            }
+        }
+        if undeclared.is_empty() {
+            Ok(Self { by_path })
+        } else {
+            Err(AccessError::Undeclared(undeclared))
+        }
+    }
+
+    /// The rule for a gRPC path, or `None` when the path is not an RPC of these services.
+    pub fn get(&self, path: &str) -> Option<&AccessRule> {
+        self.by_path.get(path)
+    }
+
+    /// Every (path, rule) pair.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &AccessRule)> {
+        self.by_path
+            .iter()
+            .map(|(path, rule)| (path.as_str(), rule))
+    }
+}
+
+fn rule_of(value: &Value) -> Option<AccessRule> {
+    let Value::Message(message) = value else {
+        return None;
+    };
+    let access: Access = DynamicMessage::transcode_to(message).ok()?;
+    match access.rule? {
+        Rule::Public(true) => Some(AccessRule::Public),
+        Rule::Scope(scope) if !scope.trim().is_empty() => Some(AccessRule::Scope(scope)),
+        Rule::Public(false) | Rule::Scope(_) => None,
+    }
+}
