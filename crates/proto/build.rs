@@ -53,6 +53,36 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .map(|message| format!(".{}", message.full_name())),
         )
         .compile_fds(fds)?;
+
+    if std::env::var_os("CARGO_FEATURE_TESTING").is_some() {
+        compile_probe(&manifest_dir, &proto_root, &out_dir)?;
+    }
+    Ok(())
+}
+
+/// The test-only probe service, in its own descriptor set so it never shows in the
+/// contracts a deployed server reflects.
+fn compile_probe(
+    manifest_dir: &Path,
+    proto_root: &Path,
+    out_dir: &Path,
+) -> Result<(), Box<dyn Error>> {
+    let testing_root = manifest_dir.join("testing");
+    let probe = testing_root.join("jalia/testing/v1/probe.proto");
+    println!("cargo:rerun-if-changed={}", probe.display());
+    let mut compiler = protox::Compiler::new([testing_root.as_path(), proto_root])?;
+    compiler.include_imports(true).include_source_info(true);
+    compiler.open_files([&probe])?;
+    fs::write(
+        out_dir.join("probe_descriptor.bin"),
+        compiler.encode_file_descriptor_set(),
+    )?;
+    // The options package is generated with the contracts already.
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .extern_path(".jalia.options.v1", "crate::options::v1")
+        .compile_fds(compiler.file_descriptor_set())?;
     Ok(())
 }
 

@@ -83,6 +83,11 @@ impl AccessRules {
         self.by_path.get(path)
     }
 
+    /// Adds the rules of another table (another service's).
+    pub fn extend(&mut self, other: AccessRules) {
+        self.by_path.extend(other.by_path);
+    }
+
     /// Every (path, rule) pair.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &AccessRule)> {
         self.by_path

@@ -1,0 +1,77 @@
+//! Bearer-token authentication and the generic per-RPC access check (DESIGN §3).
+//!
+//! Production keys are asymmetric (EdDSA Ed25519 or ES256 P-256) and come from a JWKS file that
+//! operators replace to rotate keys. HS256 exists only for development, with a secret generated
+//! per data folder, so no shared secret ever ships in a binary or reaches production. The key
+//! selected by `kid` decides the algorithm; the token's header only has to agree with it.
+
+mod caller;
+mod claims;
+mod dev_key;
+mod error;
+mod jwks;
+mod verifier;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use caller::{AgencyScope, Caller, Denied, authorize};
+pub use claims::TokenClaims;
+pub use dev_key::DevTokenIssuer;
+pub use error::{AuthError, AuthSetupError};
+pub use verifier::Verifier;
+
+/// The `iss` and `aud` Jalia expects unless configured otherwise.
+pub const DEFAULT_ISSUER: &str = "jalia";
+/// See [`DEFAULT_ISSUER`].
+pub const DEFAULT_AUDIENCE: &str = "jalia";
+/// Leeway for `exp` and `nbf`: enough for ordinary drift between hosts, short enough that an
+/// expired token does not stay useful.
+pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(30);
+
+/// The setting names that setup errors cite, so an operator knows what to fix.
+pub mod settings {
+    /// The JWKS file of production verification keys.
+    pub const JWKS_FILE: &str = "JALIA_JWKS_FILE";
+    /// The data folder, which holds the development HS256 secret.
+    pub const DATA: &str = "JALIA_DATA";
+    /// Development or production.
+    pub const MODE: &str = "JALIA_MODE";
+    /// The expected `iss`.
+    pub const ISSUER: &str = "JALIA_TOKEN_ISSUER";
+    /// The expected `aud`.
+    pub const AUDIENCE: &str = "JALIA_TOKEN_AUDIENCE";
+}
+
+/// How tokens are verified (and, in development, minted). Holds paths only, never key
+/// material, so the derived `Debug` is safe to log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// Development accepts HS256 tokens signed with the dev key; production never does.
+    pub mode: crate::Mode,
+    /// Expected `iss`.
+    pub issuer: String,
+    /// Expected `aud` (a token may list several audiences; one must match).
+    pub audience: String,
+    /// Production verification keys (EdDSA Ed25519 or ES256 P-256), selected by `kid`.
+    /// Required in production; optional in development.
+    pub jwks_file: Option<PathBuf>,
+    /// Development HS256 secret, generated with 0600 permissions if missing. Ignored in
+    /// production.
+    pub dev_key_file: Option<PathBuf>,
+    /// Leeway applied to `exp` and `nbf`.
+    pub clock_skew: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            mode: crate::Mode::Production,
+            issuer: DEFAULT_ISSUER.to_owned(),
+            audience: DEFAULT_AUDIENCE.to_owned(),
+            jwks_file: None,
+            dev_key_file: None,
+            clock_skew: DEFAULT_CLOCK_SKEW,
+        }
+    }
+}

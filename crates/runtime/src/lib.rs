@@ -1,0 +1,31 @@
+//! What every Jalia server shares (DESIGN §1, §3, §8): typed configuration, telemetry and
+//! metrics, the server builder (health, reflection, TLS, overload protection, graceful
+//! shutdown), authentication and scope checks read from the contracts, the clock, and the
+//! mapping of errors to gRPC statuses.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod metrics;
+#[cfg(feature = "probe-server")]
+pub mod probe;
+pub mod server;
+pub mod telemetry;
+pub mod tls;
+
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock, system_clock};
+pub use config::{ConfigError, Defaults, EnvPrefix, Secret, ServerSettings, StorageSettings};
+pub use error::{ApiError, ErrorCode, FieldViolation};
+pub use server::{Contract, Server, ServerError, Shutdown, ShutdownTrigger};
+
+/// Whether a server runs for development (HS256 tokens with a generated key, readable
+/// logs) or production (asymmetric keys from a JWKS file only, JSON logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// A developer's machine or a test: relaxed, never for real data.
+    Development,
+    /// Anything real.
+    #[default]
+    Production,
+}

@@ -1,0 +1,407 @@
+//! The tower layer in front of every RPC: request ids and trace context, metrics, load
+//! shedding, authentication and the RPC's declared access rule, the deadline. Every
+//! refusal is a proper gRPC status with details, answered without reaching the service.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue};
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use jalia_proto::AccessRules;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tonic::Status;
+use tonic::body::Body;
+use tracing::Instrument;
+
+use crate::auth::{Caller, Denied, Verifier, authorize};
+use crate::clock::SharedClock;
+use crate::error::{ApiError, ErrorCode};
+use crate::metrics::{CallMetrics, ServerMetrics};
+use crate::telemetry::TraceContext;
+
+/// The header carrying a call's request id, in and out.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// When the current call must be answered by: the earlier of the server's request
+/// timeout and the caller's `grpc-timeout`. Handlers pass it on to calls they make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline(pub tokio::time::Instant);
+
+impl Deadline {
+    /// Time left, zero when passed.
+    pub fn remaining(&self) -> Duration {
+        self.0
+            .saturating_duration_since(tokio::time::Instant::now())
+    }
+}
+
+/// The identifiers of the current call, for logs and for calls it makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContext {
+    /// The caller's `x-request-id`, or one made here.
+    pub request_id: String,
+    /// The W3C trace context.
+    pub trace: TraceContext,
+}
+
+/// The authenticated caller of the current call, if it presented a token.
+pub fn caller<T>(request: &tonic::Request<T>) -> Option<&Caller> {
+    request.extensions().get::<Caller>()
+}
+
+/// The deadline of the current call.
+pub fn deadline<T>(request: &tonic::Request<T>) -> Option<Deadline> {
+    request.extensions().get::<Deadline>().copied()
+}
+
+/// What the gate needs, shared by every connection.
+pub(crate) struct GateConfig {
+    pub(crate) rules: AccessRules,
+    pub(crate) verifier: Verifier,
+    pub(crate) clock: SharedClock,
+    pub(crate) metrics: ServerMetrics,
+    pub(crate) permits: Arc<Semaphore>,
+    pub(crate) request_timeout: Duration,
+}
+
+/// Builds [`Gate`]s.
+#[derive(Clone)]
+pub(crate) struct GateLayer {
+    config: Arc<GateConfig>,
+}
+
+impl GateLayer {
+    pub(crate) fn new(config: GateConfig) -> Self {
+        Self {
+            config: Arc::new(config),
+        }
+    }
+}
+
+impl<S> tower::Layer<S> for GateLayer {
+    type Service = Gate<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Gate {
+            inner,
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// See the module documentation.
+#[derive(Clone)]
+pub(crate) struct Gate<S> {
+    inner: S,
+    config: Arc<GateConfig>,
+}
+
+type BoxFuture<T, E> = Pin<Box<dyn std::future::Future<Output = Result<T, E>> + Send>>;
+
+impl<S> tower::Service<http::Request<Body>> for Gate<S>
+where
+    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+{
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        // The ready inner service is the one that must be called; leave a clone behind.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let config = self.config.clone();
+        Box::pin(serve(config, inner, request))
+    }
+}
+
+async fn serve<S>(
+    config: Arc<GateConfig>,
+    mut inner: S,
+    mut request: http::Request<Body>,
+) -> Result<http::Response<Body>, Infallible>
+where
+    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>,
+{
+    let path = request.uri().path().to_owned();
+    let (service, method) = split_path(&path);
+    let context = RequestContext {
+        request_id: request
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .filter(|id| !id.is_empty() && id.len() <= 128)
+            .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned),
+        trace: request
+            .headers()
+            .get("traceparent")
+            .and_then(|value| value.to_str().ok())
+            .and_then(TraceContext::parse)
+            .unwrap_or_else(TraceContext::start),
+    };
+    let span = tracing::info_span!(
+        "grpc",
+        rpc.service = service,
+        rpc.method = method,
+        request_id = %context.request_id,
+        trace_id = %context.trace.trace_id,
+    );
+    let request_id = context.request_id.clone();
+    request.extensions_mut().insert(context);
+    let mut call = config.metrics.call_started(service, method);
+    let infrastructure = is_infrastructure(service);
+    let rule = config.rules.get(&path).cloned();
+
+    async move {
+        // Health checks are never shed: a probe failing under load would restart a
+        // replica that is merely busy.
+        let permit = if infrastructure {
+            None
+        } else {
+            match config.permits.clone().try_acquire_owned() {
+                Ok(permit) => Some(permit),
+                Err(_) => {
+                    tracing::debug!("call shed: concurrency limit reached");
+                    let refusal = ApiError::new(
+                        ErrorCode::ResourceExhausted,
+                        "OVERLOADED",
+                        "server is at its concurrency limit; retry later",
+                    )
+                    .with_retry_after(Duration::from_secs(1));
+                    return Ok(refuse(refusal.into(), &request_id, call));
+                }
+            }
+        };
+
+        if let Some(rule) = rule {
+            let caller = match authenticate(&config, request.headers()) {
+                Ok(caller) => caller,
+                Err(status) => return Ok(refuse(status, &request_id, call)),
+            };
+            if let Err(denied) = authorize(&rule, caller.as_ref()) {
+                return Ok(refuse(denied_status(&denied), &request_id, call));
+            }
+            if let Some(caller) = caller {
+                request.extensions_mut().insert(caller);
+            }
+        }
+
+        let timeout = grpc_timeout(request.headers()).map_or(config.request_timeout, |asked| {
+            answer_before(asked).min(config.request_timeout)
+        });
+        request
+            .extensions_mut()
+            .insert(Deadline(tokio::time::Instant::now() + timeout));
+
+        let response = match tokio::time::timeout(timeout, inner.call(request)).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(never)) => match never {},
+            Err(_) => {
+                let status: Status = ApiError::new(
+                    ErrorCode::DeadlineExceeded,
+                    "DEADLINE_EXCEEDED",
+                    "the call's deadline passed",
+                )
+                .into();
+                return Ok(refuse(status, &request_id, call));
+            }
+        };
+
+        let mut response = oversize_is_resource_exhausted(response);
+        set_request_id(response.headers_mut(), &request_id);
+        if let Some(status) = Status::from_header_map(response.headers()) {
+            call.finish(status.code());
+        }
+        Ok(response.map(|body| {
+            Body::new(ObservedBody {
+                inner: body,
+                call: Some(call),
+                _permit: permit,
+            })
+        }))
+    }
+    .instrument(span)
+    .await
+}
+
+fn split_path(path: &str) -> (&str, &str) {
+    let trimmed = path.trim_start_matches('/');
+    trimmed.split_once('/').unwrap_or((trimmed, ""))
+}
+
+fn is_infrastructure(service: &str) -> bool {
+    service == "grpc.health.v1.Health" || service.starts_with("grpc.reflection.")
+}
+
+fn authenticate(config: &GateConfig, headers: &HeaderMap) -> Result<Option<Caller>, Status> {
+    let Some(value) = headers.get(http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let unauthenticated = |message: String| -> Status {
+        ApiError::new(ErrorCode::Unauthenticated, "UNAUTHENTICATED", message).into()
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            let (scheme, token) = value.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .ok_or_else(|| unauthenticated("authorization must be `Bearer <token>`".to_owned()))?;
+    config
+        .verifier
+        .verify(token, config.clock.now())
+        .map(Some)
+        .map_err(|err| {
+            tracing::debug!(error = %err, "token refused");
+            unauthenticated(format!("invalid token: {err}"))
+        })
+}
+
+fn denied_status(denied: &Denied) -> Status {
+    match denied {
+        Denied::Unauthenticated => ApiError::new(
+            ErrorCode::Unauthenticated,
+            "UNAUTHENTICATED",
+            "this call needs a bearer token",
+        )
+        .into(),
+        Denied::PermissionDenied { scope } => ApiError::new(
+            ErrorCode::PermissionDenied,
+            "MISSING_SCOPE",
+            format!("this call needs the `{scope}` scope"),
+        )
+        .into(),
+    }
+}
+
+fn refuse(status: Status, request_id: &str, mut call: CallMetrics) -> http::Response<Body> {
+    call.finish(status.code());
+    let mut response = status.into_http::<Body>();
+    set_request_id(response.headers_mut(), request_id);
+    response
+}
+
+fn set_request_id(headers: &mut HeaderMap, request_id: &str) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert(REQUEST_ID_HEADER, value);
+    }
+}
+
+/// tonic reports a message over the size limit as OUT_OF_RANGE; gRPC's own servers, and
+/// DESIGN §2, say RESOURCE_EXHAUSTED.
+fn oversize_is_resource_exhausted(mut response: http::Response<Body>) -> http::Response<Body> {
+    let Some(status) = Status::from_header_map(response.headers()) else {
+        return response;
+    };
+    if status.code() != tonic::Code::OutOfRange
+        || !status.message().contains("message length too large")
+    {
+        return response;
+    }
+    let replacement: Status = ApiError::new(
+        ErrorCode::ResourceExhausted,
+        "MESSAGE_TOO_LARGE",
+        status.message().to_owned(),
+    )
+    .into();
+    let headers = response.headers_mut();
+    headers.remove("grpc-status-details-bin");
+    if replacement.add_header(headers).is_err() {
+        tracing::debug!("could not rewrite an oversize status");
+    }
+    response
+}
+
+/// The caller's budget, shortened a little: tonic's transport also times the call from
+/// `grpc-timeout`, outside this layer, and reports CANCELLED when it fires first; ending
+/// slightly earlier lets the caller get DEADLINE_EXCEEDED, with its details, instead.
+fn answer_before(asked: Duration) -> Duration {
+    asked.saturating_sub((asked / 20).min(Duration::from_millis(50)))
+}
+
+/// Parses `grpc-timeout`: up to 8 digits and a unit (H, M, S, m, u, n).
+fn grpc_timeout(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get("grpc-timeout")?.to_str().ok()?;
+    if value.len() < 2 || value.len() > 9 {
+        return None;
+    }
+    let (digits, unit) = value.split_at(value.len() - 1);
+    let amount: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount.checked_mul(3600)?),
+        "M" => Duration::from_secs(amount.checked_mul(60)?),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
+}
+
+pin_project_lite::pin_project! {
+    /// A response body that records the call's code from its trailers and holds the
+    /// concurrency permit until the last frame, so a stream counts for as long as it runs.
+    struct ObservedBody {
+        #[pin]
+        inner: Body,
+        call: Option<CallMetrics>,
+        _permit: Option<OwnedSemaphorePermit>,
+    }
+}
+
+impl HttpBody for ObservedBody {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.project();
+        let polled = this.inner.poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(trailers) = frame.trailers_ref() {
+                    let code = Status::from_header_map(trailers)
+                        .map_or(tonic::Code::Ok, |status| status.code());
+                    if let Some(mut call) = this.call.take() {
+                        call.finish(code);
+                    }
+                }
+            }
+            Poll::Ready(Some(Err(status))) => {
+                if let Some(mut call) = this.call.take() {
+                    call.finish(status.code());
+                }
+            }
+            Poll::Ready(None) => {
+                if let Some(mut call) = this.call.take() {
+                    call.finish(tonic::Code::Ok);
+                }
+            }
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
