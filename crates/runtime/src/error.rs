@@ -57,24 +57,7 @@ impl ErrorCode {
     }
 }
 
-/// One field of the request that is wrong, named by its path (`event.start.time_zone`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldViolation {
-    /// The field's path in the request, as AIP-193 writes it.
-    pub field: String,
-    /// What is wrong with it, for the caller's developers.
-    pub description: String,
-}
-
-impl FieldViolation {
-    /// A violation of `field`.
-    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            description: description.into(),
-        }
-    }
-}
+pub use jalia_model::FieldViolation;
 
 /// An error as a caller sees it. Each service converts its own error enum into this once,
 /// and this into a [`Status`].

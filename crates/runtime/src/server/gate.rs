@@ -53,6 +53,30 @@ pub fn caller<T>(request: &tonic::Request<T>) -> Option<&Caller> {
     request.extensions().get::<Caller>()
 }
 
+/// The languages the reader of the current call wants, best first: the request's own
+/// `language_code` field when set, then its `accept-language` metadata.
+pub fn wanted_languages<T>(
+    request: &tonic::Request<T>,
+    language_code: &str,
+) -> Vec<jalia_model::LanguageCode> {
+    let mut wanted: Vec<_> = jalia_model::LanguageCode::parse(language_code)
+        .ok()
+        .into_iter()
+        .collect();
+    if let Some(header) = request
+        .metadata()
+        .get("accept-language")
+        .and_then(|value| value.to_str().ok())
+    {
+        for language in jalia_model::accept_language(header) {
+            if !wanted.contains(&language) {
+                wanted.push(language);
+            }
+        }
+    }
+    wanted
+}
+
 /// The deadline of the current call.
 pub fn deadline<T>(request: &tonic::Request<T>) -> Option<Deadline> {
     request.extensions().get::<Deadline>().copied()

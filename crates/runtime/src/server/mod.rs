@@ -18,7 +18,7 @@ use tonic::service::Routes;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
-pub use gate::{Deadline, REQUEST_ID_HEADER, RequestContext, caller, deadline};
+pub use gate::{Deadline, REQUEST_ID_HEADER, RequestContext, caller, deadline, wanted_languages};
 pub use shutdown::{Shutdown, ShutdownTrigger};
 
 use crate::auth::{AuthSetupError, Verifier};

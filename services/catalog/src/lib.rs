@@ -1,0 +1,1 @@
+//! jalia-catalog: being written.

@@ -1,0 +1,1 @@
+//! jalia-events: being written.

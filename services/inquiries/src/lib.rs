@@ -1,0 +1,1 @@
+//! jalia-inquiries: being written.
