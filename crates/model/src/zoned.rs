@@ -105,8 +105,13 @@ impl ZonedDateTime {
 
     /// As a zoned datetime (earlier instant for repeated times).
     pub fn zoned(&self) -> Zoned {
-        // Parsing refused skipped times; for a repeated time the earlier instant is meant.
-        match self.zone.to_ambiguous_zoned_datetime(self.local).earlier() {
+        // For a repeated time the earlier instant is meant; a skipped one (only possible
+        // after a tzdata revision) resolves forward.
+        match self
+            .zone
+            .to_ambiguous_zoned_datetime(self.local)
+            .compatible()
+        {
             Ok(zoned) => zoned,
             Err(_) => self
                 .local
@@ -133,6 +138,44 @@ impl ZonedDateTime {
             .checked_add(span)
             .map_err(|_| ZonedError::Local(self.local_string()))?;
         Self::parse(&moved.to_string(), &self.zone_name)
+    }
+}
+
+/// Stored as the wall-clock time and the zone name, never as an offset, so a tzdata
+/// revision changes the derived instant and nothing else.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredZoned {
+    local: String,
+    zone: String,
+}
+
+impl serde::Serialize for ZonedDateTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        StoredZoned {
+            local: self.local_string(),
+            zone: self.zone_name.clone(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ZonedDateTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let stored = StoredZoned::deserialize(deserializer)?;
+        match Self::parse(&stored.local, &stored.zone) {
+            // A time valid when written may fall in a gap under revised tzdata; it stays
+            // readable (and resolves like a time just after the gap).
+            Err(ZonedError::Skipped(..)) => {
+                let local: DateTime = stored.local.parse().map_err(serde::de::Error::custom)?;
+                let zone = TimeZone::get(&stored.zone).map_err(serde::de::Error::custom)?;
+                Ok(Self {
+                    local,
+                    zone_name: stored.zone,
+                    zone,
+                })
+            }
+            parsed => parsed.map_err(serde::de::Error::custom),
+        }
     }
 }
 

@@ -1,1 +1,168 @@
-//! jalia-events: being written.
+//! The events service (`events`): events an agency organises for the public, above all for
+//! Moroccans living abroad, with registrations that never overbook, the desk's roster and
+//! check-in, and iCalendar exports.
+
+pub mod api;
+pub mod demo;
+pub mod domain;
+pub mod service;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use clap::{Arg, ArgMatches};
+use jalia_db::{Db, DbConfig, PageTokens};
+use jalia_runtime::config::{Defaults, EnvPrefix, StorageSettings};
+use jalia_runtime::{
+    ConfigError, Contract, Secret, Server, ServerError, ServerSettings, SharedClock, Shutdown,
+};
+use tonic::service::Routes;
+
+/// The gRPC service this crate serves.
+pub const SERVICE: &str = jalia_proto::service_names::EVENTS;
+
+/// Its contract, for the server and the gateway.
+pub const CONTRACT: Contract = Contract {
+    service: SERVICE,
+    descriptor_set: jalia_proto::FILE_DESCRIPTOR_SET,
+};
+
+const DEFAULTS: Defaults = Defaults {
+    listen: "0.0.0.0:50051",
+    admin_listen: "0.0.0.0:9091",
+};
+const DEFAULT_DATABASE_URL: &str = "sqlite://.jalia/events.db?mode=rwc";
+
+fn prefix() -> EnvPrefix {
+    EnvPrefix::new("events")
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A setting is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database could not be reached or migrated.
+    #[error("events database: {0}")]
+    Database(String),
+    /// The server could not bind or load its keys.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    /// Demo data could not be loaded.
+    #[error("demo data: {0}")]
+    Demo(String),
+}
+
+/// Everything the service needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The server.
+    pub server: ServerSettings,
+    /// The database and the page-token key.
+    pub storage: StorageSettings,
+}
+
+impl Config {
+    /// The flags and `JALIA_EVENTS_*` variables.
+    pub fn args() -> Vec<Arg> {
+        let prefix = prefix();
+        let mut args = ServerSettings::args(&prefix, DEFAULTS);
+        args.extend(StorageSettings::args(&prefix, Some(DEFAULT_DATABASE_URL)));
+        args
+    }
+
+    /// Reads and validates them.
+    pub fn from_matches(matches: &ArgMatches) -> Result<Self, ConfigError> {
+        let prefix = prefix();
+        let server = ServerSettings::from_matches(&prefix, matches)?;
+        let storage = StorageSettings::from_matches(&prefix, server.mode, matches)?;
+        Ok(Self { server, storage })
+    }
+
+    /// Development settings on loopback port 0 with the given database.
+    pub fn development(data_dir: &Path, database_url: &str) -> Self {
+        Self {
+            server: ServerSettings::development(data_dir),
+            storage: StorageSettings {
+                database_url: Secret::new(database_url),
+                page_token_key: Secret::new(random_key()),
+            },
+        }
+    }
+}
+
+fn random_key() -> String {
+    let bytes: [u8; 32] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn connect(storage: &StorageSettings) -> Result<Db, StartError> {
+    let config = DbConfig::new(storage.database_url.expose())
+        .map_err(|err| StartError::Database(err.to_string()))?;
+    Db::connect(&config)
+        .await
+        .map_err(|err| StartError::Database(err.to_string()))
+}
+
+/// Applies the schema's pending migrations under the migration lock.
+pub async fn migrate(storage: &StorageSettings) -> Result<(), StartError> {
+    let db = connect(storage).await?;
+    db.migrate::<store::Migrator>()
+        .await
+        .map_err(|err| StartError::Database(err.to_string()))?;
+    tracing::info!("events schema up to date");
+    Ok(())
+}
+
+/// The events service, bound and ready to serve.
+#[derive(Debug)]
+pub struct Application {
+    server: Server,
+    events: service::Events,
+}
+
+impl Application {
+    /// Connects to the database and binds the listeners.
+    pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartError> {
+        let db = connect(&config.storage).await?;
+        let tokens = PageTokens::new(
+            config.storage.page_token_key.expose().as_bytes(),
+            jalia_db::PAGE_TOKEN_TTL,
+        )
+        .map_err(|err| {
+            StartError::Config(ConfigError {
+                setting: "--page-token-key / JALIA_PAGE_TOKEN_KEY".to_owned(),
+                problem: err.to_string(),
+            })
+        })?;
+        let events = service::Events::new(db, clock.clone(), tokens);
+        let server = Server::bind(config.server, clock).await?;
+        Ok(Self { server, events })
+    }
+
+    /// Where callers connect.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Loads the demo data (idempotent).
+    pub async fn load_demo(&self) -> Result<(), StartError> {
+        demo::load(&self.events)
+            .await
+            .map_err(|err| StartError::Demo(err.to_string()))
+    }
+
+    /// The use cases, for benchmarks and demo loading.
+    pub fn events(&self) -> &service::Events {
+        &self.events
+    }
+
+    /// Serves until `shutdown` fires.
+    pub async fn run(self, shutdown: Shutdown) -> Result<(), ServerError> {
+        let limit = self.server.settings().limits.max_message_bytes;
+        let routes = Routes::new(api::EventApi::new(self.events).into_server(limit));
+        self.server.serve(&[CONTRACT], routes, shutdown).await
+    }
+}

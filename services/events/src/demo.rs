@@ -1,0 +1,327 @@
+//! Demo data true to the source document: the two 2025 meetings, completed with their
+//! outcomes, and the next National Day of Moroccans Living Abroad (10 August 2027),
+//! published with registration open. Officials are named by role only. Figures the
+//! source does not give (attendance, seats) are illustrative, and say so.
+
+use jalia_model::{AgencyCode, AgencyScope, Caller, LocalizedText, ZonedDateTime};
+use uuid::Uuid;
+
+use crate::domain::event::{
+    AgendaItem, AttendanceFigure, AttendanceMode, Audience, Decision, EventContent, EventKind,
+    EventStatus, Outcomes, Participant, PostalAddress, RegistrationSettings, Venue,
+};
+use crate::domain::{Error, Result};
+use crate::service::{Events, RequestId};
+
+const ZONE: &str = "Africa/Casablanca";
+/// Demo events are created with fixed request ids, so loading twice creates nothing new.
+const NATIONAL_DAY_2025: Uuid = Uuid::from_u128(0x0198_8f00_0000_7000_8000_0000_0000_0810);
+const HQ_MEETING_2025: Uuid = Uuid::from_u128(0x0198_8f00_0000_7000_8000_0000_0000_0812);
+const NATIONAL_DAY_2027: Uuid = Uuid::from_u128(0x0198_8f00_0000_7000_8000_0000_0000_2027);
+
+fn text(fr: &str, ar: &str, en: &str) -> LocalizedText {
+    LocalizedText::single("fr", fr)
+        .with("ar", ar)
+        .with("en", en)
+}
+
+fn at(local: &str) -> Result<ZonedDateTime> {
+    ZonedDateTime::parse(local, ZONE).map_err(|err| Error::Invalid(vec![err.violation()]))
+}
+
+fn role(fr: &str, ar: &str, en: &str) -> Participant {
+    Participant {
+        role: text(fr, ar, en),
+        organization: LocalizedText::default(),
+    }
+}
+
+fn wilaya_venue() -> Venue {
+    Venue {
+        display_name: text(
+            "Siège de la Wilaya de la région Béni Mellal-Khénifra",
+            "مقر ولاية جهة بني ملال خنيفرة",
+            "Headquarters of the Wilaya of the Béni Mellal-Khénifra region",
+        ),
+        address: PostalAddress {
+            locality: "Béni Mellal".to_owned(),
+            province: "Béni Mellal".to_owned(),
+            region: "Béni Mellal-Khénifra".to_owned(),
+            region_code: "MA".to_owned(),
+            ..PostalAddress::default()
+        },
+    }
+}
+
+fn agency_venue() -> Venue {
+    Venue {
+        display_name: text(
+            "Siège de l'Agence urbaine de Béni Mellal",
+            "مقر الوكالة الحضرية لبني ملال",
+            "Headquarters of the Urban Agency of Béni Mellal",
+        ),
+        address: PostalAddress {
+            locality: "Béni Mellal".to_owned(),
+            province: "Béni Mellal".to_owned(),
+            region: "Béni Mellal-Khénifra".to_owned(),
+            region_code: "MA".to_owned(),
+            ..PostalAddress::default()
+        },
+    }
+}
+
+fn national_day_2025() -> Result<EventContent> {
+    Ok(EventContent {
+        kind: EventKind::NationalDay,
+        title: text(
+            "Rencontre de communication — Journée nationale des Marocains résidant à l'étranger",
+            "لقاء تواصلي بمناسبة اليوم الوطني للمغاربة المقيمين بالخارج",
+            "Communication meeting for the National Day of Moroccans Living Abroad",
+        ),
+        description: text(
+            "Dialogue avec les Marocains du monde sur leurs besoins et attentes, et présentation des services des administrations déconcentrées.",
+            "حوار مع مغاربة العالم حول حاجياتهم وانتظاراتهم، وتقديم خدمات الإدارات اللاممركزة.",
+            "Dialogue with Moroccans of the world on their needs and expectations, and presentation of the services of the deconcentrated administrations.",
+        ),
+        theme: text(
+            "Le chantier de la digitalisation : renforcement des services de proximité au profit des Marocains du monde",
+            "ورش الرقمنة: تعزيز خدمات القرب لفائدة مغاربة العالم",
+            "The digitalisation workshop: strengthening proximity services for Moroccans of the world",
+        ),
+        start: at("2025-08-10T10:00")?,
+        end: at("2025-08-10T13:00")?,
+        attendance_mode: Some(AttendanceMode::InPerson),
+        venue: Some(wilaya_venue()),
+        online_access: None,
+        chair: Some(role(
+            "Le Wali de la région Béni Mellal-Khénifra",
+            "والي جهة بني ملال خنيفرة",
+            "The Wali of the Béni Mellal-Khénifra region",
+        )),
+        speakers: vec![
+            role(
+                "Le Directeur de l'Agence urbaine de Béni Mellal",
+                "مدير الوكالة الحضرية لبني ملال",
+                "The Director of the Urban Agency of Béni Mellal",
+            ),
+            role(
+                "Le Secrétaire général des affaires régionales",
+                "الكاتب العام للشؤون الجهوية",
+                "The Secretary General for Regional Affairs",
+            ),
+        ],
+        agenda_items: vec![AgendaItem {
+            title: text(
+                "Les agences urbaines au service des Marocains du monde : services numériques et mesures pour le séjour estival",
+                "الوكالات الحضرية في خدمة مغاربة العالم: الخدمات الرقمية والتدابير الخاصة بفترة العطلة الصيفية",
+                "Urban agencies in the service of Moroccans of the world: digital services and summer-stay measures",
+            ),
+            description: LocalizedText::default(),
+            start: Some(at("2025-08-10T10:30")?),
+            end: Some(at("2025-08-10T11:00")?),
+            speakers: vec![role(
+                "Le Directeur de l'Agence urbaine de Béni Mellal",
+                "مدير الوكالة الحضرية لبني ملال",
+                "The Director of the Urban Agency of Béni Mellal",
+            )],
+        }],
+        audiences: vec![
+            Audience::Diaspora,
+            Audience::Associations,
+            Audience::PublicOfficials,
+        ],
+        related_services: vec![],
+        registration: RegistrationSettings::default(),
+    })
+}
+
+fn hq_meeting_2025() -> Result<EventContent> {
+    Ok(EventContent {
+        kind: EventKind::CommunicationMeeting,
+        title: text(
+            "Rencontre de communication avec les Marocains du monde au siège de l'Agence urbaine",
+            "لقاء تواصلي مع مغاربة العالم بمقر الوكالة الحضرية",
+            "Communication meeting with Moroccans of the world at the Urban Agency's headquarters",
+        ),
+        description: text(
+            "Avec les organismes du ministère dans la région : programmes du ministère, services de ses administrations et établissements, et programme d'aide directe au logement.",
+            "بحضور هيئات الوزارة بالجهة: برامج الوزارة وخدمات إداراتها ومؤسساتها، وبرنامج الدعم المباشر للسكن.",
+            "With the ministry's bodies in the region: the ministry's programmes, the services of its administrations and institutions, and the direct housing support programme.",
+        ),
+        theme: text(
+            "Les agences urbaines au service des Marocains du monde",
+            "الوكالات الحضرية في خدمة مغاربة العالم",
+            "Urban agencies in the service of Moroccans of the world",
+        ),
+        start: at("2025-08-12T10:00")?,
+        end: at("2025-08-12T12:30")?,
+        attendance_mode: Some(AttendanceMode::InPerson),
+        venue: Some(agency_venue()),
+        online_access: None,
+        chair: Some(role(
+            "Le Directeur de l'Agence urbaine de Béni Mellal",
+            "مدير الوكالة الحضرية لبني ملال",
+            "The Director of the Urban Agency of Béni Mellal",
+        )),
+        speakers: vec![],
+        agenda_items: vec![AgendaItem {
+            title: text(
+                "Le programme d'aide directe au logement",
+                "برنامج الدعم المباشر للسكن",
+                "The direct housing support programme",
+            ),
+            description: LocalizedText::default(),
+            start: Some(at("2025-08-12T11:00")?),
+            end: Some(at("2025-08-12T11:45")?),
+            speakers: vec![],
+        }],
+        audiences: vec![Audience::Diaspora],
+        related_services: vec![],
+        registration: RegistrationSettings::default(),
+    })
+}
+
+fn national_day_2027() -> Result<EventContent> {
+    Ok(EventContent {
+        kind: EventKind::NationalDay,
+        title: text(
+            "Journée nationale des Marocains résidant à l'étranger 2027",
+            "اليوم الوطني للمغاربة المقيمين بالخارج 2027",
+            "National Day of Moroccans Living Abroad 2027",
+        ),
+        description: text(
+            "Rencontre annuelle du 10 août avec les Marocains du monde : services numériques, urbanisme et construction, aide au logement. Capacité indicative.",
+            "اللقاء السنوي ليوم 10 غشت مع مغاربة العالم: الخدمات الرقمية، التعمير والبناء، الدعم السكني.",
+            "The yearly 10 August meeting with Moroccans of the world: digital services, urbanism and construction, housing support. Capacity illustrative.",
+        ),
+        theme: LocalizedText::default(),
+        start: at("2027-08-10T10:00")?,
+        end: at("2027-08-10T13:00")?,
+        attendance_mode: Some(AttendanceMode::InPerson),
+        venue: Some(wilaya_venue()),
+        online_access: None,
+        chair: Some(role(
+            "Le Wali de la région Béni Mellal-Khénifra",
+            "والي جهة بني ملال خنيفرة",
+            "The Wali of the Béni Mellal-Khénifra region",
+        )),
+        speakers: vec![role(
+            "Le Directeur de l'Agence urbaine de Béni Mellal",
+            "مدير الوكالة الحضرية لبني ملال",
+            "The Director of the Urban Agency of Béni Mellal",
+        )],
+        agenda_items: vec![],
+        audiences: vec![Audience::Diaspora, Audience::Citizens],
+        related_services: vec![],
+        registration: RegistrationSettings {
+            enabled: true,
+            capacity: 300,
+            reserved_seats: 40,
+            waitlist_enabled: true,
+            open_time: None,
+            close_time: Some(at("2027-08-09T18:00")?.instant()),
+        },
+    })
+}
+
+fn national_day_outcomes() -> Outcomes {
+    Outcomes {
+        minutes_summary: text(
+            "Présentation des services numériques de l'Agence urbaine, de l'actualité de l'urbanisme et de la construction, et des mesures pour le séjour estival ; les administrations ont présenté leurs programmes pour les Marocains du monde. Chiffres de présence indicatifs.",
+            "تقديم الخدمات الرقمية للوكالة الحضرية ومستجدات قطاعي التعمير والبناء والتدابير الخاصة بالعطلة الصيفية؛ وقدمت الإدارات برامجها لفائدة مغاربة العالم.",
+            "The Urban Agency presented its digital services, urbanism and construction news and the summer-stay measures; the administrations presented their programmes for Moroccans of the world. Attendance figures illustrative.",
+        ),
+        attendance_count: 120,
+        attendance_by_audience: vec![
+            AttendanceFigure {
+                audience: Audience::Diaspora,
+                count: 80,
+            },
+            AttendanceFigure {
+                audience: Audience::PublicOfficials,
+                count: 40,
+            },
+        ],
+        decisions: vec![Decision {
+            text: text(
+                "Tenir une rencontre au siège de l'Agence urbaine avec les organismes du ministère",
+                "تنظيم لقاء بمقر الوكالة الحضرية بحضور هيئات الوزارة",
+                "Hold a meeting at the Urban Agency's headquarters with the ministry's bodies",
+            ),
+            responsible: text(
+                "Le Directeur de l'Agence urbaine de Béni Mellal",
+                "مدير الوكالة الحضرية لبني ملال",
+                "The Director of the Urban Agency of Béni Mellal",
+            ),
+            due_date: "2025-08-12".parse().ok(),
+        }],
+    }
+}
+
+fn hq_meeting_outcomes() -> Outcomes {
+    Outcomes {
+        minutes_summary: text(
+            "Échanges avec les Marocains du monde sur les programmes du ministère et le programme d'aide directe au logement (100 000 MAD jusqu'à 300 000 MAD, 70 000 MAD de 300 000 à 700 000 MAD). Chiffres de présence indicatifs.",
+            "تبادل مع مغاربة العالم حول برامج الوزارة وبرنامج الدعم المباشر للسكن.",
+            "Exchanges with Moroccans of the world on the ministry's programmes and the direct housing support programme (100,000 MAD up to 300,000 MAD, 70,000 MAD from 300,000 to 700,000 MAD). Attendance figures illustrative.",
+        ),
+        attendance_count: 60,
+        attendance_by_audience: vec![AttendanceFigure {
+            audience: Audience::Diaspora,
+            count: 60,
+        }],
+        decisions: vec![],
+    }
+}
+
+/// Loads the demo events (idempotent).
+pub async fn load(events: &Events) -> Result<()> {
+    let agency = AgencyCode::parse("bm").map_err(|e| Error::invalid("agency", e))?;
+    let organiser = Caller {
+        subject: "jalia-demo".to_owned(),
+        agency: AgencyScope::Agency(agency.to_string()),
+        scopes: ["events.write".to_owned()].into_iter().collect(),
+    };
+    for (request, content, outcomes) in [
+        (
+            NATIONAL_DAY_2025,
+            national_day_2025()?,
+            Some(national_day_outcomes()),
+        ),
+        (
+            HQ_MEETING_2025,
+            hq_meeting_2025()?,
+            Some(hq_meeting_outcomes()),
+        ),
+        (NATIONAL_DAY_2027, national_day_2027()?, None),
+    ] {
+        let fingerprint = jalia_db::Fingerprint::of(request.as_bytes());
+        let event = events
+            .create_event(
+                &organiser,
+                agency.clone(),
+                content,
+                Some(RequestId {
+                    id: request,
+                    fingerprint,
+                }),
+            )
+            .await?;
+        if event.status != EventStatus::Draft {
+            continue;
+        }
+        let event = events
+            .publish_event(&organiser, &agency, event.id, &event.etag())
+            .await?;
+        if let Some(outcomes) = outcomes {
+            // Completing is done as the organiser did it, after the meeting.
+            let held = event.content.end.instant();
+            if events.now() >= held {
+                events
+                    .complete_event(&organiser, &agency, event.id, &event.etag(), Some(outcomes))
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}

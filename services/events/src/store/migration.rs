@@ -1,0 +1,220 @@
+//! The events service's schema. Additive changes only, one migration each.
+
+use jalia_db::sea_orm_migration::prelude::*;
+
+/// The events service's migrations, in their own table.
+#[derive(Debug)]
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(jalia_db::CreateIdempotencyRecords),
+            Box::new(CreateEventsAndRegistrations),
+        ]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "jalia_events_migrations".into_iden()
+    }
+}
+
+struct CreateEventsAndRegistrations;
+
+impl MigrationName for CreateEventsAndRegistrations {
+    fn name(&self) -> &str {
+        "m20261129_000002_events_and_registrations"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Events {
+    Table,
+    Id,
+    Agency,
+    Kind,
+    Status,
+    StartUtc,
+    EndUtc,
+    Audiences,
+    Content,
+    CancellationReason,
+    PreviousStart,
+    Sequence,
+    Outcomes,
+    ConfirmedCount,
+    WaitlistedCount,
+    CheckedInCount,
+    NextWaitlistSeq,
+    PublishTime,
+    CreateTime,
+    UpdateTime,
+    Version,
+}
+
+#[derive(DeriveIden)]
+enum Registrations {
+    Table,
+    Id,
+    EventId,
+    Agency,
+    Code,
+    Status,
+    WaitlistSeq,
+    DisplayName,
+    Email,
+    EmailKey,
+    Phone,
+    PhoneKey,
+    Residence,
+    Language,
+    Diaspora,
+    CheckInTime,
+    CreateTime,
+    UpdateTime,
+    Version,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateEventsAndRegistrations {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Events::Table)
+                    .col(ColumnDef::new(Events::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(Events::Agency).string_len(32).not_null())
+                    .col(ColumnDef::new(Events::Kind).string_len(32).not_null())
+                    .col(ColumnDef::new(Events::Status).string_len(16).not_null())
+                    .col(ColumnDef::new(Events::StartUtc).big_integer().not_null())
+                    .col(ColumnDef::new(Events::EndUtc).big_integer().not_null())
+                    .col(ColumnDef::new(Events::Audiences).string_len(200).not_null())
+                    .col(ColumnDef::new(Events::Content).text().not_null())
+                    .col(ColumnDef::new(Events::CancellationReason).text())
+                    .col(ColumnDef::new(Events::PreviousStart).text())
+                    .col(ColumnDef::new(Events::Sequence).integer().not_null())
+                    .col(ColumnDef::new(Events::Outcomes).text())
+                    .col(ColumnDef::new(Events::ConfirmedCount).integer().not_null())
+                    .col(ColumnDef::new(Events::WaitlistedCount).integer().not_null())
+                    .col(ColumnDef::new(Events::CheckedInCount).integer().not_null())
+                    .col(
+                        ColumnDef::new(Events::NextWaitlistSeq)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Events::PublishTime).big_integer())
+                    .col(ColumnDef::new(Events::CreateTime).big_integer().not_null())
+                    .col(ColumnDef::new(Events::UpdateTime).big_integer().not_null())
+                    .col(ColumnDef::new(Events::Version).big_integer().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        for (name, columns) in [
+            (
+                "events_agency_start",
+                vec![Events::Agency, Events::StartUtc, Events::Id],
+            ),
+            ("events_start", vec![Events::StartUtc, Events::Id]),
+            ("events_update_time", vec![Events::UpdateTime]),
+        ] {
+            let mut index = Index::create();
+            index.name(name).table(Events::Table);
+            for column in columns {
+                index.col(column);
+            }
+            manager.create_index(index.to_owned()).await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table(Registrations::Table)
+                    .col(
+                        ColumnDef::new(Registrations::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(Registrations::EventId).uuid().not_null())
+                    .col(
+                        ColumnDef::new(Registrations::Agency)
+                            .string_len(32)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Registrations::Code).string_len(8).not_null())
+                    .col(
+                        ColumnDef::new(Registrations::Status)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Registrations::WaitlistSeq).big_integer())
+                    .col(ColumnDef::new(Registrations::DisplayName).text().not_null())
+                    .col(ColumnDef::new(Registrations::Email).text())
+                    .col(ColumnDef::new(Registrations::EmailKey).text())
+                    .col(ColumnDef::new(Registrations::Phone).string_len(20))
+                    .col(ColumnDef::new(Registrations::PhoneKey).string_len(20))
+                    .col(ColumnDef::new(Registrations::Residence).string_len(2))
+                    .col(ColumnDef::new(Registrations::Language).string_len(8))
+                    .col(ColumnDef::new(Registrations::Diaspora).boolean().not_null())
+                    .col(ColumnDef::new(Registrations::CheckInTime).big_integer())
+                    .col(
+                        ColumnDef::new(Registrations::CreateTime)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Registrations::UpdateTime)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Registrations::Version)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Registrations::Table, Registrations::EventId)
+                            .to(Events::Table, Events::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        for (name, column) in [
+            ("registrations_event_code", Registrations::Code),
+            ("registrations_event_email", Registrations::EmailKey),
+            ("registrations_event_phone", Registrations::PhoneKey),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(Registrations::Table)
+                        .col(Registrations::EventId)
+                        .col(column)
+                        .unique()
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .create_index(
+                Index::create()
+                    .name("registrations_waitlist")
+                    .table(Registrations::Table)
+                    .col(Registrations::EventId)
+                    .col(Registrations::Status)
+                    .col(Registrations::WaitlistSeq)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(Registrations::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Events::Table).to_owned())
+            .await
+    }
+}
