@@ -538,12 +538,16 @@ impl StorageSettings {
         mode: Mode,
         matches: &ArgMatches,
     ) -> Result<Self, ConfigError> {
+        let defaulted =
+            matches.value_source("database-url") == Some(clap::parser::ValueSource::DefaultValue);
         let database_url = matches
             .get_one::<String>("database-url")
             .filter(|url| !url.trim().is_empty())
+            .filter(|_| !(defaulted && mode == Mode::Production))
             .ok_or_else(|| ConfigError {
                 setting: setting("database-url", &prefix.var("DATABASE_URL")),
-                problem: "must be set".to_owned(),
+                problem: "must be set (production never falls back to a local SQLite file)"
+                    .to_owned(),
             })?;
         if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
             return Err(ConfigError {

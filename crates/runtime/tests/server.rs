@@ -988,6 +988,25 @@ fn debug_output_shows_no_secret() {
         .unwrap();
     let err = StorageSettings::from_matches(&prefix, Mode::Production, &short).unwrap_err();
     assert!(err.to_string().contains("JALIA_PAGE_TOKEN_KEY"), "{err}");
+
+    // Production never runs on the development default database.
+    let defaulted = clap::Command::new("events")
+        .args(StorageSettings::args(
+            &prefix,
+            Some("sqlite://.jalia/events.db?mode=rwc"),
+        ))
+        .try_get_matches_from([
+            "events",
+            "--page-token-key",
+            "a-page-token-key-of-at-least-32-bytes-0123456789",
+        ])
+        .unwrap();
+    let err = StorageSettings::from_matches(&prefix, Mode::Production, &defaulted).unwrap_err();
+    assert!(
+        err.to_string().contains("JALIA_EVENTS_DATABASE_URL"),
+        "{err}"
+    );
+    assert!(StorageSettings::from_matches(&prefix, Mode::Development, &defaulted).is_ok());
     let _ = Arc::new(());
 }
 

@@ -6,6 +6,7 @@
 
 mod gate;
 mod shutdown;
+mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,6 +31,17 @@ use crate::tls::{TlsAcceptor, TlsError, incoming};
 /// The health entry Kubernetes' liveness probe asks for: it stays SERVING while the
 /// process drains, so a draining pod is not killed early.
 pub const LIVENESS: &str = "liveness";
+
+/// The health entry a readiness probe asks for when the overall status must not depend
+/// on other processes (the gateway's backends): SERVING from start until shutdown.
+pub const READINESS: &str = "readiness";
+
+/// Extras a server may turn on.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Serve gRPC-Web (HTTP/1.1) too, with CORS for these browser origins (`*` for any).
+    pub grpc_web_origins: Option<Vec<String>>,
+}
 
 /// A gRPC service this server serves, with the descriptor set declaring it.
 #[derive(Debug, Clone, Copy)]
@@ -158,6 +170,18 @@ impl Server {
         routes: Routes,
         shutdown: Shutdown,
     ) -> Result<(), ServerError> {
+        self.serve_with(contracts, routes, shutdown, ServeOptions::default())
+            .await
+    }
+
+    /// [`Self::serve`] with extras.
+    pub async fn serve_with(
+        self,
+        contracts: &[Contract],
+        routes: Routes,
+        shutdown: Shutdown,
+        options: ServeOptions,
+    ) -> Result<(), ServerError> {
         let mut rules = Vec::new();
         for contract in contracts {
             rules.push(
@@ -172,6 +196,9 @@ impl Server {
             .await;
         self.health
             .set_service_status(LIVENESS, ServingStatus::Serving)
+            .await;
+        self.health
+            .set_service_status(READINESS, ServingStatus::Serving)
             .await;
         for contract in contracts {
             self.health
@@ -204,10 +231,16 @@ impl Server {
 
         let (stop_accepting, accepting_stopped) = Shutdown::manual();
         let local_addr = self.listener.local_addr().ok();
+        let grpc_web = options.grpc_web_origins.as_deref().map(web::layers);
+        let stack = tower::ServiceBuilder::new()
+            .option_layer(grpc_web.as_ref().map(|(cors, _)| cors.clone()))
+            .option_layer(grpc_web.as_ref().map(|(_, web)| web.clone()))
+            .layer(gate);
         let serving = tonic::transport::Server::builder()
+            .accept_http1(grpc_web.is_some())
             .max_connection_age(limits.max_connection_age)
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
-            .layer(gate)
+            .layer(stack)
             .add_routes(routes)
             .serve_with_incoming_shutdown(
                 incoming(self.listener, self.tls),
@@ -247,9 +280,11 @@ async fn drain(
         &mut impl std::future::Future<Output = Result<(), tonic::transport::Error>>,
     >,
 ) -> Result<(), ServerError> {
-    health
-        .set_service_status("", ServingStatus::NotServing)
-        .await;
+    for entry in ["", READINESS] {
+        health
+            .set_service_status(entry, ServingStatus::NotServing)
+            .await;
+    }
     for contract in contracts {
         health
             .set_service_status(contract.service, ServingStatus::NotServing)
