@@ -1,1 +1,182 @@
-//! jalia-catalog: being written.
+//! jalia-catalog: the services catalog (the `services-catalog` deployable). Agencies and
+//! the ministry bodies around them, the shared taxonomy (categories and life events), and
+//! the public services each agency offers, described as CPSV-AP does, with their full
+//! revision history and a search that reads Arabic and French the way people type them.
+//!
+//! Layout: `domain` (types, rules, folding; no tonic, prost or sea-orm), `store` (tables
+//! and queries), `app` (one use case per RPC), `api` (the gRPC face), `demo` (the Béni
+//! Mellal demo data). This file is the composition root the `jalia` binary calls.
+
+pub mod api;
+pub mod app;
+mod demo;
+pub mod domain;
+mod store;
+
+use std::path::Path;
+
+use jalia_db::{Db, DbConfig, DbError, PAGE_TOKEN_TTL, PageTokens};
+use jalia_proto::catalog::v1::catalog_service_server::CatalogServiceServer;
+use jalia_runtime::config::{Defaults, EnvPrefix, ServerSettings, StorageSettings};
+use jalia_runtime::{Contract, Secret, Server, ServerError, SharedClock, Shutdown};
+use tonic::service::Routes;
+
+pub use store::Migrator;
+
+/// The full gRPC service name.
+pub const SERVICE: &str = jalia_proto::service_names::CATALOG;
+
+/// The contract the server serves (reflection, access rules).
+pub const CONTRACT: Contract = Contract {
+    service: SERVICE,
+    descriptor_set: jalia_proto::FILE_DESCRIPTOR_SET,
+};
+
+/// The deployable's name, as operators see it.
+pub const DEPLOYABLE: &str = "services-catalog";
+
+/// Where the catalog listens by default.
+pub const DEFAULTS: Defaults = Defaults {
+    listen: "0.0.0.0:50052",
+    admin_listen: "0.0.0.0:9092",
+};
+
+/// The database used when none is configured.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://.jalia/catalog.db?mode=rwc";
+
+/// The prefix of the catalog's own settings: `JALIA_CATALOG_`.
+pub fn prefix() -> EnvPrefix {
+    EnvPrefix::new("catalog")
+}
+
+/// Everything the catalog needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The server: listeners, auth, limits, logging.
+    pub server: ServerSettings,
+    /// The database and the page-token key.
+    pub storage: StorageSettings,
+}
+
+impl Config {
+    /// The flags (and `JALIA_*` variables) of the catalog.
+    pub fn args() -> Vec<clap::Arg> {
+        let prefix = prefix();
+        let mut args = ServerSettings::args(&prefix, DEFAULTS);
+        args.extend(StorageSettings::args(&prefix, Some(DEFAULT_DATABASE_URL)));
+        args
+    }
+
+    /// Reads and validates them.
+    pub fn from_matches(matches: &clap::ArgMatches) -> Result<Self, jalia_runtime::ConfigError> {
+        let prefix = prefix();
+        let server = ServerSettings::from_matches(&prefix, matches)?;
+        let storage = StorageSettings::from_matches(&prefix, server.mode, matches)?;
+        Ok(Self { server, storage })
+    }
+
+    /// Development settings (tests, `jalia up`): loopback on a free port, dev tokens,
+    /// the given database, a page-token key of this process.
+    pub fn development(data_dir: &Path, database_url: &str) -> Self {
+        // Two v4 UUIDs carry 244 random bits: a key for this process only.
+        let key = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        Self {
+            server: ServerSettings::development(data_dir),
+            storage: StorageSettings {
+                database_url: Secret::new(database_url),
+                page_token_key: Secret::new(key),
+            },
+        }
+    }
+}
+
+/// Why the catalog could not start. Never shows the database URL or the keys.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database URL was refused before connecting.
+    #[error("database settings: {0}")]
+    DatabaseConfig(#[from] jalia_db::ConfigError),
+    /// The database could not be reached.
+    #[error("cannot reach the database: {0}")]
+    Database(#[source] DbError),
+    /// Migrations failed.
+    #[error("migrating the database failed: {0}")]
+    Migrate(#[source] DbError),
+    /// The page-token key is too short.
+    #[error("page token key: {0}")]
+    PageTokenKey(#[from] jalia_db::WeakKeyError),
+    /// The server could not bind or load its keys.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    /// The demo data could not be loaded.
+    #[error("loading the demo data failed: {0}")]
+    Demo(String),
+}
+
+async fn connect(storage: &StorageSettings) -> Result<Db, StartError> {
+    let config = DbConfig::new(storage.database_url.expose())?;
+    Db::connect(&config).await.map_err(StartError::Database)
+}
+
+/// Applies every pending migration, under jalia-db's migration lock.
+pub async fn migrate(storage: &StorageSettings) -> Result<(), StartError> {
+    let db = connect(storage).await?;
+    db.migrate::<Migrator>()
+        .await
+        .map_err(StartError::Migrate)?;
+    tracing::info!("catalog migrations applied");
+    Ok(())
+}
+
+/// The catalog, connected and bound, ready to serve.
+#[derive(Debug)]
+pub struct Application {
+    server: Server,
+    catalog: app::Catalog,
+}
+
+impl Application {
+    /// Connects to the database and binds the listeners; does not migrate.
+    pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartError> {
+        let db = connect(&config.storage).await?;
+        let pages = PageTokens::new(
+            config.storage.page_token_key.expose().as_bytes(),
+            PAGE_TOKEN_TTL,
+        )?;
+        let catalog = app::Catalog::new(db, pages, clock.clone());
+        let server = Server::bind(config.server, clock).await?;
+        Ok(Self { server, catalog })
+    }
+
+    /// Where callers connect.
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// The use cases, for tools that drive the catalog without the network (benchmarks).
+    pub fn catalog(&self) -> &app::Catalog {
+        &self.catalog
+    }
+
+    /// Loads the Béni Mellal demo data; loading it again changes nothing.
+    pub async fn load_demo(&self) -> Result<(), StartError> {
+        demo::load(&self.catalog)
+            .await
+            .map_err(|err| StartError::Demo(err.to_string()))
+    }
+
+    /// Serves until `shutdown` fires, then drains.
+    pub async fn run(self, shutdown: Shutdown) -> Result<(), ServerError> {
+        let limits = &self.server.settings().limits;
+        let routes = Routes::new(
+            CatalogServiceServer::new(api::CatalogApi::new(self.catalog))
+                .max_decoding_message_size(limits.max_message_bytes)
+                .max_encoding_message_size(limits.max_message_bytes),
+        );
+        self.server.serve(&[CONTRACT], routes, shutdown).await
+    }
+}

@@ -1,0 +1,779 @@
+//! Demo data true to the seed (../shared/seed): the Urban Agency of Béni Mellal with its
+//! headquarters and its Fquih Ben Salah, Azilal and Khouribga antennas and the diaspora
+//! summer hours, the Wilaya of Béni Mellal-Khénifra, the ministry, and five public
+//! services in Arabic, French and English (Amazigh is left out rather than written
+//! wrong). Fees and processing times the seed does not give are marked illustrative.
+//!
+//! Everything is built with the domain's checking constructors and written through the
+//! use cases (so revisions and search tokens are written as for any caller), under fixed
+//! ids: loading twice changes nothing.
+
+use std::collections::BTreeSet;
+
+use jalia_model::{AgencyCode, AgencyScope, Caller, LocalizedText};
+use uuid::Uuid;
+
+use crate::app::Catalog;
+use crate::domain::Error;
+use crate::domain::agency::{AgencyContent, AgencyKind, Site, SiteKind};
+use crate::domain::hours::{OpeningHours, PeriodInput, Weekday, WeeklyPeriod};
+use crate::domain::place::{AddressInput, HttpsUrl, PostalAddress};
+use crate::domain::public_service::{
+    Audience, Channel, ChannelKind, Cost, Evidence, LegalReference, Money, Price, ProcessingTime,
+    RelatedPlatform, ServiceContent, Status,
+};
+use crate::domain::taxonomy::{TermContent, TermKind};
+
+const ZONE: &str = "Africa/Casablanca";
+/// The diaspora summer permanences ran until mid-September.
+const SUMMER_FROM: &str = "2025-07-01";
+const SUMMER_UNTIL: &str = "2025-09-15";
+
+const MINISTRY: &str = "matnuhpv";
+const WILAYA: &str = "wbmk";
+const URBAN_AGENCY: &str = "bm";
+
+const ROKHAS: &str = "https://www.rokhas.ma";
+const IDARATI: &str = "https://www.idarati.ma";
+const DAAM_SAKANE: &str = "https://daamsakane.ma";
+
+/// Fixed ids, UUIDv7-shaped (their time part is 9 August 2025).
+fn demo_id(number: u16) -> Uuid {
+    Uuid::from_u128(0x0198_907a_0000_7000_8000_0000_0000_0000 | u128::from(number))
+}
+
+fn category_urbanism() -> Uuid {
+    demo_id(0x101)
+}
+fn category_housing() -> Uuid {
+    demo_id(0x102)
+}
+fn life_event_building() -> Uuid {
+    demo_id(0x201)
+}
+fn life_event_buying() -> Uuid {
+    demo_id(0x202)
+}
+fn life_event_housing_support() -> Uuid {
+    demo_id(0x203)
+}
+
+fn text(ar: &str, fr: &str, en: &str) -> LocalizedText {
+    LocalizedText::single("ar", ar)
+        .with("fr", fr)
+        .with("en", en)
+}
+
+fn code(value: &str) -> Result<AgencyCode, Error> {
+    AgencyCode::parse(value).map_err(Error::Corrupt)
+}
+
+fn url(value: &str) -> Result<HttpsUrl, Error> {
+    HttpsUrl::parse(value).map_err(Error::Corrupt)
+}
+
+fn address(locality: &str, province: &str, place: LocalizedText) -> Result<PostalAddress, Error> {
+    Ok(PostalAddress::parse(AddressInput {
+        locality: locality.to_owned(),
+        province: province.to_owned(),
+        region: "Béni Mellal-Khénifra".to_owned(),
+        region_code: "MA".to_owned(),
+        place_name: Ok(place),
+        ..AddressInput::default()
+    })?)
+}
+
+fn period(day: Weekday, opens: &str, closes: &str, summer: bool) -> PeriodInput {
+    PeriodInput {
+        day: day.iso(),
+        opens: opens.to_owned(),
+        closes: closes.to_owned(),
+        valid_from: summer.then(|| SUMMER_FROM.to_owned()),
+        valid_until: summer.then(|| SUMMER_UNTIL.to_owned()),
+    }
+}
+
+/// Weekdays 08:30–16:30 all year, plus the summer-stay permanences for the diaspora:
+/// weekdays 16:30–18:00 and Saturdays 09:00–13:00, 1 July to 15 September.
+fn agency_hours() -> Result<OpeningHours, Error> {
+    let mut periods = Vec::new();
+    for day in Weekday::WORKDAYS {
+        periods.push(period(day, "08:30", "16:30", false));
+        periods.push(period(day, "16:30", "18:00", true));
+    }
+    periods.push(period(Weekday::Saturday, "09:00", "13:00", true));
+    Ok(OpeningHours::parse(
+        ZONE,
+        periods.iter().map(WeeklyPeriod::parse).collect(),
+    )?)
+}
+
+struct SiteData {
+    kind: SiteKind,
+    name: LocalizedText,
+    locality: &'static str,
+}
+
+fn agency_sites() -> Vec<SiteData> {
+    vec![
+        SiteData {
+            kind: SiteKind::Headquarters,
+            name: text(
+                "مقر الوكالة الحضرية لبني ملال",
+                "Siège de l'Agence urbaine de Béni Mellal",
+                "Headquarters of the Urban Agency of Béni Mellal",
+            ),
+            locality: "Béni Mellal",
+        },
+        SiteData {
+            kind: SiteKind::Antenna,
+            name: text(
+                "ملحقة الفقيه بن صالح",
+                "Antenne de Fquih Ben Salah",
+                "Fquih Ben Salah antenna",
+            ),
+            locality: "Fquih Ben Salah",
+        },
+        SiteData {
+            kind: SiteKind::Antenna,
+            name: text("ملحقة أزيلال", "Antenne d'Azilal", "Azilal antenna"),
+            locality: "Azilal",
+        },
+        SiteData {
+            kind: SiteKind::Antenna,
+            name: text("ملحقة خريبكة", "Antenne de Khouribga", "Khouribga antenna"),
+            locality: "Khouribga",
+        },
+    ]
+}
+
+fn in_person(site: &SiteData) -> Result<Channel, Error> {
+    Ok(Channel::new(
+        ChannelKind::InPerson,
+        site.name.clone(),
+        None,
+        Some(address(site.locality, site.locality, site.name.clone())?),
+        None,
+        Some(agency_hours()?),
+    )?)
+}
+
+fn headquarters_desk() -> Result<Channel, Error> {
+    agency_sites()
+        .first()
+        .map(in_person)
+        .unwrap_or_else(|| Err(Error::Corrupt("no demo headquarters".to_owned())))
+}
+
+fn online(label: LocalizedText, platform: &str) -> Result<Channel, Error> {
+    Ok(Channel::new(
+        ChannelKind::Online,
+        label,
+        Some(url(platform)?),
+        None,
+        None,
+        None,
+    )?)
+}
+
+fn rokhas_platform() -> Result<RelatedPlatform, Error> {
+    Ok(RelatedPlatform {
+        display_name: text(
+            "رخص، المنصة الوطنية للرخص",
+            "Rokhas, plateforme nationale des autorisations",
+            "Rokhas, the national e-permitting platform",
+        ),
+        url: url(ROKHAS)?,
+    })
+}
+
+fn law_12_90() -> LegalReference {
+    LegalReference {
+        title: text(
+            "القانون رقم 12.90 المتعلق بالتعمير",
+            "Loi n° 12-90 relative à l'urbanisme",
+            "Law No. 12-90 on urban planning",
+        ),
+        url: None,
+    }
+}
+
+fn law_55_19() -> LegalReference {
+    LegalReference {
+        title: text(
+            "القانون رقم 55.19 المتعلق بتبسيط المساطر والإجراءات الإدارية",
+            "Loi n° 55-19 relative à la simplification des procédures et formalités administratives",
+            "Law No. 55-19 on the simplification of administrative procedures and formalities",
+        ),
+        url: None,
+    }
+}
+
+fn illustrative_fee(centimes: i64, description: LocalizedText) -> Result<Cost, Error> {
+    Ok(Cost {
+        price: Price::Amount(Money::parse("MAD", centimes)?),
+        description,
+        channel_kinds: Vec::new(),
+        illustrative: true,
+    })
+}
+
+fn free(illustrative: bool) -> Cost {
+    Cost {
+        price: Price::Free,
+        description: LocalizedText::default(),
+        channel_kinds: Vec::new(),
+        illustrative,
+    }
+}
+
+fn information_note() -> Result<ServiceContent, Error> {
+    Ok(ServiceContent {
+        display_name: text(
+            "مذكرة المعلومات التعميرية",
+            "Note de renseignements urbanistiques",
+            "Urban planning information note",
+        ),
+        description: text(
+            "وثيقة تسلمها الوكالة الحضرية تبين الضوابط التعميرية المطبقة على قطعة أرضية (التنطيق والعلو والارتفاقات) وفق وثائق التعمير السارية. تطلب عبر الإنترنت أو لدى شباك الوكالة.",
+            "Document délivré par l'agence urbaine qui indique les règles d'urbanisme applicables à une parcelle (zonage, hauteur, servitudes) selon les documents d'urbanisme en vigueur. Elle se demande en ligne ou au guichet de l'agence.",
+            "A document from the urban agency stating the planning rules that apply to a plot (zoning, height, easements) under the urban planning documents in force. It is requested online or at the agency's desk.",
+        ),
+        keywords: vec![
+            text(
+                "معلومات تعميرية",
+                "renseignements urbanistiques",
+                "planning information",
+            ),
+            text("تنطيق", "zonage", "zoning"),
+            text("NRU", "NRU", "NRU"),
+        ],
+        category: Some(category_urbanism()),
+        life_events: vec![life_event_building()],
+        audiences: vec![
+            Audience::Citizens,
+            Audience::Diaspora,
+            Audience::Professionals,
+        ],
+        channels: vec![
+            online(
+                text("منصة رخص", "Plateforme Rokhas", "Rokhas platform"),
+                ROKHAS,
+            )?,
+            headquarters_desk()?,
+        ],
+        requirements: vec![text(
+            "أن يكون الطالب مالك القطعة الأرضية أو حاصلا على موافقة مالكها",
+            "Être propriétaire de la parcelle ou disposer du consentement de son propriétaire",
+            "Own the plot or hold its owner's consent",
+        )],
+        evidence: vec![
+            Evidence {
+                display_name: text(
+                    "تصميم موقعي للقطعة الأرضية",
+                    "Plan de situation de la parcelle",
+                    "Location plan of the plot",
+                ),
+                description: LocalizedText::default(),
+                channel_kinds: Vec::new(),
+            },
+            Evidence {
+                display_name: text(
+                    "شهادة الملكية أو موافقة المالك",
+                    "Certificat de propriété (titre foncier) ou consentement du propriétaire",
+                    "Land title certificate or the owner's consent",
+                ),
+                description: LocalizedText::default(),
+                channel_kinds: Vec::new(),
+            },
+        ],
+        costs: vec![illustrative_fee(
+            20_000,
+            text(
+                "مقابل الخدمات المقدمة (قيمة توضيحية)",
+                "Rémunération des services rendus (valeur illustrative)",
+                "Fee for the service (illustrative value)",
+            ),
+        )?],
+        processing_time: Some(ProcessingTime::days(7, true)),
+        output: text(
+            "مذكرة المعلومات التعميرية الخاصة بالقطعة الأرضية",
+            "La note de renseignements urbanistiques de la parcelle",
+            "The urban planning information note of the plot",
+        ),
+        legal_references: vec![law_12_90(), law_55_19()],
+        related_platforms: vec![
+            rokhas_platform()?,
+            RelatedPlatform {
+                display_name: text("إدارتي", "Idarati", "Idarati"),
+                url: url(IDARATI)?,
+            },
+        ],
+        competent_authority: None,
+    })
+}
+
+fn building_permit() -> Result<ServiceContent, Error> {
+    Ok(ServiceContent {
+        display_name: text(
+            "رخصة البناء عبر المنصة الوطنية رخص",
+            "Autorisation de construire via la plateforme nationale Rokhas",
+            "Building permit through the national e-permitting platform (Rokhas)",
+        ),
+        description: text(
+            "يودع ملف طلب رخصة البناء إلكترونيا عبر منصة رخص، وهو أمر إجباري منذ سنة 2020. تدرس اللجنة المختصة الملف ويمكنها الانعقاد عن بعد، وتبدي الوكالة الحضرية رأيها، ويسلم رئيس المجلس الجماعي الرخصة.",
+            "La demande d'autorisation de construire se dépose en ligne sur la plateforme Rokhas, obligatoire depuis 2020. La commission compétente, qui peut se réunir par visioconférence, examine le dossier ; l'agence urbaine rend son avis et le président du conseil communal délivre l'autorisation.",
+            "The building permit application is filed online on the Rokhas platform, mandatory since 2020. The competent commission, which can meet by video, examines the file; the urban agency gives its opinion and the president of the communal council issues the permit.",
+        ),
+        keywords: vec![
+            text("رخصة البناء", "permis de construire", "building permit"),
+            text("رخص", "Rokhas", "Rokhas"),
+            text("بناء", "construction", "construction"),
+        ],
+        category: Some(category_urbanism()),
+        life_events: vec![life_event_building()],
+        audiences: vec![
+            Audience::Citizens,
+            Audience::Diaspora,
+            Audience::Professionals,
+        ],
+        channels: vec![online(
+            text("منصة رخص", "Plateforme Rokhas", "Rokhas platform"),
+            ROKHAS,
+        )?],
+        requirements: vec![text(
+            "إعداد الملف وإيداعه من طرف مهندس معماري",
+            "Dossier préparé et déposé par un architecte",
+            "The file is prepared and filed by an architect",
+        )],
+        evidence: vec![
+            Evidence {
+                display_name: text(
+                    "التصاميم المعمارية موقعة من طرف المهندس المعماري",
+                    "Plans architecturaux signés par l'architecte",
+                    "Architectural plans signed by the architect",
+                ),
+                description: LocalizedText::default(),
+                channel_kinds: vec![ChannelKind::Online],
+            },
+            Evidence {
+                display_name: text(
+                    "شهادة الملكية",
+                    "Certificat de propriété",
+                    "Land title certificate",
+                ),
+                description: LocalizedText::default(),
+                channel_kinds: vec![ChannelKind::Online],
+            },
+        ],
+        costs: vec![illustrative_fee(
+            50_000,
+            text(
+                "مقابل الخدمات المقدمة من طرف الوكالة الحضرية (قيمة توضيحية)",
+                "Rémunération des services rendus par l'agence urbaine (valeur illustrative)",
+                "Urban agency fee (illustrative value)",
+            ),
+        )?],
+        processing_time: Some(ProcessingTime::days(30, true)),
+        output: text(
+            "رخصة البناء",
+            "L'autorisation de construire",
+            "The building permit",
+        ),
+        legal_references: vec![law_12_90(), law_55_19()],
+        related_platforms: vec![rokhas_platform()?],
+        competent_authority: None,
+    })
+}
+
+fn planning_documents() -> Result<ServiceContent, Error> {
+    Ok(ServiceContent {
+        display_name: text(
+            "الاطلاع على وثائق التعمير",
+            "Consultation des documents d'urbanisme",
+            "Consulting urban planning documents",
+        ),
+        description: text(
+            "يمكن الاطلاع على تصاميم التهيئة ووثائق التعمير السارية لدى الوكالة الحضرية. تعرض مشاريع تصاميم التهيئة على بحث علني مدته شهر واحد يمكن خلاله للعموم إبداء ملاحظاتهم.",
+            "Les plans d'aménagement et les documents d'urbanisme en vigueur se consultent à l'agence urbaine. Les projets de plans d'aménagement sont soumis à une enquête publique d'un mois pendant laquelle chacun peut formuler ses observations.",
+            "Development plans and the urban planning documents in force can be consulted at the urban agency. Draft development plans go through a one-month public inquiry during which anyone may comment.",
+        ),
+        keywords: vec![
+            text("تصميم التهيئة", "plan d'aménagement", "development plan"),
+            text("بحث علني", "enquête publique", "public inquiry"),
+        ],
+        category: Some(category_urbanism()),
+        life_events: vec![life_event_building()],
+        audiences: vec![
+            Audience::Citizens,
+            Audience::Diaspora,
+            Audience::Professionals,
+            Audience::Associations,
+        ],
+        channels: agency_sites()
+            .iter()
+            .map(in_person)
+            .collect::<Result<_, _>>()?,
+        requirements: vec![text(
+            "الخدمة مفتوحة لكل شخص معني",
+            "Ouvert à toute personne intéressée",
+            "Open to anyone concerned",
+        )],
+        evidence: Vec::new(),
+        costs: vec![free(false)],
+        processing_time: Some(ProcessingTime::days(1, true)),
+        output: text(
+            "الاطلاع على الوثيقة وتقديم الملاحظات خلال البحث العلني",
+            "La consultation du document et, pendant l'enquête publique, le dépôt d'observations",
+            "Access to the document and, during a public inquiry, the filing of comments",
+        ),
+        legal_references: vec![law_12_90()],
+        related_platforms: Vec::new(),
+        competent_authority: None,
+    })
+}
+
+fn housing_support() -> Result<ServiceContent, Error> {
+    Ok(ServiceContent {
+        display_name: text(
+            "برنامج الدعم المباشر للسكن",
+            "Programme d'aide directe au logement",
+            "Direct housing support programme",
+        ),
+        description: text(
+            "دعم مالي مباشر لاقتناء مسكن: 100.000 درهم لمسكن لا يتجاوز ثمنه 300.000 درهم، و70.000 درهم لمسكن يفوق ثمنه 300.000 درهم ولا يتجاوز 700.000 درهم، مع احتساب الرسوم. مغاربة العالم مؤهلون للاستفادة منه.",
+            "Aide financière directe à l'acquisition d'un logement : 100 000 MAD pour un logement dont le prix ne dépasse pas 300 000 MAD, 70 000 MAD pour un logement de plus de 300 000 MAD et jusqu'à 700 000 MAD, toutes taxes comprises. Les Marocains du monde y sont éligibles.",
+            "Direct financial support to buy a home: 100,000 MAD for a home priced up to 300,000 MAD, 70,000 MAD for a home above 300,000 MAD and up to 700,000 MAD, taxes included. Moroccans living abroad are eligible.",
+        ),
+        keywords: vec![
+            text("سكن", "logement", "housing"),
+            text("الدعم السكني", "aide au logement", "housing aid"),
+            text("دعم سكن", "Daam Sakane", "Daam Sakane"),
+            text("اقتناء", "achat", "purchase"),
+        ],
+        category: Some(category_housing()),
+        life_events: vec![life_event_buying(), life_event_housing_support()],
+        audiences: vec![Audience::Citizens, Audience::Diaspora],
+        channels: vec![online(
+            text(
+                "منصة الدعم المباشر للسكن",
+                "Plateforme de l'aide directe au logement",
+                "Direct housing support platform",
+            ),
+            DAAM_SAKANE,
+        )?],
+        requirements: vec![
+            text(
+                "ألا يكون المستفيد مالكا لمسكن بالمغرب",
+                "Ne pas être déjà propriétaire d'un logement au Maroc",
+                "Not already own a home in Morocco",
+            ),
+            text(
+                "ألا يكون قد استفاد من قبل من دعم للسكن",
+                "Ne pas avoir déjà bénéficié d'une aide au logement",
+                "Never have received housing aid before",
+            ),
+            text(
+                "ألا يتجاوز ثمن المسكن 700.000 درهم مع احتساب الرسوم",
+                "Un logement d'un prix de 700 000 MAD au plus, toutes taxes comprises",
+                "A home priced at 700,000 MAD at most, taxes included",
+            ),
+        ],
+        evidence: Vec::new(),
+        costs: vec![free(true)],
+        processing_time: Some(ProcessingTime::days(30, true)),
+        output: text(
+            "دعم مالي يصرف عند اقتناء المسكن: 100.000 أو 70.000 درهم",
+            "Une aide de 100 000 ou 70 000 MAD versée à l'acquisition",
+            "Support of 100,000 or 70,000 MAD paid at the purchase",
+        ),
+        legal_references: Vec::new(),
+        related_platforms: vec![RelatedPlatform {
+            display_name: text(
+                "منصة الدعم المباشر للسكن",
+                "Plateforme de l'aide directe au logement",
+                "Direct housing support platform",
+            ),
+            url: url(DAAM_SAKANE)?,
+        }],
+        competent_authority: None,
+    })
+}
+
+fn summer_desk() -> Result<ServiceContent, Error> {
+    Ok(ServiceContent {
+        display_name: text(
+            "شباك مغاربة العالم خلال العطلة الصيفية",
+            "Guichet MRE du séjour estival",
+            "Diaspora summer-stay desk",
+        ),
+        description: text(
+            "شباك مخصص لمغاربة العالم بمقر الوكالة وبملحقاتها بالفقيه بن صالح وأزيلال وخريبكة، لاستقبالهم وإخبارهم ومواكبة ملفاتهم في مجالي التعمير والبناء خلال العطلة الصيفية، مع ديمومة مسائية أيام العمل وصباح السبت إلى غاية منتصف شتنبر.",
+            "Guichet dédié aux Marocains du monde au siège de l'agence et dans ses antennes de Fquih Ben Salah, Azilal et Khouribga, pour les accueillir, les informer et accompagner leurs dossiers d'urbanisme et de construction pendant le séjour estival, avec des permanences en fin de journée en semaine et le samedi matin jusqu'à la mi-septembre.",
+            "A desk for Moroccans living abroad at the agency's headquarters and at its Fquih Ben Salah, Azilal and Khouribga antennas, to welcome and inform them and follow their urban planning and construction files during the summer stay, with late weekday and Saturday-morning hours until mid-September.",
+        ),
+        keywords: vec![
+            text("مغاربة العالم", "MRE", "diaspora"),
+            text(
+                "الجالية المغربية",
+                "Marocains du monde",
+                "Moroccans living abroad",
+            ),
+            text("العطلة الصيفية", "séjour estival", "summer stay"),
+        ],
+        category: Some(category_urbanism()),
+        life_events: vec![life_event_building()],
+        audiences: vec![Audience::Diaspora],
+        channels: agency_sites()
+            .iter()
+            .map(in_person)
+            .collect::<Result<_, _>>()?,
+        requirements: vec![text(
+            "أن يكون الزائر من مغاربة العالم أو من أفراد أسرته",
+            "Être Marocain résidant à l'étranger ou membre de sa famille",
+            "Be a Moroccan living abroad or a member of their family",
+        )],
+        evidence: Vec::new(),
+        costs: vec![free(true)],
+        processing_time: Some(ProcessingTime::days(1, true)),
+        output: text(
+            "المعلومة والتوجيه ومواكبة الملف",
+            "Information, orientation et suivi du dossier",
+            "Information, guidance and follow-up of the file",
+        ),
+        legal_references: vec![law_55_19()],
+        related_platforms: vec![rokhas_platform()?],
+        competent_authority: None,
+    })
+}
+
+fn ministry() -> AgencyContent {
+    AgencyContent {
+        display_name: text(
+            "وزارة إعداد التراب الوطني والتعمير والإسكان وسياسة المدينة",
+            "Ministère de l'Aménagement du territoire national, de l'Urbanisme, de l'Habitat et de la Politique de la ville",
+            "Ministry of National Territory Planning, Urbanism, Housing and City Policy",
+        ),
+        kind: AgencyKind::Ministry,
+        region: LocalizedText::default(),
+        province: LocalizedText::default(),
+        contact_points: Vec::new(),
+        parent_body: None,
+        sites: Vec::new(),
+        fallback_languages: Vec::new(),
+    }
+}
+
+fn region() -> LocalizedText {
+    text(
+        "جهة بني ملال خنيفرة",
+        "Béni Mellal-Khénifra",
+        "Béni Mellal-Khénifra",
+    )
+}
+
+fn wilaya() -> Result<AgencyContent, Error> {
+    let name = text(
+        "ولاية جهة بني ملال خنيفرة",
+        "Wilaya de la région Béni Mellal-Khénifra",
+        "Wilaya of the Béni Mellal-Khénifra region",
+    );
+    Ok(AgencyContent {
+        sites: vec![Site {
+            display_name: name.clone(),
+            kind: SiteKind::Headquarters,
+            address: address("Béni Mellal", "Béni Mellal", name.clone())?,
+            opening_hours: None,
+        }],
+        display_name: name,
+        kind: AgencyKind::Wilaya,
+        region: region(),
+        province: LocalizedText::default(),
+        contact_points: Vec::new(),
+        parent_body: None,
+        fallback_languages: Vec::new(),
+    })
+}
+
+fn urban_agency() -> Result<AgencyContent, Error> {
+    let sites = agency_sites()
+        .into_iter()
+        .map(|site| {
+            Ok(Site {
+                address: address(site.locality, site.locality, site.name.clone())?,
+                display_name: site.name,
+                kind: site.kind,
+                opening_hours: Some(agency_hours()?),
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(AgencyContent {
+        display_name: text(
+            "الوكالة الحضرية لبني ملال",
+            "Agence urbaine de Béni Mellal",
+            "Urban Agency of Béni Mellal",
+        ),
+        kind: AgencyKind::UrbanAgency,
+        region: region(),
+        province: text(
+            "إقليم بني ملال",
+            "Province de Béni Mellal",
+            "Béni Mellal Province",
+        ),
+        contact_points: Vec::new(),
+        parent_body: Some(code(MINISTRY)?),
+        sites,
+        fallback_languages: Vec::new(),
+    })
+}
+
+/// Loads the demo data through the use cases, as a ministry-wide system caller.
+pub(crate) async fn load(catalog: &Catalog) -> Result<(), Error> {
+    let caller = Caller {
+        subject: "jalia-demo".to_owned(),
+        agency: AgencyScope::Ministry,
+        scopes: ["catalog.read", "catalog.write"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<BTreeSet<_>>(),
+    };
+    for (agency, content) in [
+        (MINISTRY, ministry()),
+        (WILAYA, wilaya()?),
+        (URBAN_AGENCY, urban_agency()?),
+    ] {
+        match catalog
+            .create_agency(&caller, code(agency)?, content, None)
+            .await
+        {
+            Ok(_) | Err(Error::AlreadyExists { .. }) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    let terms = [
+        (
+            TermKind::Category,
+            category_urbanism(),
+            text(
+                "التعمير والبناء",
+                "Urbanisme et construction",
+                "Urban planning and construction",
+            ),
+            text(
+                "وثائق التعمير والمعلومات التعميرية ورخص البناء",
+                "Documents d'urbanisme, renseignements urbanistiques et autorisations de construire",
+                "Urban planning documents, planning information and building permits",
+            ),
+        ),
+        (
+            TermKind::Category,
+            category_housing(),
+            text("السكن", "Habitat et logement", "Housing"),
+            LocalizedText::default(),
+        ),
+        (
+            TermKind::LifeEvent,
+            life_event_building(),
+            text("بناء منزل", "Construire une maison", "Building a house"),
+            LocalizedText::default(),
+        ),
+        (
+            TermKind::LifeEvent,
+            life_event_buying(),
+            text("شراء مسكن", "Acheter un logement", "Buying a home"),
+            LocalizedText::default(),
+        ),
+        (
+            TermKind::LifeEvent,
+            life_event_housing_support(),
+            text("الدعم في السكن", "Aide au logement", "Housing support"),
+            LocalizedText::default(),
+        ),
+    ];
+    for (kind, id, display_name, description) in terms {
+        catalog
+            .ensure_term(
+                &caller,
+                kind,
+                id,
+                TermContent {
+                    display_name,
+                    description,
+                },
+            )
+            .await?;
+    }
+    let services = [
+        (URBAN_AGENCY, demo_id(0x301), information_note()?),
+        (URBAN_AGENCY, demo_id(0x302), building_permit()?),
+        (URBAN_AGENCY, demo_id(0x303), planning_documents()?),
+        (MINISTRY, demo_id(0x304), housing_support()?),
+        (URBAN_AGENCY, demo_id(0x305), summer_desk()?),
+    ];
+    for (agency, id, content) in services {
+        let service = catalog
+            .ensure_public_service(&caller, code(agency)?, id, content)
+            .await?;
+        if service.status == Status::Draft {
+            catalog
+                .publish_public_service(
+                    &caller,
+                    &service.agency,
+                    service.id,
+                    &crate::domain::etag(service.revision),
+                )
+                .await?;
+        }
+    }
+    tracing::info!("catalog demo data loaded");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_content_is_valid_and_complete() {
+        for content in [
+            information_note(),
+            building_permit(),
+            planning_documents(),
+            housing_support(),
+            summer_desk(),
+        ] {
+            let content = content.unwrap();
+            assert!(content.missing_for_publication().is_empty());
+            for language in ["ar", "fr", "en"] {
+                assert!(content.display_name.get(language).is_some(), "{language}");
+                assert!(content.description.get(language).is_some(), "{language}");
+            }
+            assert!(content.processing_time.is_some());
+            assert!(!content.costs.is_empty());
+            assert!(!content.requirements.is_empty());
+        }
+        assert!(urban_agency().unwrap().check().is_ok());
+        assert!(wilaya().unwrap().check().is_ok());
+    }
+
+    #[test]
+    fn summer_hours_add_to_the_regular_ones() {
+        let hours = agency_hours().unwrap();
+        assert_eq!(hours.time_zone, "Africa/Casablanca");
+        let saturday: Vec<_> = hours
+            .periods
+            .iter()
+            .filter(|p| p.day == Weekday::Saturday)
+            .collect();
+        assert_eq!(saturday.len(), 1);
+        assert_eq!(saturday[0].opens.to_string(), "09:00");
+        assert_eq!(saturday[0].closes.to_string(), "13:00");
+        assert_eq!(saturday[0].valid_until.unwrap().to_string(), "2025-09-15");
+        assert_eq!(hours.periods.len(), 11);
+    }
+
+    #[test]
+    fn demo_ids_are_uuid_v7() {
+        assert_eq!(demo_id(0x301).get_version_num(), 7);
+    }
+}

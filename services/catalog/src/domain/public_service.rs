@@ -1,0 +1,894 @@
+//! Public services, described as the EU's CPSV-AP does: competent authority, names and
+//! descriptions, channels with opening hours, requirements and evidence, costs,
+//! processing time, output, legal basis, related platforms; and their lifecycle
+//! draft → published → retired, with a revision on every change.
+
+use jalia_model::{AgencyCode, FieldViolation, LocalizedText, Phone, Violations};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::hours::OpeningHours;
+use super::place::{HttpsUrl, PostalAddress};
+use super::search::{SearchField, index_tokens};
+use super::time::{micros, optional_micros};
+
+/// Longest processing time accepted: a year, leap day included.
+pub const MAX_PROCESSING_SECONDS: i64 = 366 * 24 * 60 * 60;
+
+/// Who a service is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Citizens and residents in Morocco.
+    Citizens,
+    /// Moroccans living abroad.
+    Diaspora,
+    /// Architects, surveyors, developers, notaries.
+    Professionals,
+    /// Associations.
+    Associations,
+    /// Local authorities, administrations, councils.
+    PublicOfficials,
+}
+
+impl Audience {
+    /// Every audience, in contract order.
+    pub const ALL: [Self; 5] = [
+        Self::Citizens,
+        Self::Diaspora,
+        Self::Professionals,
+        Self::Associations,
+        Self::PublicOfficials,
+    ];
+
+    /// The contract's number.
+    pub fn number(self) -> i32 {
+        self as i32 + 1
+    }
+
+    /// From the contract's number.
+    pub fn from_number(number: i32) -> Option<Self> {
+        usize::try_from(number)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|index| Self::ALL.get(index).copied())
+    }
+
+    /// Its bit in a stored set of audiences.
+    pub fn bit(self) -> i64 {
+        1 << (self as i64)
+    }
+}
+
+/// How a service is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    /// An online platform.
+    Online,
+    /// In person at a desk.
+    InPerson,
+    /// By post.
+    Mail,
+    /// At a consulate abroad.
+    Consulate,
+    /// By telephone.
+    Phone,
+}
+
+impl ChannelKind {
+    /// Every kind, in contract order.
+    pub const ALL: [Self; 5] = [
+        Self::Online,
+        Self::InPerson,
+        Self::Mail,
+        Self::Consulate,
+        Self::Phone,
+    ];
+
+    /// The contract's number.
+    pub fn number(self) -> i32 {
+        self as i32 + 1
+    }
+
+    /// From the contract's number.
+    pub fn from_number(number: i32) -> Option<Self> {
+        usize::try_from(number)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|index| Self::ALL.get(index).copied())
+    }
+
+    /// Its bit in a stored set of channel kinds.
+    pub fn bit(self) -> i64 {
+        1 << (self as i64)
+    }
+
+    /// Whether opening hours mean anything for it.
+    pub fn has_hours(self) -> bool {
+        matches!(self, Self::InPerson | Self::Consulate | Self::Phone)
+    }
+}
+
+/// Where a service stands in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Being written; visible to its agency only.
+    Draft,
+    /// Visible to everyone, listed and searchable.
+    Published,
+    /// No longer offered; readable by name, out of lists and search. Final.
+    Retired,
+}
+
+impl Status {
+    /// Every status, in contract order.
+    pub const ALL: [Self; 3] = [Self::Draft, Self::Published, Self::Retired];
+
+    /// The contract's number (also the stored value).
+    pub fn number(self) -> i32 {
+        self as i32 + 1
+    }
+
+    /// From the contract's number.
+    pub fn from_number(number: i32) -> Option<Self> {
+        usize::try_from(number)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|index| Self::ALL.get(index).copied())
+    }
+}
+
+/// One way of reaching a service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Channel {
+    /// Its kind.
+    pub kind: ChannelKind,
+    /// Optional label.
+    pub label: LocalizedText,
+    /// The platform (ONLINE) or a page about the channel.
+    pub url: Option<HttpsUrl>,
+    /// Where to go, where to send, or which consulate.
+    pub address: Option<PostalAddress>,
+    /// Telephone, E.164.
+    pub phone: Option<Phone>,
+    /// When it is open (desks, consulates, phone lines).
+    pub opening_hours: Option<OpeningHours>,
+}
+
+impl Channel {
+    /// Checks what a channel of this kind needs: a URL online, an address in person and
+    /// by post, a phone number by telephone. Opening hours are dropped where they mean
+    /// nothing (online, mail). Violations name `url`, `address`, `phone`.
+    pub fn new(
+        kind: ChannelKind,
+        label: LocalizedText,
+        url: Option<HttpsUrl>,
+        address: Option<PostalAddress>,
+        phone: Option<Phone>,
+        opening_hours: Option<OpeningHours>,
+    ) -> Result<Self, Vec<FieldViolation>> {
+        let mut violations = Violations::new();
+        match kind {
+            ChannelKind::Online if url.is_none() => {
+                violations.add("url", "an online channel needs its platform's https URL");
+            }
+            ChannelKind::InPerson | ChannelKind::Mail if address.is_none() => {
+                violations.add("address", "this channel needs an address");
+            }
+            ChannelKind::Phone if phone.is_none() => {
+                violations.add("phone", "a phone channel needs a telephone number");
+            }
+            _ => {}
+        }
+        violations.finish(|| Self {
+            kind,
+            label,
+            url,
+            address,
+            phone,
+            opening_hours: opening_hours.filter(|_| kind.has_hours()),
+        })
+    }
+}
+
+/// A document the applicant provides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Its name, never empty.
+    pub display_name: LocalizedText,
+    /// Format, validity, issuer.
+    pub description: LocalizedText,
+    /// The channels it is required on; empty: all.
+    pub channel_kinds: Vec<ChannelKind>,
+}
+
+/// A currency Jalia accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Currency {
+    /// Moroccan dirham.
+    #[serde(rename = "MAD")]
+    Mad,
+    /// Euro, for services paid abroad.
+    #[serde(rename = "EUR")]
+    Eur,
+}
+
+impl Currency {
+    /// Parses an ISO 4217 code Jalia accepts.
+    pub fn parse(code: &str) -> Result<Self, String> {
+        match code.trim() {
+            "MAD" => Ok(Self::Mad),
+            "EUR" => Ok(Self::Eur),
+            other => Err(format!(
+                "`{other}` is not an accepted currency (MAD or EUR)"
+            )),
+        }
+    }
+
+    /// The ISO 4217 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Mad => "MAD",
+            Self::Eur => "EUR",
+        }
+    }
+}
+
+/// An amount in minor units, strictly positive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    /// The currency.
+    pub currency: Currency,
+    /// Centimes (or cents), more than zero.
+    pub amount_minor: i64,
+}
+
+impl Money {
+    /// Checks an amount. Violations name `currency_code` and `amount_minor`.
+    pub fn parse(currency_code: &str, amount_minor: i64) -> Result<Self, Vec<FieldViolation>> {
+        let mut violations = Violations::new();
+        let currency = Currency::parse(currency_code)
+            .map_err(|problem| violations.add("currency_code", problem))
+            .ok();
+        if amount_minor <= 0 {
+            violations.add(
+                "amount_minor",
+                "must be more than zero (state a service without charge as `free`)",
+            );
+        }
+        match currency {
+            Some(currency) if violations.is_empty() => Ok(Self {
+                currency,
+                amount_minor,
+            }),
+            _ => Err(violations.into_vec()),
+        }
+    }
+}
+
+/// A price, or explicitly none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Price {
+    /// This much.
+    Amount(Money),
+    /// Free of charge.
+    Free,
+}
+
+/// One cost of a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cost {
+    /// The price.
+    pub price: Price,
+    /// What it is for.
+    pub description: LocalizedText,
+    /// The channels it applies to; empty: all.
+    pub channel_kinds: Vec<ChannelKind>,
+    /// An invented demonstration value.
+    pub illustrative: bool,
+}
+
+/// A processing time target, in elapsed time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessingTime {
+    /// Whole seconds.
+    pub seconds: i64,
+    /// Nanoseconds beyond them, 0 to 999,999,999.
+    pub nanos: i32,
+    /// An invented demonstration value.
+    pub illustrative: bool,
+}
+
+impl ProcessingTime {
+    /// Checks a duration: positive, at most 366 days, well-formed nanos.
+    pub fn parse(seconds: i64, nanos: i32, illustrative: bool) -> Result<Self, String> {
+        if !(0..1_000_000_000).contains(&nanos) {
+            return Err("is not a valid duration (nanos out of range)".to_owned());
+        }
+        if seconds < 0 || (seconds == 0 && nanos == 0) {
+            return Err("must be more than zero".to_owned());
+        }
+        if seconds > MAX_PROCESSING_SECONDS || (seconds == MAX_PROCESSING_SECONDS && nanos > 0) {
+            return Err("must be at most 366 days".to_owned());
+        }
+        Ok(Self {
+            seconds,
+            nanos,
+            illustrative,
+        })
+    }
+
+    /// A whole number of days (demo data).
+    pub fn days(days: i64, illustrative: bool) -> Self {
+        Self {
+            seconds: days * 24 * 60 * 60,
+            nanos: 0,
+            illustrative,
+        }
+    }
+}
+
+/// A legal text the service rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalReference {
+    /// Its title, never empty.
+    pub title: LocalizedText,
+    /// Where to read it.
+    pub url: Option<HttpsUrl>,
+}
+
+/// A national platform related to the service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedPlatform {
+    /// Its name, never empty.
+    pub display_name: LocalizedText,
+    /// Its URL.
+    pub url: HttpsUrl,
+}
+
+/// Everything about a service that callers write.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceContent {
+    /// The competent authority; None on create means the owning agency.
+    pub competent_authority: Option<AgencyCode>,
+    /// Its name, never empty once created.
+    pub display_name: LocalizedText,
+    /// What it is and does.
+    pub description: LocalizedText,
+    /// Search keywords, each with its translations.
+    pub keywords: Vec<LocalizedText>,
+    /// Its category.
+    pub category: Option<Uuid>,
+    /// Its life events, no duplicates.
+    pub life_events: Vec<Uuid>,
+    /// Who it is for, no duplicates.
+    pub audiences: Vec<Audience>,
+    /// How it is reached.
+    pub channels: Vec<Channel>,
+    /// Conditions the applicant must meet.
+    pub requirements: Vec<LocalizedText>,
+    /// Documents to provide.
+    pub evidence: Vec<Evidence>,
+    /// What it costs.
+    pub costs: Vec<Cost>,
+    /// How long it takes.
+    pub processing_time: Option<ProcessingTime>,
+    /// What the applicant gets.
+    pub output: LocalizedText,
+    /// Legal basis.
+    pub legal_references: Vec<LegalReference>,
+    /// Related national platforms.
+    pub related_platforms: Vec<RelatedPlatform>,
+}
+
+/// The updatable top-level paths of a PublicService, in contract order.
+pub const UPDATABLE_PATHS: [&str; 15] = [
+    "competent_authority",
+    "display_name",
+    "description",
+    "keywords",
+    "category",
+    "life_events",
+    "audiences",
+    "channels",
+    "requirements",
+    "evidence",
+    "costs",
+    "processing_time",
+    "output",
+    "legal_references",
+    "related_platforms",
+];
+
+impl ServiceContent {
+    /// The paths whose value is set (not empty), for the first revision's changed paths.
+    pub fn set_paths(&self) -> Vec<String> {
+        self.paths_where(|path| !self.is_empty_at(path))
+    }
+
+    /// The paths whose value differs from `other`.
+    pub fn changed_paths(&self, other: &Self) -> Vec<String> {
+        self.paths_where(|path| !self.same_at(other, path))
+    }
+
+    fn paths_where(&self, keep: impl Fn(&str) -> bool) -> Vec<String> {
+        UPDATABLE_PATHS
+            .iter()
+            .filter(|path| keep(path))
+            .map(|path| (*path).to_owned())
+            .collect()
+    }
+
+    fn is_empty_at(&self, path: &str) -> bool {
+        match path {
+            "competent_authority" => self.competent_authority.is_none(),
+            "display_name" => self.display_name.is_empty(),
+            "description" => self.description.is_empty(),
+            "keywords" => self.keywords.is_empty(),
+            "category" => self.category.is_none(),
+            "life_events" => self.life_events.is_empty(),
+            "audiences" => self.audiences.is_empty(),
+            "channels" => self.channels.is_empty(),
+            "requirements" => self.requirements.is_empty(),
+            "evidence" => self.evidence.is_empty(),
+            "costs" => self.costs.is_empty(),
+            "processing_time" => self.processing_time.is_none(),
+            "output" => self.output.is_empty(),
+            "legal_references" => self.legal_references.is_empty(),
+            "related_platforms" => self.related_platforms.is_empty(),
+            _ => true,
+        }
+    }
+
+    fn same_at(&self, other: &Self, path: &str) -> bool {
+        match path {
+            "competent_authority" => self.competent_authority == other.competent_authority,
+            "display_name" => self.display_name == other.display_name,
+            "description" => self.description == other.description,
+            "keywords" => self.keywords == other.keywords,
+            "category" => self.category == other.category,
+            "life_events" => self.life_events == other.life_events,
+            "audiences" => self.audiences == other.audiences,
+            "channels" => self.channels == other.channels,
+            "requirements" => self.requirements == other.requirements,
+            "evidence" => self.evidence == other.evidence,
+            "costs" => self.costs == other.costs,
+            "processing_time" => self.processing_time == other.processing_time,
+            "output" => self.output == other.output,
+            "legal_references" => self.legal_references == other.legal_references,
+            "related_platforms" => self.related_platforms == other.related_platforms,
+            _ => true,
+        }
+    }
+
+    /// What a service still lacks to be published: a category, an audience, a channel.
+    pub fn missing_for_publication(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.category.is_none() {
+            missing.push("category");
+        }
+        if self.audiences.is_empty() {
+            missing.push("audiences");
+        }
+        if self.channels.is_empty() {
+            missing.push("channels");
+        }
+        missing
+    }
+
+    /// The bits of its audiences, as stored for filtering.
+    pub fn audience_mask(&self) -> i64 {
+        self.audiences.iter().fold(0, |mask, a| mask | a.bit())
+    }
+
+    /// The bits of its channel kinds, as stored for filtering.
+    pub fn channel_mask(&self) -> i64 {
+        self.channels.iter().fold(0, |mask, c| mask | c.kind.bit())
+    }
+
+    /// The search tokens of its name, keywords and description, each once per field
+    /// and language.
+    pub fn search_tokens(&self) -> Vec<SearchToken> {
+        let mut tokens = Vec::new();
+        let mut add = |field: SearchField, text: &LocalizedText| {
+            for (language, text) in text.entries() {
+                for token in index_tokens(text) {
+                    let entry = SearchToken {
+                        field,
+                        language: language.to_string(),
+                        token,
+                    };
+                    if !tokens.contains(&entry) {
+                        tokens.push(entry);
+                    }
+                }
+            }
+        };
+        add(SearchField::Name, &self.display_name);
+        for keyword in &self.keywords {
+            add(SearchField::Keyword, keyword);
+        }
+        add(SearchField::Description, &self.description);
+        tokens
+    }
+
+    /// Whether a change from `other` touches the searched texts.
+    pub fn search_texts_differ(&self, other: &Self) -> bool {
+        self.display_name != other.display_name
+            || self.keywords != other.keywords
+            || self.description != other.description
+    }
+}
+
+/// One folded word of a service, as the search index holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchToken {
+    /// Where it comes from.
+    pub field: SearchField,
+    /// The language of the text it comes from.
+    pub language: String,
+    /// The folded word.
+    pub token: String,
+}
+
+/// Which parts of a service an update replaces; None leaves a part as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServicePatch {
+    /// New competent authority.
+    pub competent_authority: Option<Option<AgencyCode>>,
+    /// New name.
+    pub display_name: Option<LocalizedText>,
+    /// New description.
+    pub description: Option<LocalizedText>,
+    /// New keywords.
+    pub keywords: Option<Vec<LocalizedText>>,
+    /// New category; `Some(None)` removes it.
+    pub category: Option<Option<Uuid>>,
+    /// New life events.
+    pub life_events: Option<Vec<Uuid>>,
+    /// New audiences.
+    pub audiences: Option<Vec<Audience>>,
+    /// New channels.
+    pub channels: Option<Vec<Channel>>,
+    /// New requirements.
+    pub requirements: Option<Vec<LocalizedText>>,
+    /// New evidence.
+    pub evidence: Option<Vec<Evidence>>,
+    /// New costs.
+    pub costs: Option<Vec<Cost>>,
+    /// New processing time; `Some(None)` removes it.
+    pub processing_time: Option<Option<ProcessingTime>>,
+    /// New output.
+    pub output: Option<LocalizedText>,
+    /// New legal references.
+    pub legal_references: Option<Vec<LegalReference>>,
+    /// New related platforms.
+    pub related_platforms: Option<Vec<RelatedPlatform>>,
+}
+
+impl ServicePatch {
+    /// The content with this patch applied.
+    pub fn apply(self, mut content: ServiceContent) -> ServiceContent {
+        macro_rules! replace {
+            ($($field:ident),* $(,)?) => {
+                $(if let Some(value) = self.$field {
+                    content.$field = value;
+                })*
+            };
+        }
+        replace!(
+            competent_authority,
+            display_name,
+            description,
+            keywords,
+            category,
+            life_events,
+            audiences,
+            channels,
+            requirements,
+            evidence,
+            costs,
+            processing_time,
+            output,
+            legal_references,
+            related_platforms,
+        );
+        content
+    }
+}
+
+/// A public service as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicService {
+    /// Its id (UUIDv7).
+    pub id: Uuid,
+    /// The owning agency.
+    pub agency: AgencyCode,
+    /// What callers wrote; `competent_authority` is always set once stored.
+    pub content: ServiceContent,
+    /// Lifecycle status.
+    pub status: Status,
+    /// The current revision: 1 on creation, +1 on every change. Also its version.
+    pub revision: i64,
+    /// When it was created.
+    #[serde(with = "micros")]
+    pub create_time: Timestamp,
+    /// When it last changed.
+    #[serde(with = "micros")]
+    pub update_time: Timestamp,
+    /// When it was published.
+    #[serde(with = "optional_micros")]
+    pub publish_time: Option<Timestamp>,
+    /// When it was retired.
+    #[serde(with = "optional_micros")]
+    pub retire_time: Option<Timestamp>,
+}
+
+impl PublicService {
+    /// Its resource name.
+    pub fn name(&self) -> String {
+        service_name(&self.agency, self.id)
+    }
+
+    /// The competent authority, the owning agency unless another is named.
+    pub fn competent_authority(&self) -> &AgencyCode {
+        self.content
+            .competent_authority
+            .as_ref()
+            .unwrap_or(&self.agency)
+    }
+
+    /// The service after an update at `now`: the next revision.
+    pub fn updated(&self, content: ServiceContent, now: Timestamp) -> Self {
+        Self {
+            content,
+            revision: self.revision + 1,
+            update_time: now,
+            ..self.clone()
+        }
+    }
+
+    /// The service published at `now`, or why it cannot be.
+    pub fn published(&self, now: Timestamp) -> Result<Self, super::Error> {
+        if self.status != Status::Draft {
+            return Err(super::Error::precondition(
+                "SERVICE_NOT_DRAFT",
+                "only a draft can be published",
+            ));
+        }
+        let missing = self.content.missing_for_publication();
+        if !missing.is_empty() {
+            return Err(super::Error::FailedPrecondition {
+                reason: "SERVICE_INCOMPLETE",
+                message: format!(
+                    "the service cannot be published without: {}",
+                    missing.join(", ")
+                ),
+                missing,
+            });
+        }
+        Ok(Self {
+            status: Status::Published,
+            revision: self.revision + 1,
+            update_time: now,
+            publish_time: Some(now),
+            ..self.clone()
+        })
+    }
+
+    /// The service retired at `now`, or why it cannot be.
+    pub fn retired(&self, now: Timestamp) -> Result<Self, super::Error> {
+        if self.status != Status::Published {
+            return Err(super::Error::precondition(
+                "SERVICE_NOT_PUBLISHED",
+                "only a published service can be retired",
+            ));
+        }
+        Ok(Self {
+            status: Status::Retired,
+            revision: self.revision + 1,
+            update_time: now,
+            retire_time: Some(now),
+            ..self.clone()
+        })
+    }
+}
+
+/// `agencies/{agency}/services/{id}`.
+pub fn service_name(agency: &AgencyCode, id: Uuid) -> String {
+    format!("agencies/{agency}/services/{id}")
+}
+
+/// Checks a list for duplicates; violations name `[i]` of each repeat.
+pub fn no_duplicates<T: PartialEq>(items: &[T]) -> Result<(), Vec<FieldViolation>> {
+    let mut violations = Violations::new();
+    for (index, item) in items.iter().enumerate() {
+        if items[..index].contains(item) {
+            violations.add(format!("[{index}]"), "is listed twice");
+        }
+    }
+    violations.finish(|| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> PublicService {
+        PublicService {
+            id: Uuid::now_v7(),
+            agency: AgencyCode::parse("bm").unwrap(),
+            content: ServiceContent {
+                display_name: LocalizedText::single("fr", "Note de renseignements"),
+                ..ServiceContent::default()
+            },
+            status: Status::Draft,
+            revision: 1,
+            create_time: Timestamp::UNIX_EPOCH,
+            update_time: Timestamp::UNIX_EPOCH,
+            publish_time: None,
+            retire_time: None,
+        }
+    }
+
+    fn online() -> Channel {
+        Channel::new(
+            ChannelKind::Online,
+            LocalizedText::default(),
+            Some(HttpsUrl::parse("https://rokhas.ma").unwrap()),
+            None,
+            None,
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn contract_numbers_round_trip() {
+        for audience in Audience::ALL {
+            assert_eq!(Audience::from_number(audience.number()), Some(audience));
+        }
+        for kind in ChannelKind::ALL {
+            assert_eq!(ChannelKind::from_number(kind.number()), Some(kind));
+        }
+        for status in Status::ALL {
+            assert_eq!(Status::from_number(status.number()), Some(status));
+        }
+        assert_eq!(Status::Published.number(), 2);
+        assert_eq!(ChannelKind::Phone.number(), 5);
+        assert_eq!(Audience::from_number(0), None);
+    }
+
+    #[test]
+    fn money_is_positive_and_in_an_accepted_currency() {
+        assert!(Money::parse("MAD", 15000).is_ok());
+        assert!(Money::parse("EUR", 1).is_ok());
+        let err = Money::parse("USD", -5).unwrap_err();
+        let fields: Vec<_> = err.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, vec!["currency_code", "amount_minor"]);
+        assert_eq!(Money::parse("MAD", 0).unwrap_err()[0].field, "amount_minor");
+    }
+
+    #[test]
+    fn processing_times_are_positive_and_at_most_a_leap_year() {
+        assert!(ProcessingTime::parse(15 * 86400, 0, false).is_ok());
+        assert!(ProcessingTime::parse(0, 1, false).is_ok());
+        assert!(ProcessingTime::parse(MAX_PROCESSING_SECONDS, 0, false).is_ok());
+        assert!(ProcessingTime::parse(MAX_PROCESSING_SECONDS, 1, false).is_err());
+        assert!(ProcessingTime::parse(0, 0, false).is_err());
+        assert!(ProcessingTime::parse(-1, 0, false).is_err());
+        assert!(ProcessingTime::parse(10, -1, false).is_err());
+        assert!(ProcessingTime::parse(10, 1_000_000_000, false).is_err());
+    }
+
+    #[test]
+    fn channels_need_what_their_kind_needs() {
+        let none = || LocalizedText::default();
+        assert_eq!(
+            Channel::new(ChannelKind::Online, none(), None, None, None, None).unwrap_err()[0].field,
+            "url"
+        );
+        assert_eq!(
+            Channel::new(ChannelKind::InPerson, none(), None, None, None, None).unwrap_err()[0]
+                .field,
+            "address"
+        );
+        assert_eq!(
+            Channel::new(ChannelKind::Phone, none(), None, None, None, None).unwrap_err()[0].field,
+            "phone"
+        );
+        assert!(Channel::new(ChannelKind::Consulate, none(), None, None, None, None).is_ok());
+        let hours = OpeningHours {
+            time_zone: "Africa/Casablanca".to_owned(),
+            periods: Vec::new(),
+        };
+        let online = Channel::new(
+            ChannelKind::Online,
+            none(),
+            Some(HttpsUrl::parse("https://rokhas.ma").unwrap()),
+            None,
+            None,
+            Some(hours),
+        )
+        .unwrap();
+        assert_eq!(online.opening_hours, None, "hours mean nothing online");
+    }
+
+    #[test]
+    fn lifecycle_draft_published_retired() {
+        let service = draft();
+        let err = service.published(Timestamp::UNIX_EPOCH).unwrap_err();
+        match err {
+            crate::domain::Error::FailedPrecondition { missing, .. } => {
+                assert_eq!(missing, vec!["category", "audiences", "channels"]);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(service.retired(Timestamp::UNIX_EPOCH).is_err());
+        let mut complete = service.clone();
+        complete.content.category = Some(Uuid::now_v7());
+        complete.content.audiences = vec![Audience::Diaspora];
+        complete.content.channels = vec![online()];
+        let now = Timestamp::from_second(1_754_000_000).unwrap();
+        let published = complete.published(now).unwrap();
+        assert_eq!(published.status, Status::Published);
+        assert_eq!(published.revision, 2);
+        assert_eq!(published.publish_time, Some(now));
+        assert!(published.published(now).is_err());
+        let retired = published.retired(now).unwrap();
+        assert_eq!((retired.status, retired.revision), (Status::Retired, 3));
+        assert!(retired.retired(now).is_err());
+    }
+
+    #[test]
+    fn changed_and_set_paths() {
+        let before = draft().content;
+        assert_eq!(before.set_paths(), vec!["display_name"]);
+        let mut after = before.clone();
+        after.costs = vec![Cost {
+            price: Price::Free,
+            description: LocalizedText::default(),
+            channel_kinds: Vec::new(),
+            illustrative: true,
+        }];
+        after.audiences = vec![Audience::Citizens];
+        assert_eq!(after.changed_paths(&before), vec!["audiences", "costs"]);
+        assert!(!after.search_texts_differ(&before));
+        let patch = ServicePatch {
+            keywords: Some(vec![LocalizedText::single("fr", "logement")]),
+            ..ServicePatch::default()
+        };
+        let patched = patch.apply(after.clone());
+        assert_eq!(patched.changed_paths(&after), vec!["keywords"]);
+        assert!(patched.search_texts_differ(&after));
+    }
+
+    #[test]
+    fn masks_and_tokens() {
+        let mut content = draft().content;
+        content.audiences = vec![Audience::Citizens, Audience::Diaspora];
+        content.channels = vec![online()];
+        assert_eq!(content.audience_mask(), 0b11);
+        assert_eq!(content.channel_mask(), 0b1);
+        content.keywords = vec![LocalizedText::single("fr", "Logement").with("ar", "السكن")];
+        let tokens: Vec<_> = content
+            .search_tokens()
+            .into_iter()
+            .map(|t| (t.field, t.token))
+            .collect();
+        assert!(tokens.contains(&(SearchField::Name, "renseignements".to_owned())));
+        assert!(tokens.contains(&(SearchField::Keyword, "logement".to_owned())));
+        assert!(tokens.contains(&(SearchField::Keyword, "سكن".to_owned())));
+        assert!(tokens.contains(&(SearchField::Keyword, "السكن".to_owned())));
+    }
+
+    #[test]
+    fn duplicates_are_named_by_index() {
+        assert!(no_duplicates(&[1, 2, 3]).is_ok());
+        assert_eq!(no_duplicates(&[1, 2, 1]).unwrap_err()[0].field, "[2]");
+    }
+}

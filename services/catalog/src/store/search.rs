@@ -1,0 +1,211 @@
+//! Search over the token table, the same SQL on SQLite and PostgreSQL.
+//!
+//! Each query word is one range scan of the token index, `token >= w AND token < w ||
+//! U+10FFFF` (every token starting with w: a byte-wise comparison on a byte-ordered
+//! column, SQLite's default collation and "C" on PostgreSQL, so no LIKE escaping or
+//! case rules), weighing each token by its field and by whether it is the whole word.
+//! The scans are joined with UNION ALL, each row tagged with its word, and grouped by
+//! service: `MAX(CASE WHEN word = i THEN weight ELSE 0 END)` is word i's best match. A
+//! service matches when every word reached a weight; its score is the sum.
+//!
+//! Ranking reads only ids and weights; the services of the page are read by id after,
+//! so the cost of a common word does not include carrying every match's texts.
+
+use std::collections::HashMap;
+
+use jalia_db::sea_orm::sea_query::{
+    Alias, CaseStatement, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, UnionType,
+};
+use jalia_db::sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::entities::{search_token, service};
+use super::services::{filter_condition, from_row};
+use super::{OrDbError, fetch_limit};
+use crate::domain::Error;
+use crate::domain::access::StatusVisibility;
+use crate::domain::public_service::PublicService;
+use crate::domain::query::{SearchCursor, SearchQuery};
+use crate::domain::search::SearchField;
+
+/// One service found, with the best weight each query word reached (in query order).
+#[derive(Debug)]
+pub(crate) struct Hit {
+    pub(crate) service: PublicService,
+    pub(crate) weights: Vec<i64>,
+}
+
+const HITS: &str = "hits";
+const WORD: &str = "word";
+const WEIGHT: &str = "weight";
+const MATCHES: &str = "matches";
+const SCORE: &str = "score";
+
+fn weight_alias(index: usize) -> String {
+    format!("w{index}")
+}
+
+/// Above every token that starts with `word`: tokens are letters and digits, never the
+/// last code point.
+fn prefix_upper_bound(word: &str) -> String {
+    format!("{word}\u{10FFFF}")
+}
+
+/// The weight of a token's field for a whole-word or a prefix match, as the domain
+/// fixes them.
+fn field_weight(weight: fn(SearchField) -> i64) -> Expr {
+    let field = Expr::col((search_token::Entity, search_token::Column::Field));
+    let mut case = CaseStatement::new();
+    for search_field in SearchField::ALL {
+        case = case.case(
+            field.clone().eq(search_field.number()),
+            Expr::val(weight(search_field)),
+        );
+    }
+    case.finally(Expr::val(0)).into()
+}
+
+fn sum_of_weights(count: usize) -> Expr {
+    let mut sum = Expr::val(0);
+    for index in 0..count {
+        sum = sum.add(Expr::col((
+            Alias::new(MATCHES),
+            Alias::new(weight_alias(index)),
+        )));
+    }
+    Func::cast_as(sum, Alias::new("BIGINT")).into()
+}
+
+/// The tokens of one word's prefix range, tagged with the word's index and weighed.
+fn word_scan(index: usize, word: &str) -> SelectStatement {
+    let token = || Expr::col((search_token::Entity, search_token::Column::Token));
+    let weight = CaseStatement::new()
+        .case(
+            token().eq(word),
+            field_weight(SearchField::whole_word_weight),
+        )
+        .finally(field_weight(SearchField::prefix_weight));
+    Query::select()
+        .column((search_token::Entity, search_token::Column::ServiceId))
+        // The index is a small number, written as a literal: a typed constant on both
+        // backends, where a bare parameter in a UNION would need a cast on PostgreSQL.
+        .expr_as(Expr::cust(index.to_string()), Alias::new(WORD))
+        .expr_as(Into::<Expr>::into(weight), Alias::new(WEIGHT))
+        .from(search_token::Entity)
+        .and_where(token().gte(word))
+        .and_where(token().lt(prefix_upper_bound(word)))
+        .to_owned()
+}
+
+/// A page of services matching every query word, by score descending then id.
+pub(crate) async fn search(
+    conn: &impl ConnectionTrait,
+    query: &SearchQuery,
+    visibility: &StatusVisibility,
+    after: Option<SearchCursor>,
+    page_size: u32,
+) -> Result<Vec<Hit>, Error> {
+    let mut scans = query
+        .words
+        .iter()
+        .enumerate()
+        .map(|(index, word)| word_scan(index, word));
+    let Some(mut hits) = scans.next() else {
+        return Ok(Vec::new());
+    };
+    for scan in scans {
+        hits.union(UnionType::All, scan);
+    }
+
+    let hit = |column: &str| Expr::col((Alias::new(HITS), Alias::new(column)));
+    let mut matches = Query::select();
+    matches.expr_as(hit("service_id"), Alias::new("service_id"));
+    for index in 0..query.words.len() {
+        let best = CaseStatement::new()
+            .case(hit(WORD).eq(Expr::cust(index.to_string())), hit(WEIGHT))
+            .finally(Expr::val(0));
+        matches.expr_as(
+            Func::max(Into::<Expr>::into(best)),
+            Alias::new(weight_alias(index)),
+        );
+    }
+    matches
+        .from_subquery(hits, Alias::new(HITS))
+        .group_by_col((Alias::new(HITS), Alias::new("service_id")));
+
+    let score = sum_of_weights(query.words.len());
+    let mut select = Query::select();
+    select.column((service::Entity, service::Column::Id));
+    for index in 0..query.words.len() {
+        let alias = weight_alias(index);
+        select.expr_as(
+            Func::cast_as(
+                Expr::col((Alias::new(MATCHES), Alias::new(alias.clone()))),
+                Alias::new("BIGINT"),
+            ),
+            Alias::new(alias.clone()),
+        );
+        select.and_where(Expr::col((Alias::new(MATCHES), Alias::new(alias))).gt(0));
+    }
+    select
+        .expr_as(score.clone(), Alias::new(SCORE))
+        .from(service::Entity)
+        .join_subquery(
+            JoinType::InnerJoin,
+            matches,
+            Alias::new(MATCHES),
+            Expr::col((Alias::new(MATCHES), search_token::Column::ServiceId))
+                .equals((service::Entity, service::Column::Id)),
+        )
+        .cond_where(filter_condition(&query.filter, visibility));
+    if let Some(cursor) = after {
+        select.cond_where(
+            Condition::any().add(score.clone().lt(cursor.score)).add(
+                Condition::all()
+                    .add(score.clone().eq(cursor.score))
+                    .add(Expr::col((service::Entity, service::Column::Id)).gt(cursor.id)),
+            ),
+        );
+    }
+    select
+        .order_by_expr(score, Order::Desc)
+        .order_by((service::Entity, service::Column::Id), Order::Asc)
+        .limit(fetch_limit(page_size));
+
+    let ranked = conn
+        .query_all(&select)
+        .await
+        .or_db()?
+        .into_iter()
+        .map(|row| {
+            let id: Uuid = row.try_get("", "id").or_db()?;
+            let weights = (0..query.words.len())
+                .map(|index| row.try_get::<i64>("", &weight_alias(index)).or_db())
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((id, weights))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+
+    // The page's rows, read by id once ranked: ranking carries only ids and weights, not
+    // the services' texts, however many services match. The filter is applied again so
+    // a service retired meanwhile is not served.
+    let mut rows: HashMap<Uuid, service::Model> = service::Entity::find()
+        .filter(service::Column::Id.is_in(ranked.iter().map(|(id, _)| *id)))
+        .filter(filter_condition(&query.filter, visibility))
+        .all(conn)
+        .await
+        .or_db()?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect();
+    ranked
+        .into_iter()
+        .filter_map(|(id, weights)| rows.remove(&id).map(|row| (row, weights)))
+        .map(|(row, weights)| {
+            Ok(Hit {
+                service: from_row(row)?,
+                weights,
+            })
+        })
+        .collect()
+}
