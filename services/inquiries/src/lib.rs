@@ -1,1 +1,443 @@
-//! jalia-inquiries: being written.
+//! jalia-inquiries: citizens' questions and requests, above all from Moroccans living
+//! abroad, submitted by internal systems on their behalf, triaged, assigned, answered on
+//! time and traceably, and followed by the citizen with a reference and a secret tracking
+//! code (DESIGN §4). Contact data and the citizen's own text are personal data (law
+//! 09-08): never logged, redacted in `Debug`, read only by the owning agency.
+//!
+//! The suite binary runs it through [`Config`], [`migrate`] and [`Application`].
+
+mod api;
+mod background;
+mod catalog;
+mod demo;
+mod domain;
+mod service;
+mod store;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Arg, ArgMatches};
+use jalia_db::{Db, DbConfig, DbError, PAGE_TOKEN_TTL, PageTokens, WeakKeyError};
+use jalia_runtime::config::parse_duration;
+use jalia_runtime::{
+    ConfigError, Contract, Defaults, EnvPrefix, Mode, Secret, Server, ServerError, ServerSettings,
+    SharedClock, Shutdown, StorageSettings,
+};
+use jiff::tz::TimeZone;
+
+pub use domain::Error;
+
+use crate::catalog::{Catalog, InvalidCatalogUrl};
+use crate::domain::calendar::AGENCY_TIME_ZONE;
+use crate::domain::tracking::{MIN_KEY_BYTES, TrackingKey, WeakTrackingKey};
+use crate::service::Inquiries;
+use crate::store::Migrator;
+
+/// The full gRPC service name.
+pub const SERVICE: &str = jalia_proto::service_names::INQUIRIES;
+
+/// The contract served: the service and the descriptor set declaring it.
+pub const CONTRACT: Contract = Contract {
+    service: SERVICE,
+    descriptor_set: jalia_proto::FILE_DESCRIPTOR_SET,
+};
+
+/// Default listening addresses.
+pub const DEFAULTS: Defaults = Defaults {
+    listen: "0.0.0.0:50053",
+    admin_listen: "0.0.0.0:9093",
+};
+
+/// The database used when none is configured.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://.jalia/inquiries.db?mode=rwc";
+
+/// Where the services catalog listens by default.
+pub const DEFAULT_CATALOG_URL: &str = "http://127.0.0.1:50052";
+
+const SHORT_NAME: &str = "inquiries";
+const DEV_TRACKING_KEY_FILE: &str = "inquiries-tracking.key";
+
+mod ids {
+    pub(super) const CATALOG_URL: &str = "catalog-url";
+    pub(super) const CATALOG_TIMEOUT: &str = "catalog-timeout";
+    pub(super) const RECONCILE_INTERVAL: &str = "reconcile-interval";
+    pub(super) const TRACKING_KEY: &str = "tracking-key";
+}
+
+fn prefix() -> EnvPrefix {
+    EnvPrefix::new(SHORT_NAME)
+}
+
+/// Everything the inquiries service needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// What every server shares.
+    pub server: ServerSettings,
+    /// The database and the page-token key.
+    pub storage: StorageSettings,
+    /// The services catalog, asked for processing targets.
+    pub catalog_url: String,
+    /// The longest a call to the catalog may take.
+    pub catalog_timeout: Duration,
+    /// How often pending due dates are retried against the catalog.
+    pub reconcile_interval: Duration,
+    /// The key tracking codes are derived with: at least 32 bytes, the same on every
+    /// replica, never changed while codes given out must keep working on retries.
+    pub tracking_key: Secret,
+}
+
+impl Config {
+    /// The flags (with their environment variables).
+    pub fn args() -> Vec<Arg> {
+        let prefix = prefix();
+        let mut args = ServerSettings::args(&prefix, DEFAULTS);
+        args.extend(StorageSettings::args(&prefix, Some(DEFAULT_DATABASE_URL)));
+        args.extend([
+            Arg::new(ids::CATALOG_URL)
+                .long(ids::CATALOG_URL)
+                .env(prefix.var("CATALOG_URL"))
+                .default_value(DEFAULT_CATALOG_URL)
+                .help("URL of the services catalog (http:// or https://)"),
+            Arg::new(ids::CATALOG_TIMEOUT)
+                .long(ids::CATALOG_TIMEOUT)
+                .env(prefix.var("CATALOG_TIMEOUT"))
+                .default_value("2s")
+                .help("longest a call to the catalog may take"),
+            Arg::new(ids::RECONCILE_INTERVAL)
+                .long(ids::RECONCILE_INTERVAL)
+                .env(prefix.var("RECONCILE_INTERVAL"))
+                .default_value("30s")
+                .help("how often due dates left pending by an unreachable catalog are retried"),
+            Arg::new(ids::TRACKING_KEY)
+                .long(ids::TRACKING_KEY)
+                .env(prefix.var("TRACKING_KEY"))
+                .hide_env_values(true)
+                .help(
+                    "secret shared by all replicas to derive tracking codes (32+ bytes; \
+                     required in production)",
+                ),
+        ]);
+        args
+    }
+
+    /// Reads and validates the settings from parsed flags.
+    pub fn from_matches(matches: &ArgMatches) -> Result<Self, ConfigError> {
+        let prefix = prefix();
+        let server = ServerSettings::from_matches(&prefix, matches)?;
+        let storage = StorageSettings::from_matches(&prefix, server.mode, matches)?;
+        let setting = |id: &str, var: &str| format!("--{id} / {}", prefix.var(var));
+        let value = |id: &str| {
+            matches
+                .get_one::<String>(id)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
+        let catalog_url = value(ids::CATALOG_URL).ok_or_else(|| ConfigError {
+            setting: setting(ids::CATALOG_URL, "CATALOG_URL"),
+            problem: "must be set".to_owned(),
+        })?;
+        if !(catalog_url.starts_with("http://") || catalog_url.starts_with("https://"))
+            || catalog_url.parse::<tonic::transport::Uri>().is_err()
+        {
+            return Err(ConfigError {
+                setting: setting(ids::CATALOG_URL, "CATALOG_URL"),
+                problem: format!("`{catalog_url}` is not an http:// or https:// URL"),
+            });
+        }
+        let duration = |id: &str, var: &str| -> Result<Duration, ConfigError> {
+            let raw = value(id).unwrap_or_default();
+            match parse_duration(&raw) {
+                Ok(duration) if !duration.is_zero() => Ok(duration),
+                Ok(_) => Err("must be more than zero".to_owned()),
+                Err(problem) => Err(problem),
+            }
+            .map_err(|problem| ConfigError {
+                setting: setting(id, var),
+                problem: format!("`{raw}`: {problem}"),
+            })
+        };
+        let catalog_timeout = duration(ids::CATALOG_TIMEOUT, "CATALOG_TIMEOUT")?;
+        let reconcile_interval = duration(ids::RECONCILE_INTERVAL, "RECONCILE_INTERVAL")?;
+        let key_setting = setting(ids::TRACKING_KEY, "TRACKING_KEY");
+        let tracking_key = match (matches.get_one::<String>(ids::TRACKING_KEY), server.mode) {
+            (Some(key), _) if key.len() >= MIN_KEY_BYTES => Secret::new(key.clone()),
+            (Some(key), _) if !key.is_empty() => {
+                return Err(ConfigError {
+                    setting: key_setting,
+                    problem: format!("must be at least {MIN_KEY_BYTES} bytes"),
+                });
+            }
+            (_, Mode::Development) => {
+                development_tracking_key(&server.data_dir).map_err(|err| ConfigError {
+                    setting: key_setting,
+                    problem: format!(
+                        "not set, and no development key could be kept in the data folder: {err}"
+                    ),
+                })?
+            }
+            (_, Mode::Production) => {
+                return Err(ConfigError {
+                    setting: key_setting,
+                    problem: "required in production, and the same on every replica".to_owned(),
+                });
+            }
+        };
+        Ok(Self {
+            server,
+            storage,
+            catalog_url,
+            catalog_timeout,
+            reconcile_interval,
+            tracking_key,
+        })
+    }
+
+    /// Development settings over `database_url`, with keys kept in `data_dir` (tests and
+    /// `jalia up`): loopback on a free port, development tokens, the catalog at its
+    /// default address.
+    pub fn development(data_dir: &Path, database_url: &str) -> Self {
+        let tracking_key = development_tracking_key(data_dir).unwrap_or_else(|err| {
+            tracing::warn!(
+                error = %err,
+                "cannot keep a development tracking key in the data folder; using one for this process only"
+            );
+            Secret::new(random_key())
+        });
+        Self {
+            server: ServerSettings::development(data_dir),
+            storage: StorageSettings {
+                database_url: Secret::new(database_url),
+                page_token_key: Secret::new(random_key()),
+            },
+            catalog_url: DEFAULT_CATALOG_URL.to_owned(),
+            catalog_timeout: Duration::from_secs(2),
+            reconcile_interval: Duration::from_secs(30),
+            tracking_key,
+        }
+    }
+}
+
+/// Why the service could not start. Never prints a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A setting was refused.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database URL was refused.
+    #[error("database URL: {0}")]
+    DatabaseUrl(#[from] jalia_db::ConfigError),
+    /// The database could not be reached or migrated.
+    #[error("database: {0}")]
+    Database(#[from] DbError),
+    /// The folder of the SQLite file could not be made.
+    #[error("cannot create the database folder {path}: {source}")]
+    DatabaseFolder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The page token key is too short.
+    #[error("page token key (JALIA_PAGE_TOKEN_KEY): {0}")]
+    PageTokenKey(#[from] WeakKeyError),
+    /// The tracking key is too short.
+    #[error("tracking key (JALIA_INQUIRIES_TRACKING_KEY): {0}")]
+    TrackingKey(#[from] WeakTrackingKey),
+    /// The catalog URL is not an endpoint.
+    #[error("catalog URL (JALIA_INQUIRIES_CATALOG_URL): {0}")]
+    CatalogUrl(#[from] InvalidCatalogUrl),
+    /// The agencies' time zone is missing from the bundled tz database.
+    #[error("time zone {AGENCY_TIME_ZONE} is not in the bundled tz database")]
+    TimeZone,
+    /// The server could not bind or load its keys.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    /// The demonstration data could not be loaded.
+    #[error("demo data: {0}")]
+    Demo(#[source] Error),
+}
+
+/// Applies every pending migration of the inquiries database, under jalia-db's lock.
+pub async fn migrate(storage: &StorageSettings) -> Result<(), StartError> {
+    let db = connect(storage).await?;
+    db.migrate::<Migrator>().await?;
+    db.close().await?;
+    Ok(())
+}
+
+/// A bound inquiries server, ready to run.
+pub struct Application {
+    server: Server,
+    inquiries: Arc<Inquiries>,
+    reconcile_interval: Duration,
+}
+
+impl fmt::Debug for Application {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Application")
+            .field("server", &self.server)
+            .field("reconcile_interval", &self.reconcile_interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Connects to the database (already migrated), prepares the catalog client (which
+    /// connects lazily, so a catalog that is down does not stop the start) and binds the
+    /// listeners.
+    pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartError> {
+        let zone = TimeZone::get(AGENCY_TIME_ZONE).map_err(|_| StartError::TimeZone)?;
+        let tracking = TrackingKey::new(config.tracking_key.expose().as_bytes())?;
+        let page_tokens = PageTokens::new(
+            config.storage.page_token_key.expose().as_bytes(),
+            PAGE_TOKEN_TTL,
+        )?;
+        let catalog = Catalog::connect_lazy(&config.catalog_url, config.catalog_timeout)?;
+        let db = connect(&config.storage).await?;
+        let server = Server::bind(config.server, clock.clone()).await?;
+        let inquiries = Inquiries::new(db, clock, zone, tracking, page_tokens, catalog);
+        Ok(Self {
+            server,
+            inquiries: Arc::new(inquiries),
+            reconcile_interval: config.reconcile_interval,
+        })
+    }
+
+    /// Where callers connect.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Loads the demonstration data (DESIGN §7); loading twice changes nothing.
+    pub async fn load_demo(&self) -> Result<(), StartError> {
+        demo::load(&self.inquiries).await.map_err(StartError::Demo)
+    }
+
+    /// A handle on the due-date reconciler, to run a round on demand.
+    pub fn reconciler(&self) -> Reconciler {
+        Reconciler {
+            inquiries: self.inquiries.clone(),
+        }
+    }
+
+    /// Serves until `shutdown` fires, with the background reconciler beside it; both
+    /// stop on the same signal.
+    pub async fn run(self, shutdown: Shutdown) -> Result<(), ServerError> {
+        let routes = api::routes(self.inquiries.clone(), &self.server.settings().limits);
+        let (stop_background, background_stopped) = Shutdown::manual();
+        let background = tokio::spawn(background::run(
+            self.inquiries.clone(),
+            self.reconcile_interval,
+            shutdown.clone(),
+            background_stopped,
+        ));
+        let served = self.server.serve(&[CONTRACT], routes, shutdown).await;
+        stop_background.trigger();
+        if let Err(err) = background.await {
+            tracing::warn!(error = %err, "the background task ended abnormally");
+        }
+        served
+    }
+}
+
+/// Settles due dates left pending by an unreachable catalog.
+#[derive(Debug, Clone)]
+pub struct Reconciler {
+    inquiries: Arc<Inquiries>,
+}
+
+impl Reconciler {
+    /// One round: asks the catalog about every pending inquiry, for as long as it
+    /// answers. Returns how many due dates were settled.
+    pub async fn reconcile_once(&self) -> Result<usize, Error> {
+        self.inquiries.reconcile_once().await
+    }
+}
+
+async fn connect(storage: &StorageSettings) -> Result<Db, StartError> {
+    let url = storage.database_url.expose();
+    create_sqlite_folder(url)?;
+    Ok(Db::connect(&DbConfig::new(url)?).await?)
+}
+
+/// SQLite creates its file but not the folder: `sqlite://.jalia/inquiries.db` needs
+/// `.jalia` to exist.
+fn create_sqlite_folder(url: &str) -> Result<(), StartError> {
+    let Some(path) = url.strip_prefix("sqlite://") else {
+        return Ok(());
+    };
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") {
+        return Ok(());
+    }
+    match Path::new(path).parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => {
+            std::fs::create_dir_all(folder).map_err(|source| StartError::DatabaseFolder {
+                path: folder.to_owned(),
+                source,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The development tracking key kept in the data folder, made on first use, so that a
+/// restarted `jalia up` still gives retried submissions their original codes.
+fn development_tracking_key(data_dir: &Path) -> Result<Secret, std::io::Error> {
+    use std::io::{Error as IoError, ErrorKind, Write};
+
+    let path = data_dir.join(DEV_TRACKING_KEY_FILE);
+    let read = |path: &Path| -> Result<Option<Secret>, IoError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) if text.trim().len() >= MIN_KEY_BYTES => {
+                Ok(Some(Secret::new(text.trim().to_owned())))
+            }
+            Ok(_) => Err(IoError::new(
+                ErrorKind::InvalidData,
+                format!("{} holds too short a key; delete it", path.display()),
+            )),
+            Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    };
+    if let Some(key) = read(&path)? {
+        return Ok(key);
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let key = random_key();
+    // Written whole under a private name, then linked into place: a concurrent start on
+    // the same folder either wins or reads the winner's complete key.
+    let temp = data_dir.join(format!(
+        ".{DEV_TRACKING_KEY_FILE}.{}.{}.tmp",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let written = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp)?;
+        file.write_all(key.as_bytes())?;
+        file.sync_all()?;
+        std::fs::hard_link(&temp, &path)
+    })();
+    // The staging name is only a step; it goes whether or not the link worked.
+    let _ = std::fs::remove_file(&temp);
+    match written {
+        Ok(()) => Ok(Secret::new(key)),
+        Err(err) if err.kind() == ErrorKind::AlreadyExists => read(&path)?
+            .ok_or_else(|| IoError::new(ErrorKind::NotFound, "the key vanished while made")),
+        Err(err) => Err(err),
+    }
+}
+
+fn random_key() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

@@ -1,0 +1,227 @@
+//! The gRPC face of the service: each handler converts its request, makes one call to the
+//! use cases and converts the answer back.
+
+mod convert;
+mod error;
+
+use std::sync::Arc;
+
+use jalia_model::Caller;
+use jalia_proto::inquiries::v1::inquiry_service_server::{InquiryService, InquiryServiceServer};
+use jalia_proto::inquiries::v1::{
+    AddInquiryMessageRequest, AssignInquiryRequest, CreateInquiryCategoryRequest,
+    GetInquiryRequest, GetInquiryStatisticsRequest, GetInquiryStatisticsResponse, Inquiry,
+    InquiryCategory, InquiryMessage, ListInquiriesRequest, ListInquiriesResponse,
+    ListInquiryCategoriesRequest, ListInquiryCategoriesResponse, ListInquiryMessagesRequest,
+    ListInquiryMessagesResponse, LookupInquiryRequest, LookupInquiryResponse, SubmitInquiryRequest,
+    SubmitInquiryResponse, TransitionInquiryRequest, UpdateInquiryCategoryRequest,
+    UpdateInquiryRequest,
+};
+use jalia_runtime::config::Limits;
+use jalia_runtime::server::{caller, deadline, wanted_languages};
+use jalia_runtime::{ApiError, ErrorCode};
+use tonic::service::Routes;
+use tonic::{Request, Response, Status};
+
+use crate::service::Inquiries;
+use convert::Languages;
+
+/// The service's routes, with the configured message size limits.
+pub fn routes(inquiries: Arc<Inquiries>, limits: &Limits) -> Routes {
+    Routes::new(
+        InquiryServiceServer::new(Api { inquiries })
+            .max_decoding_message_size(limits.max_message_bytes)
+            .max_encoding_message_size(limits.max_message_bytes),
+    )
+}
+
+/// The tonic implementation of `InquiryService`.
+#[derive(Debug, Clone)]
+struct Api {
+    inquiries: Arc<Inquiries>,
+}
+
+/// The verified caller; the gate lets a scoped RPC through only with one.
+fn caller_of<T>(request: &Request<T>) -> Result<Caller, Status> {
+    caller(request).cloned().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::Unauthenticated,
+            "UNAUTHENTICATED",
+            "this call needs a bearer token",
+        )
+        .into()
+    })
+}
+
+fn languages<T>(request: &Request<T>, language_code: &str) -> Languages {
+    Languages::new(wanted_languages(request, language_code))
+}
+
+fn budget<T>(request: &Request<T>) -> Option<std::time::Duration> {
+    deadline(request).map(|deadline| deadline.remaining())
+}
+
+#[tonic::async_trait]
+impl InquiryService for Api {
+    async fn submit_inquiry(
+        &self,
+        request: Request<SubmitInquiryRequest>,
+    ) -> Result<Response<SubmitInquiryResponse>, Status> {
+        let (caller, languages, budget) = (
+            caller_of(&request)?,
+            languages(&request, ""),
+            budget(&request),
+        );
+        let command = convert::submit(request.into_inner())?;
+        let submitted = self.inquiries.submit(&caller, command, budget).await?;
+        Ok(Response::new(convert::submitted(&submitted, &languages)))
+    }
+
+    async fn lookup_inquiry(
+        &self,
+        request: Request<LookupInquiryRequest>,
+    ) -> Result<Response<LookupInquiryResponse>, Status> {
+        let languages = languages(&request, &request.get_ref().language_code);
+        let LookupInquiryRequest {
+            reference,
+            tracking_code,
+            ..
+        } = request.into_inner();
+        let view = self.inquiries.lookup(&reference, &tracking_code).await?;
+        Ok(Response::new(convert::citizen_view(&view, &languages)))
+    }
+
+    async fn get_inquiry(
+        &self,
+        request: Request<GetInquiryRequest>,
+    ) -> Result<Response<Inquiry>, Status> {
+        let (caller, languages) = (
+            caller_of(&request)?,
+            languages(&request, &request.get_ref().language_code),
+        );
+        let name = convert::inquiry_name(&request.get_ref().name, "name")?;
+        let view = self.inquiries.get(&caller, &name).await?;
+        Ok(Response::new(convert::inquiry(&view, &languages)))
+    }
+
+    async fn list_inquiries(
+        &self,
+        request: Request<ListInquiriesRequest>,
+    ) -> Result<Response<ListInquiriesResponse>, Status> {
+        let (caller, languages) = (
+            caller_of(&request)?,
+            languages(&request, &request.get_ref().language_code),
+        );
+        let query = convert::list_inquiries(request.get_ref())?;
+        let page = self.inquiries.list(&caller, query).await?;
+        Ok(Response::new(convert::inquiries(&page, &languages)))
+    }
+
+    async fn update_inquiry(
+        &self,
+        request: Request<UpdateInquiryRequest>,
+    ) -> Result<Response<Inquiry>, Status> {
+        let (caller, languages, budget) = (
+            caller_of(&request)?,
+            languages(&request, ""),
+            budget(&request),
+        );
+        let command = convert::update(request.into_inner())?;
+        let view = self.inquiries.update(&caller, command, budget).await?;
+        Ok(Response::new(convert::inquiry(&view, &languages)))
+    }
+
+    async fn assign_inquiry(
+        &self,
+        request: Request<AssignInquiryRequest>,
+    ) -> Result<Response<Inquiry>, Status> {
+        let (caller, languages) = (caller_of(&request)?, languages(&request, ""));
+        let command = convert::assign(request.into_inner())?;
+        let view = self.inquiries.assign(&caller, command).await?;
+        Ok(Response::new(convert::inquiry(&view, &languages)))
+    }
+
+    async fn transition_inquiry(
+        &self,
+        request: Request<TransitionInquiryRequest>,
+    ) -> Result<Response<Inquiry>, Status> {
+        let (caller, languages) = (caller_of(&request)?, languages(&request, ""));
+        let command = convert::transition(request.into_inner())?;
+        let view = self.inquiries.transition(&caller, command).await?;
+        Ok(Response::new(convert::inquiry(&view, &languages)))
+    }
+
+    async fn add_inquiry_message(
+        &self,
+        request: Request<AddInquiryMessageRequest>,
+    ) -> Result<Response<InquiryMessage>, Status> {
+        let caller = caller_of(&request)?;
+        let command = convert::add_message(request.into_inner())?;
+        let message = self.inquiries.add_message(&caller, command).await?;
+        Ok(Response::new(convert::message(&message)))
+    }
+
+    async fn list_inquiry_messages(
+        &self,
+        request: Request<ListInquiryMessagesRequest>,
+    ) -> Result<Response<ListInquiryMessagesResponse>, Status> {
+        let caller = caller_of(&request)?;
+        let (inquiry, added_after, visibility, page) = convert::list_messages(request.get_ref())?;
+        let page = self
+            .inquiries
+            .list_messages(&caller, &inquiry, added_after, visibility, page)
+            .await?;
+        Ok(Response::new(convert::messages(&page)))
+    }
+
+    async fn list_inquiry_categories(
+        &self,
+        request: Request<ListInquiryCategoriesRequest>,
+    ) -> Result<Response<ListInquiryCategoriesResponse>, Status> {
+        let (caller, languages) = (
+            caller_of(&request)?,
+            languages(&request, &request.get_ref().language_code),
+        );
+        let (agency, updated_after, page) = convert::list_categories(request.get_ref())?;
+        let page = self
+            .inquiries
+            .list_categories(&caller, agency, updated_after, page)
+            .await?;
+        Ok(Response::new(convert::categories(&page, &languages)))
+    }
+
+    async fn create_inquiry_category(
+        &self,
+        request: Request<CreateInquiryCategoryRequest>,
+    ) -> Result<Response<InquiryCategory>, Status> {
+        let (caller, languages) = (caller_of(&request)?, languages(&request, ""));
+        let command = convert::create_category(request.into_inner())?;
+        let category = self.inquiries.create_category(&caller, command).await?;
+        Ok(Response::new(convert::category(&category, &languages)))
+    }
+
+    async fn update_inquiry_category(
+        &self,
+        request: Request<UpdateInquiryCategoryRequest>,
+    ) -> Result<Response<InquiryCategory>, Status> {
+        let (caller, languages) = (caller_of(&request)?, languages(&request, ""));
+        let command = convert::update_category(request.into_inner())?;
+        let category = self.inquiries.update_category(&caller, command).await?;
+        Ok(Response::new(convert::category(&category, &languages)))
+    }
+
+    async fn get_inquiry_statistics(
+        &self,
+        request: Request<GetInquiryStatisticsRequest>,
+    ) -> Result<Response<GetInquiryStatisticsResponse>, Status> {
+        let (caller, languages) = (
+            caller_of(&request)?,
+            languages(&request, &request.get_ref().language_code),
+        );
+        let (agency, period) = convert::statistics(request.get_ref())?;
+        let report = self.inquiries.statistics(&caller, agency, period).await?;
+        Ok(Response::new(convert::statistics_response(
+            &report, &languages,
+        )))
+    }
+}

@@ -1,0 +1,67 @@
+//! A replica's background work, started by `Application::run` and stopped by the same
+//! shutdown: settling due dates that wait for the catalog, and dropping idempotency
+//! records past their retention.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jalia_db::IDEMPOTENCY_RETENTION;
+use jalia_runtime::Shutdown;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::service::Inquiries;
+
+/// How often old idempotency records are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Runs until `shutdown` or `stopped` fires.
+pub async fn run(
+    inquiries: Arc<Inquiries>,
+    interval: Duration,
+    shutdown: Shutdown,
+    stopped: Shutdown,
+) {
+    let stop = async {
+        tokio::select! {
+            () = shutdown.wait() => {}
+            () = stopped.wait() => {}
+        }
+    };
+    tokio::pin!(stop);
+    // The first round comes one interval after the start, like every later one: a
+    // replica that just started has nothing more urgent to settle than a running one.
+    let mut ticker = tokio::time::interval_at(Instant::now() + interval, interval);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_purge: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            () = &mut stop => return,
+            _ = ticker.tick() => {}
+        }
+        let purge_due = last_purge.is_none_or(|at| at.elapsed() >= PURGE_EVERY);
+        let work = async {
+            match inquiries.reconcile_once().await {
+                Ok(0) => {}
+                Ok(settled) => tracing::info!(settled, "pending due dates settled"),
+                Err(err) => tracing::warn!(error = %err, "due date reconciliation failed"),
+            }
+            if purge_due {
+                let cutoff = inquiries
+                    .now()
+                    .checked_sub(IDEMPOTENCY_RETENTION)
+                    .unwrap_or(jiff::Timestamp::MIN);
+                match inquiries.db().purge_idempotency_records(cutoff).await {
+                    Ok(purged) => tracing::debug!(purged, "old idempotency records purged"),
+                    Err(err) => tracing::warn!(error = %err, "idempotency purge failed"),
+                }
+            }
+        };
+        tokio::select! {
+            () = &mut stop => return,
+            () = work => {}
+        }
+        if purge_due {
+            last_purge = Some(Instant::now());
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The inquiries domain: what an inquiry is, how it moves, when it is due, how a citizen
+//! follows it. Pure rules, no transport or storage.
+
+pub mod calendar;
+pub mod category;
+pub mod error;
+pub mod inquiry;
+pub mod message;
+pub mod query;
+pub mod reference;
+pub mod statistics;
+pub mod text;
+pub mod tracking;
+
+pub use error::Error;

@@ -1,0 +1,68 @@
+//! The human reference a citizen quotes, `{AGENCY}-{YEAR}-{SEQUENCE}` (BM-2025-000042):
+//! the agency's code in upper case, the year of submission in the agency's zone and a
+//! sequence per agency and year, at least six digits wide.
+
+use std::fmt;
+
+use jalia_model::AgencyCode;
+
+/// An inquiry's human reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    agency: AgencyCode,
+    year: i16,
+    sequence: i64,
+}
+
+impl Reference {
+    /// The reference of the `sequence`-th inquiry submitted to `agency` in `year`.
+    pub fn new(agency: AgencyCode, year: i16, sequence: i64) -> Self {
+        Self {
+            agency,
+            year,
+            sequence,
+        }
+    }
+
+    /// The year of submission.
+    pub fn year(&self) -> i16 {
+        self.year
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}-{:04}-{:06}",
+            self.agency.reference_prefix(),
+            self.year,
+            self.sequence
+        )
+    }
+}
+
+/// A reference as a citizen types it, in the form it is stored: letter case ignored,
+/// surrounding spaces dropped.
+pub fn normalize_typed(reference: &str) -> String {
+    reference.trim().to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_read_like_the_agency_writes_them() {
+        let bm = AgencyCode::parse("bm").unwrap();
+        assert_eq!(
+            Reference::new(bm.clone(), 2025, 42).to_string(),
+            "BM-2025-000042"
+        );
+        assert_eq!(
+            Reference::new(bm, 2025, 1_234_567).to_string(),
+            "BM-2025-1234567"
+        );
+        assert_eq!(normalize_typed(" bm-2025-000042 "), "BM-2025-000042");
+    }
+}

@@ -1,0 +1,78 @@
+//! Statistics over the inquiries submitted in a period, as they stand now.
+
+use jiff::SignedDuration;
+use jiff::civil::Date;
+use uuid::Uuid;
+
+use super::inquiry::{Channel, Status};
+
+/// A period of whole days, both ends included, in the agency's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// First day.
+    pub start: Date,
+    /// Last day.
+    pub end: Date,
+}
+
+/// The figures of GetInquiryStatistics.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Statistics {
+    /// Inquiries submitted in the period.
+    pub total: i64,
+    /// How many are in each status now (none left out only when zero).
+    pub by_status: Vec<(Status, i64)>,
+    /// How many are in each category.
+    pub by_category: Vec<(Uuid, i64)>,
+    /// How many came through each channel.
+    pub by_channel: Vec<(Channel, i64)>,
+    /// How many reached ANSWERED at least once.
+    pub answered: i64,
+    /// How many of those first reached it by their due date.
+    pub answered_on_time: i64,
+    /// Median time from submission to the first public reply.
+    pub median_first_response: Option<SignedDuration>,
+    /// How many are overdue now.
+    pub overdue: i64,
+}
+
+impl Statistics {
+    /// answered_on_time / answered, None when nothing was answered.
+    pub fn answered_on_time_share(&self) -> Option<f64> {
+        (self.answered > 0).then(|| self.answered_on_time as f64 / self.answered as f64)
+    }
+}
+
+/// The median of durations in microseconds: the middle value, or the mean of the two
+/// middle values for an even count. Computed here rather than in SQL so that SQLite and
+/// PostgreSQL give the same figure.
+pub fn median_micros(mut values: Vec<i64>) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let middle = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[middle]
+    } else {
+        // Halves first, so that two huge values cannot overflow.
+        values[middle - 1] / 2
+            + values[middle] / 2
+            + (values[middle - 1] % 2 + values[middle] % 2) / 2
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(median_micros(vec![]), None);
+        assert_eq!(median_micros(vec![5]), Some(5));
+        assert_eq!(median_micros(vec![9, 1, 5]), Some(5));
+        assert_eq!(median_micros(vec![4, 1, 3, 2]), Some(2));
+        assert_eq!(median_micros(vec![10, 20]), Some(15));
+        assert_eq!(median_micros(vec![i64::MAX, i64::MAX]), Some(i64::MAX));
+    }
+}

@@ -1,0 +1,180 @@
+//! sea-orm entities of the inquiries tables (see `migration` for the schema and why
+//! instants and dates are integers).
+
+/// `inquiry_categories`.
+pub mod category {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inquiry_categories")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub agency: String,
+        /// JSON of a `LocalizedText`.
+        pub display_name: String,
+        pub default_response_days: i32,
+        pub created_at: i64,
+        pub updated_at: i64,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `inquiry_category_names`: one row per (agency, language, folded name), so that a
+/// unique key refuses two categories of one agency with the same name.
+pub mod category_name {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inquiry_category_names")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub language: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name_key: String,
+        pub category_id: Uuid,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `inquiries`. Its `Debug` is never used in logs (requester columns are personal data).
+pub mod inquiry {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inquiries")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub agency: String,
+        pub reference: String,
+        pub tracking_hash: Vec<u8>,
+        pub requester_name: String,
+        pub requester_email: Option<String>,
+        pub requester_phone: Option<String>,
+        pub requester_country: String,
+        pub requester_language: Option<String>,
+        pub requester_diaspora: bool,
+        pub channel: i32,
+        pub category_id: Uuid,
+        pub service: Option<String>,
+        pub event: Option<String>,
+        pub subject: String,
+        pub body: String,
+        pub answer_before: Option<i32>,
+        pub status: i32,
+        pub referral_administration: Option<String>,
+        pub referral_external_reference: Option<String>,
+        pub assignment_team: Option<String>,
+        pub assignment_agent: Option<String>,
+        pub priority: i32,
+        pub submitted_on: i32,
+        pub response_days: i32,
+        pub paused_days: i32,
+        pub due_date: i32,
+        pub due_date_source: i32,
+        pub due_date_pending: bool,
+        pub service_revision: Option<i64>,
+        pub first_response_at: Option<i64>,
+        pub first_answered_at: Option<i64>,
+        pub answered_on_time: Option<bool>,
+        pub paused_micros: i64,
+        pub waiting_since: Option<i64>,
+        pub created_at: i64,
+        pub updated_at: i64,
+        pub version: i64,
+    }
+
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("inquiry::Model")
+                .field("id", &self.id)
+                .field("agency", &self.agency)
+                .finish_non_exhaustive()
+        }
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `inquiry_history`: one row per change of status or assignment, never changed.
+pub mod history {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inquiry_history")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub inquiry_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub position: i32,
+        pub from_status: Option<i32>,
+        pub to_status: i32,
+        pub actor: String,
+        pub change_time: i64,
+        pub note: Option<String>,
+        pub assignment_team: Option<String>,
+        pub assignment_agent: Option<String>,
+        pub referral_administration: Option<String>,
+        pub referral_external_reference: Option<String>,
+    }
+
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("history::Model")
+                .field("inquiry_id", &self.inquiry_id)
+                .field("position", &self.position)
+                .finish_non_exhaustive()
+        }
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `inquiry_messages`: appended, never changed.
+pub mod message {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inquiry_messages")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub inquiry_id: Uuid,
+        pub visibility: i32,
+        pub body: String,
+        pub author: String,
+        pub created_at: i64,
+    }
+
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("message::Model")
+                .field("id", &self.id)
+                .field("inquiry_id", &self.inquiry_id)
+                .finish_non_exhaustive()
+        }
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,0 +1,106 @@
+//! Messages on inquiries: appended, never changed.
+
+use jalia_db::sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use jalia_db::{from_micros, to_micros};
+use jalia_model::AgencyCode;
+use uuid::Uuid;
+
+use super::codes::Code;
+use super::entity::message;
+use crate::domain::Error;
+use crate::domain::inquiry::Visibility;
+use crate::domain::message::Message;
+use crate::domain::query::MessageFilter;
+use crate::domain::text::PersonalText;
+
+/// Stores a new message.
+pub async fn insert_message<C: ConnectionTrait>(conn: &C, value: &Message) -> Result<(), Error> {
+    let row = message::Model {
+        id: value.id,
+        inquiry_id: value.inquiry_id,
+        visibility: value.visibility.code(),
+        body: value.body.expose().to_owned(),
+        author: value.author.clone(),
+        created_at: to_micros(value.created_at),
+    };
+    message::Entity::insert(row.into_active_model().reset_all())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// The message `id` of an inquiry of `agency`.
+pub async fn find_message<C: ConnectionTrait>(
+    conn: &C,
+    agency: &AgencyCode,
+    inquiry_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Message>, Error> {
+    message::Entity::find_by_id(id)
+        .filter(message::Column::InquiryId.eq(inquiry_id))
+        .one(conn)
+        .await?
+        .map(|row| from_row(agency, row))
+        .transpose()
+}
+
+/// A page of an inquiry's messages, oldest first, after `after`.
+pub async fn list_messages<C: ConnectionTrait>(
+    conn: &C,
+    agency: &AgencyCode,
+    filter: &MessageFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Message>, Error> {
+    let mut condition = Condition::all().add(message::Column::InquiryId.eq(filter.inquiry_id));
+    if let Some(instant) = filter.added_after {
+        condition = condition.add(message::Column::CreatedAt.gt(to_micros(instant)));
+    }
+    if let Some(visibility) = filter.visibility {
+        condition = condition.add(message::Column::Visibility.eq(visibility.code()));
+    }
+    if let Some(id) = after {
+        condition = condition.add(message::Column::Id.gt(id));
+    }
+    message::Entity::find()
+        .filter(condition)
+        .order_by_asc(message::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| from_row(agency, row))
+        .collect()
+}
+
+/// Every public reply of an inquiry, oldest first: what the citizen sees.
+pub async fn public_replies<C: ConnectionTrait>(
+    conn: &C,
+    agency: &AgencyCode,
+    inquiry_id: Uuid,
+) -> Result<Vec<Message>, Error> {
+    message::Entity::find()
+        .filter(message::Column::InquiryId.eq(inquiry_id))
+        .filter(message::Column::Visibility.eq(Visibility::PublicReply.code()))
+        .order_by_asc(message::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| from_row(agency, row))
+        .collect()
+}
+
+fn from_row(agency: &AgencyCode, row: message::Model) -> Result<Message, Error> {
+    Ok(Message {
+        id: row.id,
+        inquiry_id: row.inquiry_id,
+        agency: agency.clone(),
+        visibility: Visibility::from_code(row.visibility)?,
+        body: PersonalText::from_stored(row.body),
+        author: row.author,
+        created_at: from_micros(row.created_at),
+    })
+}

@@ -1,0 +1,352 @@
+//! The inquiries database schema, applied by `jalia migrate inquiries` under jalia-db's
+//! lock. Additive changes only: a new migration per change, never an edited one.
+//!
+//! Instants are BIGINT microseconds and dates `YYYYMMDD` integers, so that every order
+//! and comparison is the same on SQLite and PostgreSQL; nothing is ordered by text.
+
+use jalia_db::sea_orm_migration::prelude::*;
+
+/// Every migration of the inquiries database, oldest first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(jalia_db::CreateIdempotencyRecords),
+            Box::new(CreateInquiryTables),
+        ]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "jalia_inquiries_migrations".into_iden()
+    }
+}
+
+struct CreateInquiryTables;
+
+impl MigrationName for CreateInquiryTables {
+    fn name(&self) -> &str {
+        "m20261201_000001_inquiry_tables"
+    }
+}
+
+#[derive(DeriveIden)]
+enum InquiryCategories {
+    Table,
+    Id,
+    Agency,
+    DisplayName,
+    DefaultResponseDays,
+    CreatedAt,
+    UpdatedAt,
+    Version,
+}
+
+#[derive(DeriveIden)]
+enum InquiryCategoryNames {
+    Table,
+    Agency,
+    Language,
+    NameKey,
+    CategoryId,
+}
+
+#[derive(DeriveIden)]
+enum Inquiries {
+    Table,
+    Id,
+    Agency,
+    Reference,
+    TrackingHash,
+    RequesterName,
+    RequesterEmail,
+    RequesterPhone,
+    RequesterCountry,
+    RequesterLanguage,
+    RequesterDiaspora,
+    Channel,
+    CategoryId,
+    Service,
+    Event,
+    Subject,
+    Body,
+    AnswerBefore,
+    Status,
+    ReferralAdministration,
+    ReferralExternalReference,
+    AssignmentTeam,
+    AssignmentAgent,
+    Priority,
+    SubmittedOn,
+    ResponseDays,
+    PausedDays,
+    DueDate,
+    DueDateSource,
+    DueDatePending,
+    ServiceRevision,
+    FirstResponseAt,
+    FirstAnsweredAt,
+    AnsweredOnTime,
+    PausedMicros,
+    WaitingSince,
+    CreatedAt,
+    UpdatedAt,
+    Version,
+}
+
+#[derive(DeriveIden)]
+enum InquiryHistory {
+    Table,
+    InquiryId,
+    Position,
+    FromStatus,
+    ToStatus,
+    Actor,
+    ChangeTime,
+    Note,
+    AssignmentTeam,
+    AssignmentAgent,
+    ReferralAdministration,
+    ReferralExternalReference,
+}
+
+#[derive(DeriveIden)]
+enum InquiryMessages {
+    Table,
+    Id,
+    InquiryId,
+    Visibility,
+    Body,
+    Author,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum InquiryReferenceCounters {
+    Table,
+    Agency,
+    Year,
+    LastSequence,
+}
+
+fn index(name: &str, table: impl IntoIden, columns: &[&'static str]) -> IndexCreateStatement {
+    let mut statement = Index::create();
+    statement.name(name).table(table);
+    for column in columns {
+        statement.col(Alias::new(*column));
+    }
+    statement.to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateInquiryTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use InquiryCategories as C;
+        manager
+            .create_table(
+                Table::create()
+                    .table(C::Table)
+                    .col(ColumnDef::new(C::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(C::Agency).string().not_null())
+                    .col(ColumnDef::new(C::DisplayName).text().not_null())
+                    .col(ColumnDef::new(C::DefaultResponseDays).integer().not_null())
+                    .col(ColumnDef::new(C::CreatedAt).big_integer().not_null())
+                    .col(ColumnDef::new(C::UpdatedAt).big_integer().not_null())
+                    .col(ColumnDef::new(C::Version).big_integer().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "inquiry_categories_agency_id",
+                C::Table,
+                &["agency", "id"],
+            ))
+            .await?;
+
+        use InquiryCategoryNames as N;
+        manager
+            .create_table(
+                Table::create()
+                    .table(N::Table)
+                    .col(ColumnDef::new(N::Agency).string().not_null())
+                    .col(ColumnDef::new(N::Language).string().not_null())
+                    .col(ColumnDef::new(N::NameKey).text().not_null())
+                    .col(ColumnDef::new(N::CategoryId).uuid().not_null())
+                    .primary_key(
+                        Index::create()
+                            .col(N::Agency)
+                            .col(N::Language)
+                            .col(N::NameKey),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(N::Table, N::CategoryId)
+                            .to(C::Table, C::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "inquiry_category_names_category",
+                N::Table,
+                &["category_id"],
+            ))
+            .await?;
+
+        use Inquiries as I;
+        manager
+            .create_table(
+                Table::create()
+                    .table(I::Table)
+                    .col(ColumnDef::new(I::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(I::Agency).string().not_null())
+                    .col(
+                        ColumnDef::new(I::Reference)
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(ColumnDef::new(I::TrackingHash).binary().not_null())
+                    .col(ColumnDef::new(I::RequesterName).text().not_null())
+                    .col(ColumnDef::new(I::RequesterEmail).text().null())
+                    .col(ColumnDef::new(I::RequesterPhone).string().null())
+                    .col(ColumnDef::new(I::RequesterCountry).string().not_null())
+                    .col(ColumnDef::new(I::RequesterLanguage).string().null())
+                    .col(ColumnDef::new(I::RequesterDiaspora).boolean().not_null())
+                    .col(ColumnDef::new(I::Channel).integer().not_null())
+                    .col(ColumnDef::new(I::CategoryId).uuid().not_null())
+                    .col(ColumnDef::new(I::Service).string().null())
+                    .col(ColumnDef::new(I::Event).string().null())
+                    .col(ColumnDef::new(I::Subject).text().not_null())
+                    .col(ColumnDef::new(I::Body).text().not_null())
+                    .col(ColumnDef::new(I::AnswerBefore).integer().null())
+                    .col(ColumnDef::new(I::Status).integer().not_null())
+                    .col(ColumnDef::new(I::ReferralAdministration).text().null())
+                    .col(ColumnDef::new(I::ReferralExternalReference).text().null())
+                    .col(ColumnDef::new(I::AssignmentTeam).string().null())
+                    .col(ColumnDef::new(I::AssignmentAgent).string().null())
+                    .col(ColumnDef::new(I::Priority).integer().not_null())
+                    .col(ColumnDef::new(I::SubmittedOn).integer().not_null())
+                    .col(ColumnDef::new(I::ResponseDays).integer().not_null())
+                    .col(ColumnDef::new(I::PausedDays).integer().not_null())
+                    .col(ColumnDef::new(I::DueDate).integer().not_null())
+                    .col(ColumnDef::new(I::DueDateSource).integer().not_null())
+                    .col(ColumnDef::new(I::DueDatePending).boolean().not_null())
+                    .col(ColumnDef::new(I::ServiceRevision).big_integer().null())
+                    .col(ColumnDef::new(I::FirstResponseAt).big_integer().null())
+                    .col(ColumnDef::new(I::FirstAnsweredAt).big_integer().null())
+                    .col(ColumnDef::new(I::AnsweredOnTime).boolean().null())
+                    .col(ColumnDef::new(I::PausedMicros).big_integer().not_null())
+                    .col(ColumnDef::new(I::WaitingSince).big_integer().null())
+                    .col(ColumnDef::new(I::CreatedAt).big_integer().not_null())
+                    .col(ColumnDef::new(I::UpdatedAt).big_integer().not_null())
+                    .col(ColumnDef::new(I::Version).big_integer().not_null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(I::Table, I::CategoryId)
+                            .to(C::Table, C::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        for (name, columns) in [
+            ("inquiries_agency_id", &["agency", "id"][..]),
+            ("inquiries_agency_due", &["agency", "due_date", "id"][..]),
+            ("inquiries_agency_updated", &["agency", "updated_at"][..]),
+            ("inquiries_agency_created", &["agency", "created_at"][..]),
+            (
+                "inquiries_agency_agent",
+                &["agency", "assignment_agent", "id"][..],
+            ),
+            ("inquiries_pending", &["due_date_pending", "id"][..]),
+            ("inquiries_category", &["category_id"][..]),
+        ] {
+            manager.create_index(index(name, I::Table, columns)).await?;
+        }
+
+        use InquiryHistory as H;
+        manager
+            .create_table(
+                Table::create()
+                    .table(H::Table)
+                    .col(ColumnDef::new(H::InquiryId).uuid().not_null())
+                    .col(ColumnDef::new(H::Position).integer().not_null())
+                    .col(ColumnDef::new(H::FromStatus).integer().null())
+                    .col(ColumnDef::new(H::ToStatus).integer().not_null())
+                    .col(ColumnDef::new(H::Actor).string().not_null())
+                    .col(ColumnDef::new(H::ChangeTime).big_integer().not_null())
+                    .col(ColumnDef::new(H::Note).text().null())
+                    .col(ColumnDef::new(H::AssignmentTeam).string().null())
+                    .col(ColumnDef::new(H::AssignmentAgent).string().null())
+                    .col(ColumnDef::new(H::ReferralAdministration).text().null())
+                    .col(ColumnDef::new(H::ReferralExternalReference).text().null())
+                    .primary_key(Index::create().col(H::InquiryId).col(H::Position))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(H::Table, H::InquiryId)
+                            .to(I::Table, I::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+
+        use InquiryMessages as M;
+        manager
+            .create_table(
+                Table::create()
+                    .table(M::Table)
+                    .col(ColumnDef::new(M::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(M::InquiryId).uuid().not_null())
+                    .col(ColumnDef::new(M::Visibility).integer().not_null())
+                    .col(ColumnDef::new(M::Body).text().not_null())
+                    .col(ColumnDef::new(M::Author).string().not_null())
+                    .col(ColumnDef::new(M::CreatedAt).big_integer().not_null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(M::Table, M::InquiryId)
+                            .to(I::Table, I::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "inquiry_messages_inquiry",
+                M::Table,
+                &["inquiry_id", "id"],
+            ))
+            .await?;
+
+        use InquiryReferenceCounters as R;
+        manager
+            .create_table(
+                Table::create()
+                    .table(R::Table)
+                    .col(ColumnDef::new(R::Agency).string().not_null())
+                    .col(ColumnDef::new(R::Year).integer().not_null())
+                    .col(ColumnDef::new(R::LastSequence).big_integer().not_null())
+                    .primary_key(Index::create().col(R::Agency).col(R::Year))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            "inquiry_reference_counters",
+            "inquiry_messages",
+            "inquiry_history",
+            "inquiries",
+            "inquiry_category_names",
+            "inquiry_categories",
+        ] {
+            manager
+                .drop_table(Table::drop().table(table.into_iden()).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
