@@ -1,0 +1,154 @@
+//! Helpers for the end-to-end tests: the whole suite in one process (through the `jalia`
+//! crate, the composition root), tokens, clients, and raw HTTP/2 and gRPC-Web calls for
+//! checks that generated clients would hide (exact trailers, CORS).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use http_body_util::{BodyExt, Full};
+use jalia::up::{Suite, SuiteOptions};
+use tonic::transport::{Channel, Endpoint};
+
+/// A running suite and its data folder (removed when dropped).
+#[derive(Debug)]
+pub struct TestSuite {
+    /// The suite.
+    pub suite: Suite,
+    /// Its data folder.
+    pub data: tempfile::TempDir,
+}
+
+impl TestSuite {
+    /// Starts the suite with demo data, tuning the gateway if asked.
+    pub async fn start(tune: Option<fn(&mut jalia_gateway::Config)>) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let mut options = SuiteOptions::new(data.path());
+        options.demo = true;
+        options.gateway = tune;
+        let suite = Suite::start(options).await.unwrap();
+        Self { suite, data }
+    }
+
+    /// A channel to the gateway.
+    pub async fn gateway(&self) -> Channel {
+        channel(self.suite.gateway).await
+    }
+
+    /// A development token for an agency and scopes.
+    pub fn token(&self, subject: &str, agency: &str, scopes: &[&str]) -> String {
+        jalia::dev_token(
+            &jalia::dev_auth(&self.data.path().canonicalize().unwrap()),
+            subject,
+            agency,
+            scopes,
+            Duration::from_secs(3600),
+        )
+        .unwrap()
+    }
+}
+
+/// A channel to an address.
+pub async fn channel(address: SocketAddr) -> Channel {
+    Endpoint::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect_timeout(Duration::from_secs(2))
+        .connect()
+        .await
+        .unwrap()
+}
+
+/// A request with a bearer token.
+pub fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
+fn frame(message: &impl prost::Message) -> Vec<u8> {
+    let encoded = message.encode_to_vec();
+    let mut framed = vec![0_u8];
+    framed.extend_from_slice(&u32::try_from(encoded.len()).unwrap().to_be_bytes());
+    framed.extend_from_slice(&encoded);
+    framed
+}
+
+/// A unary gRPC call over a bare HTTP/2 connection: the response headers and trailers
+/// merged, as they came.
+pub async fn raw_unary(
+    address: SocketAddr,
+    path: &str,
+    message: &impl prost::Message,
+    headers: &[(&str, String)],
+) -> HeaderMap {
+    let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    let mut request = http::Request::post(format!("http://{address}{path}"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers");
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = sender
+        .send_request(
+            request
+                .body(Full::new(Bytes::from(frame(message))))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    let mut merged = parts.headers;
+    if let Some(trailers) = body.collect().await.unwrap().trailers() {
+        merged.extend(trailers.clone());
+    }
+    merged
+}
+
+/// An HTTP/1.1 exchange (gRPC-Web, CORS preflight): status, headers, body.
+pub async fn http1(
+    address: SocketAddr,
+    method: http::Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (http::StatusCode, HeaderMap, Bytes) {
+    let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", address.to_string());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = sender
+        .send_request(request.body(Full::new(Bytes::from(body))).unwrap())
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    (
+        parts.status,
+        parts.headers,
+        body.collect().await.unwrap().to_bytes(),
+    )
+}
+
+/// The gRPC-Web framing of one message.
+pub fn grpc_web_body(message: &impl prost::Message) -> Vec<u8> {
+    frame(message)
+}
