@@ -3,9 +3,9 @@
 //! recorder (no process-global one), so several servers in one process (`jalia up`,
 //! tests) each report their own calls.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use metrics::{Key, Label, Level, Metadata, Recorder};
 use metrics_exporter_prometheus::{
@@ -26,7 +26,21 @@ static METADATA: Metadata<'static> = Metadata::new(module_path!(), Level::INFO, 
 pub struct ServerMetrics {
     recorder: Arc<PrometheusRecorder>,
     handle: PrometheusHandle,
+    /// Registered handles per method, so a call costs a map lookup, not three
+    /// registrations with their label allocations.
+    methods: Arc<RwLock<HashMap<String, Arc<MethodMetrics>>>>,
 }
+
+/// The handles of one method's series.
+struct MethodMetrics {
+    in_flight: metrics::Gauge,
+    latency: metrics::Histogram,
+    labels: Vec<Label>,
+    calls: [OnceLock<metrics::Counter>; CODES],
+}
+
+/// How many gRPC codes there are (0..=16).
+const CODES: usize = 17;
 
 impl std::fmt::Debug for ServerMetrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -52,23 +66,47 @@ impl ServerMetrics {
         Self {
             recorder: Arc::new(recorder),
             handle,
+            methods: Arc::default(),
         }
     }
 
-    /// Counts a call as started; the guard counts it finished.
-    pub(crate) fn call_started(&self, service: &str, method: &str) -> CallMetrics {
+    fn method(&self, path: &str, service: &str, method: &str) -> Arc<MethodMetrics> {
+        if let Some(found) = self
+            .methods
+            .read()
+            .ok()
+            .and_then(|methods| methods.get(path).cloned())
+        {
+            return found;
+        }
         let labels = vec![
             Label::new("grpc_service", service.to_owned()),
             Label::new("grpc_method", method.to_owned()),
         ];
-        let in_flight = self
-            .recorder
-            .register_gauge(&Key::from_parts(IN_FLIGHT, labels.clone()), &METADATA);
-        in_flight.increment(1.0);
-        CallMetrics {
-            metrics: self.clone(),
+        let registered = Arc::new(MethodMetrics {
+            in_flight: self
+                .recorder
+                .register_gauge(&Key::from_parts(IN_FLIGHT, labels.clone()), &METADATA),
+            latency: self
+                .recorder
+                .register_histogram(&Key::from_parts(LATENCY, labels.clone()), &METADATA),
             labels,
-            in_flight,
+            calls: std::array::from_fn(|_| OnceLock::new()),
+        });
+        match self.methods.write() {
+            Ok(mut methods) => methods.entry(path.to_owned()).or_insert(registered).clone(),
+            // A poisoned map only loses the cache; the handles still record.
+            Err(_) => registered,
+        }
+    }
+
+    /// Counts a call as started; the guard counts it finished.
+    pub(crate) fn call_started(&self, path: &str, service: &str, method: &str) -> CallMetrics {
+        let method = self.method(path, service, method);
+        method.in_flight.increment(1.0);
+        CallMetrics {
+            recorder: self.recorder.clone(),
+            method,
             started: std::time::Instant::now(),
             finished: false,
         }
@@ -82,9 +120,8 @@ impl ServerMetrics {
 
 /// One call being measured.
 pub(crate) struct CallMetrics {
-    metrics: ServerMetrics,
-    labels: Vec<Label>,
-    in_flight: metrics::Gauge,
+    recorder: Arc<PrometheusRecorder>,
+    method: Arc<MethodMetrics>,
     started: std::time::Instant,
     finished: bool,
 }
@@ -96,16 +133,17 @@ impl CallMetrics {
             return;
         }
         self.finished = true;
-        self.in_flight.decrement(1.0);
-        let elapsed: Duration = self.started.elapsed();
-        let recorder = &self.metrics.recorder;
-        recorder
-            .register_histogram(&Key::from_parts(LATENCY, self.labels.clone()), &METADATA)
-            .record(elapsed.as_secs_f64());
-        let mut labels = self.labels.clone();
-        labels.push(Label::new("grpc_code", code_name(code)));
-        recorder
-            .register_counter(&Key::from_parts(CALLS, labels), &METADATA)
+        let method = &self.method;
+        method.in_flight.decrement(1.0);
+        method.latency.record(self.started.elapsed().as_secs_f64());
+        let index = usize::try_from(i32::from(code)).unwrap_or(0).min(CODES - 1);
+        method.calls[index]
+            .get_or_init(|| {
+                let mut labels = method.labels.clone();
+                labels.push(Label::new("grpc_code", code_name(code)));
+                self.recorder
+                    .register_counter(&Key::from_parts(CALLS, labels), &METADATA)
+            })
             .increment(1);
     }
 }

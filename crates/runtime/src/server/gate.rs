@@ -184,7 +184,7 @@ where
     );
     let request_id = context.request_id.clone();
     request.extensions_mut().insert(context);
-    let mut call = config.metrics.call_started(service, method);
+    let mut call = config.metrics.call_started(&path, service, method);
     let infrastructure = is_infrastructure(service);
     let rule = config.rules.get(&path).cloned();
 
