@@ -36,6 +36,14 @@ impl Secret {
         Self(value.into())
     }
 
+    /// A fresh random key of 32 bytes (base64url), for development settings that must
+    /// not be compiled in.
+    pub fn generate() -> Self {
+        use base64::Engine;
+        let bytes: [u8; 32] = rand::random();
+        Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    }
+
     /// The value itself, for the one place that needs it.
     pub fn expose(&self) -> &str {
         &self.0
@@ -512,6 +520,14 @@ const PAGE_TOKEN_KEY_ENV: &str = "JALIA_PAGE_TOKEN_KEY";
 const MIN_PAGE_TOKEN_KEY: usize = 32;
 
 impl StorageSettings {
+    /// Development settings: the given database and a page-token key for this process.
+    pub fn development(database_url: &str) -> Self {
+        Self {
+            database_url: Secret::new(database_url),
+            page_token_key: Secret::generate(),
+        }
+    }
+
     /// The flags (with their environment variables) of a service's storage.
     pub fn args(prefix: &EnvPrefix, default_database_url: Option<&'static str>) -> Vec<Arg> {
         let mut database = Arg::new("database-url")
@@ -566,7 +582,7 @@ impl StorageSettings {
                     problem: format!("must be at least {MIN_PAGE_TOKEN_KEY} bytes"),
                 });
             }
-            (None, Mode::Development) => Secret::new(random_key()),
+            (None, Mode::Development) => Secret::generate(),
             (None, Mode::Production) => {
                 return Err(ConfigError {
                     setting: setting("page-token-key", PAGE_TOKEN_KEY_ENV),
@@ -579,10 +595,4 @@ impl StorageSettings {
             page_token_key,
         })
     }
-}
-
-fn random_key() -> String {
-    use base64::Engine;
-    let bytes: [u8; 32] = rand::random();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }

@@ -18,7 +18,7 @@ use std::path::Path;
 use jalia_db::{Db, DbConfig, DbError, PAGE_TOKEN_TTL, PageTokens};
 use jalia_proto::catalog::v1::catalog_service_server::CatalogServiceServer;
 use jalia_runtime::config::{Defaults, EnvPrefix, ServerSettings, StorageSettings};
-use jalia_runtime::{Contract, Secret, Server, ServerError, SharedClock, Shutdown};
+use jalia_runtime::{Contract, Server, ServerError, SharedClock, Shutdown};
 use tonic::service::Routes;
 
 pub use store::Migrator;
@@ -78,18 +78,9 @@ impl Config {
     /// Development settings (tests, `jalia up`): loopback on a free port, dev tokens,
     /// the given database, a page-token key of this process.
     pub fn development(data_dir: &Path, database_url: &str) -> Self {
-        // Two v4 UUIDs carry 244 random bits: a key for this process only.
-        let key = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
         Self {
             server: ServerSettings::development(data_dir),
-            storage: StorageSettings {
-                database_url: Secret::new(database_url),
-                page_token_key: Secret::new(key),
-            },
+            storage: StorageSettings::development(database_url),
         }
     }
 }

@@ -186,7 +186,7 @@ async fn serve_bare(db: DatabaseConnection) -> SocketAddr {
     tokio::spawn(
         tonic::transport::Server::builder()
             .add_routes(tonic::service::Routes::new(Bare { db }))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+            .serve_with_incoming(no_delay(listener)),
     );
     addr
 }
@@ -441,4 +441,17 @@ fn main() {
             None => println!("\nPostgreSQL: set JALIA_TEST_POSTGRES_URL to measure it too"),
         }
     });
+}
+
+/// Accepted connections with TCP_NODELAY, as jalia-runtime's servers set it: without it the
+/// baseline's small responses wait on Nagle's algorithm and delayed ACKs (~40 ms tails).
+fn no_delay(
+    listener: tokio::net::TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt;
+    tokio_stream::wrappers::TcpListenerStream::new(listener).map(|accepted| {
+        let stream = accepted?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    })
 }

@@ -15,7 +15,7 @@ use clap::{Arg, ArgMatches};
 use jalia_db::{Db, DbConfig, PageTokens};
 use jalia_runtime::config::{Defaults, EnvPrefix, StorageSettings};
 use jalia_runtime::{
-    ConfigError, Contract, Secret, Server, ServerError, ServerSettings, SharedClock, Shutdown,
+    ConfigError, Contract, Server, ServerError, ServerSettings, SharedClock, Shutdown,
 };
 use tonic::service::Routes;
 
@@ -85,17 +85,9 @@ impl Config {
     pub fn development(data_dir: &Path, database_url: &str) -> Self {
         Self {
             server: ServerSettings::development(data_dir),
-            storage: StorageSettings {
-                database_url: Secret::new(database_url),
-                page_token_key: Secret::new(random_key()),
-            },
+            storage: StorageSettings::development(database_url),
         }
     }
-}
-
-fn random_key() -> String {
-    let bytes: [u8; 32] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn connect(storage: &StorageSettings) -> Result<Db, StartError> {

@@ -470,31 +470,48 @@ impl Events {
             backend,
             now,
         };
-        let outcome = match request {
-            Some(request) => {
-                let key = IdempotencyKey {
-                    agency: caller.agency.as_claim().to_owned(),
-                    method: methods::REGISTER.to_owned(),
-                    request_id: request.id,
-                };
-                self.db
-                    .idempotent(&key, request.fingerprint, now, &context, |tx, context| {
-                        Box::pin(register_in(tx, context))
-                    })
+        let (email_key, phone_key) = identity_keys(&context.attendee);
+        // The unique indexes on the live email, phone and code decide duplicates inside the
+        // locked transaction, so it runs no lookups of its own; a refused insert is then a
+        // duplicate person, or (rarely) a code drawn twice, which is drawn again.
+        let mut attempts = 0;
+        let id = loop {
+            attempts += 1;
+            let outcome = match request {
+                Some(request) => {
+                    let key = IdempotencyKey {
+                        agency: caller.agency.as_claim().to_owned(),
+                        method: methods::REGISTER.to_owned(),
+                        request_id: request.id,
+                    };
+                    self.db
+                        .idempotent(&key, request.fingerprint, now, &context, |tx, context| {
+                            Box::pin(register_in(tx, context))
+                        })
+                        .await
+                }
+                None => self
+                    .db
+                    .write(&context, |tx, context| Box::pin(register_in(tx, context)))
                     .await
+                    .map(Idempotent::Created),
+            };
+            match outcome {
+                Ok(outcome) => break outcome.into_inner(),
+                Err(Error::Db(err)) if err.kind() == jalia_db::DbErrorKind::UniqueViolation => {
+                    let registered = store::person_registered(
+                        self.db.connection(),
+                        event_id,
+                        email_key.as_deref(),
+                        phone_key.as_deref(),
+                    )
+                    .await?;
+                    if registered || attempts >= 3 {
+                        return Err(Error::AlreadyRegistered);
+                    }
+                }
+                Err(err) => return Err(err),
             }
-            None => self
-                .db
-                .write(&context, |tx, context| Box::pin(register_in(tx, context)))
-                .await
-                .map(Idempotent::Created),
-        };
-        let id = match outcome {
-            Ok(outcome) => outcome.into_inner(),
-            Err(Error::Db(err)) if err.kind() == jalia_db::DbErrorKind::UniqueViolation => {
-                return Err(Error::AlreadyRegistered);
-            }
-            Err(err) => return Err(err),
         };
         let registration = store::find_registration(self.db.connection(), event_id, id)
             .await?
@@ -765,10 +782,6 @@ async fn register_in(
         })
         .ok_or(Error::NotFound("event"))?;
     check_registration_open(&event, *now)?;
-    let (email_key, phone_key) = identity_keys(attendee);
-    if store::person_registered(tx, event.id, email_key.as_deref(), phone_key.as_deref()).await? {
-        return Err(Error::AlreadyRegistered);
-    }
     let (status, seq) = if event.remaining_seats() > 0 {
         event.seats.confirmed += 1;
         (RegistrationStatus::Confirmed, None)
@@ -783,14 +796,7 @@ async fn register_in(
             "every seat is taken and there is no waitlist",
         ));
     };
-    // Under the event's lock no other registration of this event is being written, so a
-    // free code stays free until this insert.
-    let code = loop {
-        let code = new_code();
-        if !store::code_taken(tx, event.id, &code).await? {
-            break code;
-        }
-    };
+    let code = new_code();
     let registration = Registration {
         id: Uuid::now_v7(),
         event_id: event.id,

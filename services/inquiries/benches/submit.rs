@@ -362,10 +362,7 @@ impl BareServer {
         let task = tokio::spawn(async move {
             tonic::transport::Server::builder()
                 .add_service(InquiryServiceServer::new(bare))
-                .serve_with_incoming_shutdown(
-                    tokio_stream::wrappers::TcpListenerStream::new(listener),
-                    shutdown.wait(),
-                )
+                .serve_with_incoming_shutdown(no_delay(listener), shutdown.wait())
                 .await
                 .unwrap();
         });
@@ -470,4 +467,17 @@ bare_service! {
     create_inquiry_category(wire::CreateInquiryCategoryRequest) -> wire::InquiryCategory;
     update_inquiry_category(wire::UpdateInquiryCategoryRequest) -> wire::InquiryCategory;
     get_inquiry_statistics(wire::GetInquiryStatisticsRequest) -> wire::GetInquiryStatisticsResponse;
+}
+
+/// Accepted connections with TCP_NODELAY, as jalia-runtime's servers set it: without it the
+/// baseline's small responses wait on Nagle's algorithm and delayed ACKs (~40 ms tails).
+fn no_delay(
+    listener: tokio::net::TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt;
+    tokio_stream::wrappers::TcpListenerStream::new(listener).map(|accepted| {
+        let stream = accepted?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    })
 }

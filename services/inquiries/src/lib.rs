@@ -205,14 +205,11 @@ impl Config {
                 error = %err,
                 "cannot keep a development tracking key in the data folder; using one for this process only"
             );
-            Secret::new(random_key())
+            Secret::generate()
         });
         Self {
             server: ServerSettings::development(data_dir),
-            storage: StorageSettings {
-                database_url: Secret::new(database_url),
-                page_token_key: Secret::new(random_key()),
-            },
+            storage: StorageSettings::development(database_url),
             catalog_url: DEFAULT_CATALOG_URL.to_owned(),
             catalog_timeout: Duration::from_secs(2),
             reconcile_interval: Duration::from_secs(30),
@@ -408,7 +405,7 @@ fn development_tracking_key(data_dir: &Path) -> Result<Secret, std::io::Error> {
         return Ok(key);
     }
     std::fs::create_dir_all(data_dir)?;
-    let key = random_key();
+    let key = Secret::generate().expose().to_owned();
     // Written whole under a private name, then linked into place: a concurrent start on
     // the same folder either wins or reads the winner's complete key.
     let temp = data_dir.join(format!(
@@ -434,10 +431,4 @@ fn development_tracking_key(data_dir: &Path) -> Result<Secret, std::io::Error> {
             .ok_or_else(|| IoError::new(ErrorKind::NotFound, "the key vanished while made")),
         Err(err) => Err(err),
     }
-}
-
-fn random_key() -> String {
-    use base64::Engine;
-    let bytes: [u8; 32] = rand::random();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }

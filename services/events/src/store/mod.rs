@@ -413,16 +413,6 @@ pub async fn person_registered(
     Ok(found > 0)
 }
 
-/// Whether a code is taken for the event.
-pub async fn code_taken(db: &impl ConnectionTrait, event_id: Uuid, code: &str) -> Result<bool> {
-    let found = registration::Entity::find()
-        .filter(registration::Column::EventId.eq(event_id))
-        .filter(registration::Column::Code.eq(code))
-        .count(db)
-        .await?;
-    Ok(found > 0)
-}
-
 /// The waitlist order numbers of an event, front of the line first: a registration's
 /// position is its rank here.
 pub async fn waitlist(db: &impl ConnectionTrait, event_id: Uuid) -> Result<Vec<i64>> {
