@@ -36,9 +36,14 @@ pub fn parse_name(name: &str, collections: &[&str]) -> Result<(AgencyCode, Vec<U
         if parts.next() != Some(*collection) {
             return Err(error());
         }
+        // Only the canonical form (lowercase, hyphenated), so one resource has one name.
         let id = parts
             .next()
-            .and_then(|id| Uuid::parse_str(id).ok())
+            .and_then(|id| {
+                Uuid::try_parse(id)
+                    .ok()
+                    .filter(|uuid| uuid.hyphenated().to_string() == id)
+            })
             .ok_or_else(error)?;
         ids.push(id);
     }
@@ -46,4 +51,25 @@ pub fn parse_name(name: &str, collections: &[&str]) -> Result<(AgencyCode, Vec<U
         return Err(error());
     }
     Ok((agency, ids))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_have_one_spelling() {
+        let id = "01980f3a-6c2e-7b1d-9a4e-5f0c2d7e8a11";
+        let (agency, ids) = parse_name(&format!("agencies/bm/events/{id}"), &["events"]).unwrap();
+        assert_eq!((agency.as_str(), ids[0].to_string().as_str()), ("bm", id));
+        for other in [
+            "01980f3a6c2e7b1d9a4e5f0c2d7e8a11",
+            "01980F3A-6C2E-7B1D-9A4E-5F0C2D7E8A11",
+            "{01980f3a-6c2e-7b1d-9a4e-5f0c2d7e8a11}",
+        ] {
+            assert!(parse_name(&format!("agencies/bm/events/{other}"), &["events"]).is_err());
+        }
+        assert!(parse_name(&format!("agencies/bm/events/{id}/x"), &["events"]).is_err());
+        assert!(parse_name(&format!("agencies/BM/events/{id}"), &["events"]).is_err());
+    }
 }

@@ -754,7 +754,10 @@ pub(crate) fn service_query(filters: &ServiceFilters<'_>) -> Result<ServiceQuery
         .map_err(Error::InvalidArgument)
 }
 
-/// A search query's words: 1 to 200 characters that fold to at least one word.
+/// Most distinct words in one query: each is a scan of the token index.
+const MAX_QUERY_WORDS: usize = 16;
+
+/// A search query's words: 1 to 200 characters that fold to 1 to 16 distinct words.
 pub(crate) fn search_words(query: &str) -> Result<Vec<String>, Error> {
     let length = query.chars().count();
     if length == 0 || length > MAX_QUERY_CHARS {
@@ -766,6 +769,12 @@ pub(crate) fn search_words(query: &str) -> Result<Vec<String>, Error> {
     let words = query_words(query);
     if words.is_empty() {
         return Err(Error::invalid("query", "holds no word to search for"));
+    }
+    if words.len() > MAX_QUERY_WORDS {
+        return Err(Error::invalid(
+            "query",
+            format!("holds more than {MAX_QUERY_WORDS} distinct words"),
+        ));
     }
     Ok(words)
 }
@@ -1051,6 +1060,14 @@ mod tests {
                 "public_service.related_platforms[0].url",
             ]
         );
+    }
+
+    #[test]
+    fn queries_are_bounded_in_words() {
+        let sixteen: Vec<String> = (0..16).map(|i| format!("mot{i}")).collect();
+        assert_eq!(search_words(&sixteen.join(" ")).unwrap().len(), 16);
+        let seventeen: Vec<String> = (0..17).map(|i| format!("mot{i}")).collect();
+        assert!(search_words(&seventeen.join(" ")).is_err());
     }
 
     #[test]
