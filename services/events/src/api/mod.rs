@@ -78,6 +78,11 @@ fn idempotency<M: Message + Clone>(
     }))
 }
 
+/// An event as its owning agency sees it, answering a change the caller just made.
+fn owner_view<T>(request: &Request<T>, event: &Event) -> Response<pb::Event> {
+    Response::new(event_to_wire(event, &reader(request, "", true)))
+}
+
 fn event_query(
     parent: &str,
     kind: i32,
@@ -218,10 +223,7 @@ impl EventService for EventApi {
             .events
             .create_event(&who, parent, content, request_id)
             .await?;
-        Ok(Response::new(event_to_wire(
-            &event,
-            &reader(&request, "", true),
-        )))
+        Ok(owner_view(&request, &event))
     }
 
     async fn update_event(
@@ -240,10 +242,7 @@ impl EventService for EventApi {
             .events
             .update_event(&who, &agency, id, &wire_event.etag, patch)
             .await?;
-        Ok(Response::new(event_to_wire(
-            &event,
-            &reader(&request, "", true),
-        )))
+        Ok(owner_view(&request, &event))
     }
 
     async fn delete_event(
@@ -268,10 +267,7 @@ impl EventService for EventApi {
             .events
             .publish_event(&who, &agency, id, &request.get_ref().etag)
             .await?;
-        Ok(Response::new(event_to_wire(
-            &event,
-            &reader(&request, "", true),
-        )))
+        Ok(owner_view(&request, &event))
     }
 
     async fn cancel_event(
@@ -291,10 +287,7 @@ impl EventService for EventApi {
             .events
             .cancel_event(&who, &agency, id, &message.etag, reason)
             .await?;
-        Ok(Response::new(event_to_wire(
-            &event,
-            &reader(&request, "", true),
-        )))
+        Ok(owner_view(&request, &event))
     }
 
     async fn postpone_event(
@@ -307,10 +300,7 @@ impl EventService for EventApi {
             .events
             .postpone_event(&who, &agency, id, &request.get_ref().etag)
             .await?;
-        Ok(Response::new(event_to_wire(
-            &event,
-            &reader(&request, "", true),
-        )))
+        Ok(owner_view(&request, &event))
     }
 
     async fn reschedule_event(
@@ -336,10 +326,7 @@ impl EventService for EventApi {
             .events
             .reschedule_event(&who, &agency, id, &message.etag, (start, end))
             .await?;
-        Ok(Response::new(event_to_wire(
-            &event,
-            &reader(&request, "", true),
-        )))
+        Ok(owner_view(&request, &event))
     }
 
     async fn complete_event(
@@ -359,10 +346,7 @@ impl EventService for EventApi {
             .events
             .complete_event(&who, &agency, id, &message.etag, outcomes)
             .await?;
-        Ok(Response::new(event_to_wire(
-            &event,
-            &reader(&request, "", true),
-        )))
+        Ok(owner_view(&request, &event))
     }
 
     async fn register_attendee(
