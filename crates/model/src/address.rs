@@ -78,10 +78,11 @@ impl PostalAddress {
         let province = violations.check("province", bounded(&input.province));
         let region = violations.check("region", bounded(&input.region));
         let postal_code = violations.check("postal_code", bounded(&input.postal_code));
-        if lines.is_empty()
-            && input.address_lines.len() <= MAX_ADDRESS_LINES
-            && locality.as_deref() == Some("")
-        {
+        let gave_a_line = input
+            .address_lines
+            .iter()
+            .any(|line| !line.trim().is_empty());
+        if !gave_a_line && locality.as_deref() == Some("") {
             violations.add("locality", "an address needs a locality or a street line");
         }
         let country = if input.region_code.trim().is_empty() {
