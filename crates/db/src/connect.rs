@@ -1,9 +1,10 @@
 //! Opening a database from one URL: SQLite (the embedded default) or PostgreSQL.
 
 use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
 
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection};
 
 use crate::error::DbError;
@@ -86,7 +87,8 @@ impl DbConfig {
     }
 
     fn is_memory(&self) -> bool {
-        self.backend == Backend::Sqlite && self.url.contains(":memory:")
+        self.backend == Backend::Sqlite
+            && (self.url.contains(":memory:") || self.url.contains("mode=memory"))
     }
 }
 
@@ -131,8 +133,13 @@ impl fmt::Debug for Db {
 
 impl Db {
     /// Connects, applying SQLite's pragmas (WAL, `synchronous=NORMAL`, busy timeout,
-    /// foreign keys) or PostgreSQL's pool settings, and checks the database answers.
+    /// foreign keys) or PostgreSQL's pool settings, and checks the database answers. A
+    /// SQLite file's folder is created first when missing (`sqlite://.jalia/events.db`
+    /// on a fresh machine), as SQLite creates the file but not the folders above it.
     pub async fn connect(config: &DbConfig) -> Result<Self, DbError> {
+        if config.backend == Backend::Sqlite && !config.is_memory() {
+            create_sqlite_folder(&config.url)?;
+        }
         let mut options = ConnectOptions::new(config.url.clone());
         options
             .max_connections(if config.is_memory() {
@@ -190,6 +197,26 @@ impl Db {
         self.conn.close().await?;
         Ok(())
     }
+}
+
+/// Creates the folder a SQLite URL's file lives in, if it is missing.
+fn create_sqlite_folder(url: &str) -> Result<(), DbError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|err| DbError::unavailable(format!("not a SQLite URL: {err}")))?;
+    let Some(folder) = options
+        .get_filename()
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+    else {
+        return Ok(());
+    };
+    // Once, at start, before any query: a blocking call is harmless here.
+    std::fs::create_dir_all(folder).map_err(|err| {
+        DbError::unavailable(format!(
+            "cannot create the database folder {}: {err}",
+            folder.display()
+        ))
+    })
 }
 
 impl From<Backend> for DatabaseBackend {

@@ -54,6 +54,17 @@ impl DbError {
     }
 }
 
+impl DbError {
+    /// An error of kind [`DbErrorKind::Unavailable`] with a message, for a database that
+    /// cannot be reached or opened (e.g. its folder cannot be created).
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self {
+            kind: DbErrorKind::Unavailable,
+            source: DbErr::Conn(RuntimeErr::Internal(message.into())),
+        }
+    }
+}
+
 impl From<DbErr> for DbError {
     fn from(source: DbErr) -> Self {
         Self {

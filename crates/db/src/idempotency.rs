@@ -1,13 +1,16 @@
-//! Idempotent creates (DESIGN §2): the first result of a request_id is stored, scoped to
-//! the caller's agency and the method; a retry gets that stored result back, even when
-//! the retries race; the same request_id with a different request is refused.
+//! Idempotent creates (DESIGN §2, AIP-155): the first result of a request_id is stored,
+//! scoped to the caller's agency, the caller itself (the token's `sub`) and the method; a
+//! retry gets that stored result back, even when the retries race; the same request_id
+//! with a different request is refused. Two systems of one agency (two portals) never
+//! share a namespace: each one's request_ids are its own.
 //!
 //! The claim row is inserted in the same write transaction as the create. On PostgreSQL a
 //! concurrent retry's insert waits on the first one's uncommitted row and then sees it
 //! committed; on SQLite the IMMEDIATE transactions already run one at a time.
 
+use jalia_model::{Caller, FieldViolation, RequestId};
 use jiff::{SignedDuration, Timestamp};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -21,11 +24,46 @@ use crate::write::WriteFuture;
 /// How long a stored result is kept at least.
 pub const RETENTION: SignedDuration = SignedDuration::from_hours(7 * 24);
 
-/// Which request a record answers: one agency, one method, one request_id.
+/// Whose request_ids a create draws from: one caller (agency and subject) calling one
+/// method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyScope {
+    /// The caller's agency claim (`*` for ministry-wide callers).
+    pub agency: String,
+    /// The calling system or agent (the token's `sub`).
+    pub subject: String,
+    /// The full gRPC method, e.g. `/jalia.events.v1.EventService/CreateEvent`.
+    pub method: String,
+}
+
+impl IdempotencyScope {
+    /// The scope of `caller` calling `method` (its full gRPC path).
+    pub fn new(caller: &Caller, method: &str) -> Self {
+        Self {
+            agency: caller.agency.as_claim().to_owned(),
+            subject: caller.subject.clone(),
+            method: method.to_owned(),
+        }
+    }
+
+    /// The key of one request_id in this scope.
+    pub fn key(&self, request_id: RequestId) -> IdempotencyKey {
+        IdempotencyKey {
+            agency: self.agency.clone(),
+            subject: self.subject.clone(),
+            method: self.method.clone(),
+            request_id: request_id.as_uuid(),
+        }
+    }
+}
+
+/// Which request a record answers: one agency, one subject, one method, one request_id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {
     /// The caller's agency code (`*` for ministry-wide callers).
     pub agency: String,
+    /// The calling system or agent (the token's `sub`).
+    pub subject: String,
     /// The full gRPC method, e.g. `/jalia.events.v1.EventService/CreateEvent`.
     pub method: String,
     /// The caller's request_id.
@@ -38,10 +76,20 @@ pub struct IdempotencyKey {
 pub struct Fingerprint([u8; 32]);
 
 impl Fingerprint {
-    /// Digests the request's canonical bytes (e.g. its protobuf encoding with the
-    /// request_id cleared).
+    /// Digests the request's canonical bytes. [`Db::create_once`] uses the one rule of
+    /// the suite, [`Fingerprint::of_command`]; this is for [`Db::idempotent`] callers that
+    /// digest something else.
     pub fn of(bytes: &[u8]) -> Self {
         Self(Sha256::digest(bytes).into())
+    }
+
+    /// The suite's rule: SHA-256 of the command's serde_json encoding. Fields that differ
+    /// between two tries of one request (a freshly drawn id, the time) must not be part
+    /// of it: mark them `#[serde(skip)]`.
+    pub fn of_command(command: &impl Serialize) -> Result<Self, DbError> {
+        serde_json::to_vec(command)
+            .map(|bytes| Self::of(&bytes))
+            .map_err(|err| DbError::other(format!("cannot encode an idempotent command: {err}")))
     }
 }
 
@@ -56,7 +104,38 @@ pub enum IdempotencyError {
     Corrupt(#[from] serde_json::Error),
 }
 
+/// The records, keyed by agency, subject, method and request_id.
 pub(crate) mod record {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "jalia_idempotency_records")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub method: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub request_id: Uuid,
+        pub fingerprint: Vec<u8>,
+        pub response: Vec<u8>,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The first table, keyed by agency and method only, so that two systems of one agency
+/// shared their request_ids. Nothing reads or writes it any more; it stays because
+/// migrations are additive (a replica still running the previous release may write it
+/// during a rolling upgrade), and purging empties it within [`RETENTION`], after which a
+/// later release may drop it.
+mod agency_record {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -68,8 +147,6 @@ pub(crate) mod record {
         pub method: String,
         #[sea_orm(primary_key, auto_increment = false)]
         pub request_id: Uuid,
-        pub fingerprint: Vec<u8>,
-        pub response: Vec<u8>,
         pub created_at: i64,
     }
 
@@ -95,13 +172,78 @@ impl<T> Idempotent<T> {
             Self::Created(value) | Self::Replayed(value) => value,
         }
     }
+
+    /// Whether this call did the work (log a creation only then).
+    pub fn is_created(&self) -> bool {
+        matches!(self, Self::Created(_))
+    }
+}
+
+/// How the shared machinery reports a reused request_id and a stored result that no
+/// longer decodes, in the caller's error type.
+struct Refusals<E> {
+    mismatch: fn() -> E,
+    corrupt: fn(serde_json::Error) -> E,
 }
 
 impl Db {
-    /// Runs `body` once per idempotency key: within one write transaction it claims the
-    /// key, runs the body, and stores the body's result; a later call with the same key
-    /// and fingerprint returns the stored result without running the body, and one with
-    /// another fingerprint fails with [`IdempotencyError::Mismatch`] (through `E`).
+    /// Runs `body` in one write transaction, once per request_id: the one way a create
+    /// is made idempotent (AIP-155).
+    ///
+    /// Without a request_id it is a plain [`Db::write`]. With one, the first call claims
+    /// the key (`scope` and the request_id), runs the body and stores its result; a later
+    /// call with the same key and the same `command` gets the stored result back without
+    /// running the body (even when the calls race), and one with another command fails
+    /// with a violation on `request_id` (through `E`). The command is what the caller
+    /// asked for, fingerprinted by [`Fingerprint::of_command`]; it is also lent to the
+    /// body.
+    pub async fn create_once<C, T, E, F>(
+        &self,
+        request_id: Option<RequestId>,
+        scope: &IdempotencyScope,
+        command: &C,
+        now: Timestamp,
+        body: F,
+    ) -> Result<Idempotent<T>, E>
+    where
+        C: Serialize + Sync,
+        T: Serialize + DeserializeOwned + Send,
+        E: TransactionError + From<FieldViolation> + Send,
+        F: for<'c> Fn(&'c DatabaseTransaction, &'c C) -> WriteFuture<'c, T, E> + Sync,
+    {
+        let Some(request_id) = request_id else {
+            return self.write(command, body).await.map(Idempotent::Created);
+        };
+        let fingerprint = Fingerprint::of_command(command)?;
+        let refusals = Refusals {
+            mismatch: || {
+                E::from(FieldViolation::new(
+                    RequestId::FIELD,
+                    "was already used for a different request",
+                ))
+            },
+            corrupt: |err| {
+                E::from(DbError::other(format!(
+                    "stored idempotent result does not decode: {err}"
+                )))
+            },
+        };
+        self.run_once(
+            &scope.key(request_id),
+            fingerprint,
+            now,
+            command,
+            body,
+            refusals,
+        )
+        .await
+    }
+
+    /// Runs `body` once per idempotency key, with a fingerprint of the caller's choice:
+    /// within one write transaction it claims the key, runs the body, and stores the
+    /// body's result; a later call with the same key and fingerprint returns the stored
+    /// result without running the body, and one with another fingerprint fails with
+    /// [`IdempotencyError::Mismatch`] (through `E`). Prefer [`Db::create_once`].
     pub async fn idempotent<I, T, E, F>(
         &self,
         key: &IdempotencyKey,
@@ -114,58 +256,94 @@ impl Db {
         I: Sync + ?Sized,
         T: Serialize + DeserializeOwned + Send,
         E: TransactionError + From<IdempotencyError> + Send,
-        F: for<'c> Fn(&'c sea_orm::DatabaseTransaction, &'c I) -> WriteFuture<'c, T, E> + Sync,
+        F: for<'c> Fn(&'c DatabaseTransaction, &'c I) -> WriteFuture<'c, T, E> + Sync,
     {
-        let context = (key, fingerprint, now, input, &body);
-        self.write(&context, |tx, (key, fingerprint, now, input, body)| {
-            Box::pin(async move {
-                if let Some(stored) = claim::<T, E>(tx, key, *fingerprint, *now).await? {
-                    return Ok(Idempotent::Replayed(stored));
-                }
-                let value = body(tx, input).await?;
-                let encoded = serde_json::to_vec(&value).map_err(IdempotencyError::from)?;
-                record::Entity::update_many()
-                    .col_expr(record::Column::Response, encoded.into())
-                    .filter(key_filter(key))
-                    .exec(tx)
-                    .await
-                    .map_err(DbError::from)?;
-                Ok(Idempotent::Created(value))
-            })
-        })
+        let refusals = Refusals {
+            mismatch: || E::from(IdempotencyError::Mismatch),
+            corrupt: |err| E::from(IdempotencyError::Corrupt(err)),
+        };
+        self.run_once(key, fingerprint, now, input, body, refusals)
+            .await
+    }
+
+    async fn run_once<I, T, E, F>(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: Fingerprint,
+        now: Timestamp,
+        input: &I,
+        body: F,
+        refusals: Refusals<E>,
+    ) -> Result<Idempotent<T>, E>
+    where
+        I: Sync + ?Sized,
+        T: Serialize + DeserializeOwned + Send,
+        E: TransactionError + Send,
+        F: for<'c> Fn(&'c DatabaseTransaction, &'c I) -> WriteFuture<'c, T, E> + Sync,
+    {
+        let context = (key, fingerprint, now, input, &body, &refusals);
+        self.write(
+            &context,
+            |tx, (key, fingerprint, now, input, body, refusals)| {
+                Box::pin(async move {
+                    let stored = claim(tx, key, *fingerprint, *now).await?;
+                    if let Some(stored) = stored {
+                        if stored.fingerprint != fingerprint.0 {
+                            return Err((refusals.mismatch)());
+                        }
+                        let value =
+                            serde_json::from_slice(&stored.response).map_err(refusals.corrupt)?;
+                        return Ok(Idempotent::Replayed(value));
+                    }
+                    let value = body(tx, input).await?;
+                    let encoded = serde_json::to_vec(&value).map_err(refusals.corrupt)?;
+                    record::Entity::update_many()
+                        .col_expr(record::Column::Response, encoded.into())
+                        .filter(key_filter(key))
+                        .exec(tx)
+                        .await
+                        .map_err(DbError::from)?;
+                    Ok(Idempotent::Created(value))
+                })
+            },
+        )
         .await
     }
 
-    /// Deletes records older than `cutoff` (at most [`RETENTION`] before now).
+    /// Deletes records older than `cutoff` (at most [`RETENTION`] before now), in the
+    /// current table and in the first one (see its note).
     pub async fn purge_idempotency_records(&self, cutoff: Timestamp) -> Result<u64, DbError> {
-        let result = record::Entity::delete_many()
-            .filter(record::Column::CreatedAt.lt(to_micros(cutoff)))
+        let cutoff = to_micros(cutoff);
+        let current = record::Entity::delete_many()
+            .filter(record::Column::CreatedAt.lt(cutoff))
             .exec(self.connection())
             .await?;
-        Ok(result.rows_affected)
+        let first = agency_record::Entity::delete_many()
+            .filter(agency_record::Column::CreatedAt.lt(cutoff))
+            .exec(self.connection())
+            .await?;
+        Ok(current.rows_affected + first.rows_affected)
     }
 }
 
 fn key_filter(key: &IdempotencyKey) -> sea_orm::Condition {
     sea_orm::Condition::all()
         .add(record::Column::Agency.eq(key.agency.as_str()))
+        .add(record::Column::Subject.eq(key.subject.as_str()))
         .add(record::Column::Method.eq(key.method.as_str()))
         .add(record::Column::RequestId.eq(key.request_id))
 }
 
-/// Inserts the claim, or reads the stored result of an earlier claim.
-async fn claim<T, E>(
-    tx: &sea_orm::DatabaseTransaction,
+/// Inserts the claim and gives None, or gives the record of an earlier claim.
+async fn claim(
+    tx: &DatabaseTransaction,
     key: &IdempotencyKey,
     fingerprint: Fingerprint,
     now: Timestamp,
-) -> Result<Option<T>, E>
-where
-    T: DeserializeOwned,
-    E: From<DbError> + From<IdempotencyError>,
-{
+) -> Result<Option<record::Model>, DbError> {
     let claim = record::ActiveModel {
         agency: Set(key.agency.clone()),
+        subject: Set(key.subject.clone()),
         method: Set(key.method.clone()),
         request_id: Set(key.request_id),
         fingerprint: Set(fingerprint.0.to_vec()),
@@ -175,25 +353,19 @@ where
     let inserted = record::Entity::insert(claim)
         .on_conflict_do_nothing_on([
             record::Column::Agency,
+            record::Column::Subject,
             record::Column::Method,
             record::Column::RequestId,
         ])
         .exec_without_returning(tx)
-        .await
-        .map_err(DbError::from)?;
+        .await?;
     if matches!(inserted, sea_orm::TryInsertResult::Inserted(rows) if rows > 0) {
         return Ok(None);
     }
     let stored = record::Entity::find()
         .filter(key_filter(key))
         .one(tx)
-        .await
-        .map_err(DbError::from)?
+        .await?
         .ok_or_else(|| DbError::other("idempotency claim neither inserted nor found"))?;
-    if stored.fingerprint != fingerprint.0 {
-        return Err(IdempotencyError::Mismatch.into());
-    }
-    Ok(Some(
-        serde_json::from_slice(&stored.response).map_err(IdempotencyError::from)?,
-    ))
+    Ok(Some(stored))
 }

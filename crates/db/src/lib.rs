@@ -1,14 +1,18 @@
 //! Jalia's storage foundation (DESIGN §5), shared by every service that owns a database:
 //! one URL selects SQLite or PostgreSQL; one write-transaction helper does the right
-//! thing on each; database errors are classified once; idempotency records, page tokens
-//! and locked migrations are built here once.
+//! thing on each; database errors are classified once; idempotent creates, List paging
+//! (page tokens, keyset positions), optimistic versioned updates and locked migrations
+//! are built here once.
 
 mod connect;
 mod error;
 mod idempotency;
+mod keyset;
 mod migrate;
 mod page_token;
+mod pager;
 mod time;
+mod versioned;
 mod write;
 
 #[cfg(feature = "testing")]
@@ -17,14 +21,18 @@ pub mod testing;
 pub use connect::{Backend, ConfigError, Db, DbConfig, redact_password};
 pub use error::{DbError, DbErrorKind, TransactionError, classify};
 pub use idempotency::{
-    Fingerprint, IdempotencyError, IdempotencyKey, Idempotent, RETENTION as IDEMPOTENCY_RETENTION,
+    Fingerprint, IdempotencyError, IdempotencyKey, IdempotencyScope, Idempotent,
+    RETENTION as IDEMPOTENCY_RETENTION,
 };
-pub use migrate::CreateIdempotencyRecords;
+pub use keyset::{Direction, KeyValue, Keyset};
+pub use migrate::{CreateIdempotencyRecords, CreateIdempotencyRecordsBySubject};
 pub use page_token::{
     DEFAULT_TTL as PAGE_TOKEN_TTL, MIN_KEY_LEN as PAGE_TOKEN_MIN_KEY_LEN, PageScope,
     PageTokenError, PageTokens, WeakKeyError,
 };
+pub use pager::Pager;
 pub use time::{from_micros, to_micros};
+pub use versioned::{Versioned, update_versioned};
 pub use write::{WriteFuture, lock_for_update};
 
 /// Re-exported so services name one sea-orm.

@@ -44,15 +44,23 @@ fn advisory_lock_key(table: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
-/// The migration creating jalia-db's idempotency table; each service lists it in its own
-/// migrator, since each service owns its database.
+/// The migration creating jalia-db's first idempotency table, keyed by agency and method
+/// only; each service lists it in its own migrator, since each service owns its
+/// database. Superseded by [`CreateIdempotencyRecordsBySubject`], listed after it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CreateIdempotencyRecords;
+
+/// The migration creating the idempotency table keyed by agency, subject (the caller's
+/// `sub`), method and request_id, so that two systems of one agency do not share
+/// request_ids. Each service lists it after [`CreateIdempotencyRecords`]: migrations are
+/// additive, so the first table stays (only purged; see `purge_idempotency_records`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CreateIdempotencyRecordsBySubject;
 
 mod schema {
     use sea_orm_migration::prelude::*;
 
-    use super::CreateIdempotencyRecords;
+    use super::{CreateIdempotencyRecords, CreateIdempotencyRecordsBySubject};
 
     #[derive(DeriveIden)]
     enum JaliaIdempotency {
@@ -123,6 +131,71 @@ mod schema {
         async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
             manager
                 .drop_table(Table::drop().table(JaliaIdempotency::Table).to_owned())
+                .await
+        }
+    }
+
+    #[derive(DeriveIden)]
+    enum JaliaIdempotencyRecords {
+        Table,
+        Agency,
+        Subject,
+        Method,
+        RequestId,
+        Fingerprint,
+        Response,
+        CreatedAt,
+    }
+
+    impl MigrationName for CreateIdempotencyRecordsBySubject {
+        fn name(&self) -> &str {
+            "m20261210_000001_jalia_idempotency_records"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for CreateIdempotencyRecordsBySubject {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            use JaliaIdempotencyRecords as Records;
+            manager
+                .create_table(
+                    Table::create()
+                        .table(Records::Table)
+                        .col(ColumnDef::new(Records::Agency).string().not_null())
+                        .col(ColumnDef::new(Records::Subject).string().not_null())
+                        .col(ColumnDef::new(Records::Method).string().not_null())
+                        .col(ColumnDef::new(Records::RequestId).uuid().not_null())
+                        .col(ColumnDef::new(Records::Fingerprint).binary().not_null())
+                        .col(ColumnDef::new(Records::Response).binary().not_null())
+                        .col(ColumnDef::new(Records::CreatedAt).big_integer().not_null())
+                        .primary_key(
+                            Index::create()
+                                .col(Records::Agency)
+                                .col(Records::Subject)
+                                .col(Records::Method)
+                                .col(Records::RequestId),
+                        )
+                        .to_owned(),
+                )
+                .await?;
+            manager
+                .create_index(
+                    Index::create()
+                        .name("jalia_idempotency_records_created_at")
+                        .table(Records::Table)
+                        .col(Records::CreatedAt)
+                        .to_owned(),
+                )
+                .await
+        }
+
+        async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager
+                .drop_table(
+                    Table::drop()
+                        .table(JaliaIdempotencyRecords::Table)
+                        .to_owned(),
+                )
                 .await
         }
     }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use jalia_model::MAX_PAGE_TOKEN_LEN;
 use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -112,6 +113,9 @@ impl PageTokens {
         scope: &PageScope<'_>,
         now: Timestamp,
     ) -> Result<C, PageTokenError> {
+        if token.len() > MAX_PAGE_TOKEN_LEN {
+            return Err(PageTokenError::Malformed);
+        }
         let bytes = URL_SAFE_NO_PAD
             .decode(token)
             .map_err(|_| PageTokenError::Malformed)?;

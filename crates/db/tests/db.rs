@@ -6,15 +6,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jalia_db::sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait,
-    Statement, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    PaginatorTrait, QuerySelect, Statement, TransactionTrait,
 };
 use jalia_db::testing::{POSTGRES_URL_ENV, TestDatabase};
 use jalia_db::{
-    Backend, Db, DbConfig, DbError, DbErrorKind, Fingerprint, IdempotencyError, IdempotencyKey,
-    Idempotent, PageScope, PageTokenError, PageTokens, TransactionError, lock_for_update,
+    Backend, Db, DbConfig, DbError, DbErrorKind, Direction, Fingerprint, IdempotencyError,
+    IdempotencyKey, IdempotencyScope, Idempotent, KeyValue, Keyset, PageScope, PageTokenError,
+    PageTokens, TransactionError, Versioned, lock_for_update, update_versioned,
 };
+use jalia_model::{AgencyScope, Caller, FieldViolation, PageRequest, RequestId};
 use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
 use uuid::Uuid;
 
 mod schema {
@@ -27,6 +30,8 @@ mod schema {
             vec![
                 Box::new(jalia_db::CreateIdempotencyRecords),
                 Box::new(CreateTestTables),
+                Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
+                Box::new(CreateDocuments),
             ]
         }
 
@@ -40,6 +45,46 @@ mod schema {
     impl MigrationName for CreateTestTables {
         fn name(&self) -> &str {
             "m20261129_000002_test_tables"
+        }
+    }
+
+    struct CreateDocuments;
+
+    impl MigrationName for CreateDocuments {
+        fn name(&self) -> &str {
+            "m20261210_000002_test_documents"
+        }
+    }
+
+    #[derive(DeriveIden)]
+    enum Documents {
+        Table,
+        Id,
+        Rank,
+        Title,
+        Version,
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for CreateDocuments {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager
+                .create_table(
+                    Table::create()
+                        .table(Documents::Table)
+                        .col(ColumnDef::new(Documents::Id).uuid().primary_key())
+                        .col(ColumnDef::new(Documents::Rank).big_integer().not_null())
+                        .col(ColumnDef::new(Documents::Title).string().not_null())
+                        .col(ColumnDef::new(Documents::Version).big_integer().not_null())
+                        .to_owned(),
+                )
+                .await
+        }
+
+        async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager
+                .drop_table(Table::drop().table(Documents::Table).to_owned())
+                .await
         }
     }
 
@@ -152,6 +197,26 @@ mod thing {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+mod document {
+    use jalia_db::sea_orm::entity::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+    #[sea_orm(table_name = "documents")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub rank: i64,
+        pub title: String,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 use schema::TestMigrator;
 
 /// A domain error as a service would have one: its own refusals beside database errors.
@@ -163,6 +228,14 @@ enum TestError {
     Db(#[from] DbError),
     #[error(transparent)]
     Idempotency(#[from] IdempotencyError),
+    #[error("invalid {}: {}", .0.field, .0.description)]
+    Invalid(FieldViolation),
+}
+
+impl From<FieldViolation> for TestError {
+    fn from(violation: FieldViolation) -> Self {
+        Self::Invalid(violation)
+    }
 }
 
 impl From<jalia_db::sea_orm::DbErr> for TestError {
@@ -317,6 +390,7 @@ async fn a_refused_write_leaves_nothing_behind() {
 fn create_key(agency: &str, request_id: Uuid) -> IdempotencyKey {
     IdempotencyKey {
         agency: agency.to_owned(),
+        subject: "desk-app".to_owned(),
         method: "/jalia.test.v1.TestService/CreateThing".to_owned(),
         request_id,
     }
@@ -554,7 +628,9 @@ async fn concurrent_migration_runs_leave_one_schema() {
         applied,
         vec![
             "m20261129_000001_jalia_idempotency".to_owned(),
-            "m20261129_000002_test_tables".to_owned()
+            "m20261129_000002_test_tables".to_owned(),
+            "m20261210_000001_jalia_idempotency_records".to_owned(),
+            "m20261210_000002_test_documents".to_owned(),
         ]
     );
     // A third run is a no-op, and the schema works.
@@ -565,7 +641,7 @@ async fn concurrent_migration_runs_leave_one_schema() {
             .await
             .unwrap()
             .len(),
-        2
+        4
     );
     counter::Entity::insert(counter::ActiveModel {
         id: Set(7),
@@ -724,4 +800,442 @@ fn config_debug_hides_the_password() {
     assert!(!printed.contains("s3cret-pass"), "{printed}");
     assert!(printed.contains("db.internal"));
     assert!(DbConfig::new("mysql://root@localhost/x").is_err());
+}
+
+// ---- create_once: one caller's request_ids, one fingerprint rule ---------------------------
+
+const CREATE_DOCUMENT: &str = "/jalia.test.v1.TestService/CreateDocument";
+
+fn caller(subject: &str, agency: &str) -> Caller {
+    Caller {
+        subject: subject.to_owned(),
+        agency: AgencyScope::parse(agency).unwrap(),
+        scopes: Default::default(),
+    }
+}
+
+/// What a caller asks for; the id is drawn afresh by every try, so it is no part of the
+/// fingerprint.
+#[derive(Debug, Serialize)]
+struct NewDocument {
+    title: String,
+    rank: i64,
+    #[serde(skip)]
+    id: Uuid,
+}
+
+impl NewDocument {
+    fn new(title: &str) -> Self {
+        Self {
+            title: title.to_owned(),
+            rank: 1,
+            id: Uuid::now_v7(),
+        }
+    }
+}
+
+async fn insert_document(
+    tx: &DatabaseTransaction,
+    command: &NewDocument,
+) -> Result<document::Model, TestError> {
+    let model = document::Model {
+        id: command.id,
+        rank: command.rank,
+        title: command.title.clone(),
+        version: 1,
+    };
+    document::Entity::insert(document::ActiveModel {
+        id: Set(model.id),
+        rank: Set(model.rank),
+        title: Set(model.title.clone()),
+        version: Set(model.version),
+    })
+    .exec_without_returning(tx)
+    .await?;
+    Ok(model)
+}
+
+async fn create_document(
+    db: &Db,
+    caller: &Caller,
+    request_id: Option<RequestId>,
+    command: &NewDocument,
+) -> Result<jalia_db::Idempotent<document::Model>, TestError> {
+    db.create_once(
+        request_id,
+        &IdempotencyScope::new(caller, CREATE_DOCUMENT),
+        command,
+        Timestamp::now(),
+        |tx, command| Box::pin(insert_document(tx, command)),
+    )
+    .await
+}
+
+async fn count_rows(db: &Db, table: &str) -> i64 {
+    db.connection()
+        .query_one_raw(Statement::from_string(
+            db.connection().get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn two_systems_of_one_agency_do_not_share_request_ids() {
+    let database = migrated().await;
+    let db = database.db();
+    let portal = caller("diaspora-portal", "bm");
+    let desk = caller("desk-app", "bm");
+    let request_id = RequestId::from(Uuid::new_v4());
+
+    let first = create_document(
+        db,
+        &portal,
+        Some(request_id),
+        &NewDocument::new("Permanence"),
+    )
+    .await
+    .unwrap();
+    let other_system =
+        create_document(db, &desk, Some(request_id), &NewDocument::new("Permanence"))
+            .await
+            .unwrap();
+    assert!(first.is_created());
+    assert!(
+        other_system.is_created(),
+        "another subject's request_id is its own"
+    );
+    assert_ne!(first.clone().into_inner().id, other_system.into_inner().id);
+    assert_eq!(count_rows(db, "jalia_idempotency_records").await, 2);
+
+    // The portal's retry (a new try draws a new id) gets its first result back.
+    let retry = create_document(
+        db,
+        &portal,
+        Some(request_id),
+        &NewDocument::new("Permanence"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(retry, jalia_db::Idempotent::Replayed(first.into_inner()));
+    assert_eq!(count_rows(db, "documents").await, 2);
+    assert_eq!(count_rows(db, "jalia_idempotency_records").await, 2);
+}
+
+#[tokio::test]
+async fn a_reused_request_id_is_a_request_id_violation_and_none_is_a_plain_create() {
+    let database = migrated().await;
+    let db = database.db();
+    let portal = caller("diaspora-portal", "bm");
+    let request_id = RequestId::from(Uuid::new_v4());
+    create_document(
+        db,
+        &portal,
+        Some(request_id),
+        &NewDocument::new("Permanence"),
+    )
+    .await
+    .unwrap();
+    let reused = create_document(db, &portal, Some(request_id), &NewDocument::new("Atelier"))
+        .await
+        .unwrap_err();
+    match reused {
+        TestError::Invalid(violation) => assert_eq!(violation.field, "request_id"),
+        other => panic!("expected a request_id violation, got {other}"),
+    }
+    assert_eq!(count_rows(db, "documents").await, 1);
+
+    for _ in 0..2 {
+        let plain = create_document(db, &portal, None, &NewDocument::new("Permanence"))
+            .await
+            .unwrap();
+        assert!(plain.is_created());
+    }
+    assert_eq!(count_rows(db, "documents").await, 3);
+    assert_eq!(count_rows(db, "jalia_idempotency_records").await, 1);
+}
+
+#[tokio::test]
+async fn purging_empties_both_idempotency_tables() {
+    let database = migrated().await;
+    let db = database.db();
+    let long_ago = Timestamp::from_second(1_754_820_000).unwrap();
+    let backend = db.connection().get_database_backend();
+    db.connection()
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                DbBackend::Postgres => {
+                    "INSERT INTO jalia_idempotency (agency, method, request_id, fingerprint, \
+                     response, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+                }
+                _ => {
+                    "INSERT INTO jalia_idempotency (agency, method, request_id, fingerprint, \
+                     response, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                }
+            },
+            [
+                "bm".into(),
+                CREATE_DOCUMENT.into(),
+                Uuid::new_v4().into(),
+                vec![0_u8; 32].into(),
+                Vec::<u8>::new().into(),
+                jalia_db::to_micros(long_ago).into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    db.create_once(
+        Some(RequestId::from(Uuid::new_v4())),
+        &IdempotencyScope::new(&caller("desk-app", "bm"), CREATE_DOCUMENT),
+        &NewDocument::new("Permanence"),
+        long_ago,
+        |tx, command| Box::pin(insert_document(tx, command)),
+    )
+    .await
+    .unwrap();
+    let cutoff = long_ago + SignedDuration::from_hours(1);
+    assert_eq!(db.purge_idempotency_records(cutoff).await.unwrap(), 2);
+    assert_eq!(count_rows(db, "jalia_idempotency").await, 0);
+    assert_eq!(count_rows(db, "jalia_idempotency_records").await, 0);
+}
+
+// ---- paging: the pager and keyset positions ----------------------------------------------
+
+const LIST_DOCUMENTS: &str = "/jalia.test.v1.TestService/ListDocuments";
+
+#[derive(Debug, Serialize)]
+struct DocumentQuery {
+    newest_first: bool,
+}
+
+async fn list_documents(
+    db: &Db,
+    tokens: &PageTokens,
+    caller: &Caller,
+    query: &DocumentQuery,
+    page: &PageRequest,
+) -> Result<jalia_model::Page<document::Model>, TestError> {
+    let pager = tokens.pager(LIST_DOCUMENTS, Some(caller), query, page, Timestamp::now())?;
+    let after: Option<(i64, Uuid)> = pager.cursor()?;
+    let direction = if query.newest_first {
+        Direction::Descending
+    } else {
+        Direction::Ascending
+    };
+    let keyset = Keyset::new([document::Column::Rank, document::Column::Id], direction);
+    let rows = keyset
+        .apply(
+            document::Entity::find(),
+            after.map(|(rank, id)| [KeyValue::from(rank), KeyValue::from(id)]),
+        )
+        .limit(pager.fetch_limit())
+        .all(db.connection())
+        .await?;
+    Ok(pager.page(rows, |last| (last.rank, last.id)))
+}
+
+#[tokio::test]
+async fn lists_page_through_keyset_positions_the_same_on_both_backends() {
+    let database = migrated().await;
+    let db = database.db();
+    let tokens = PageTokens::new(KEY, Duration::from_secs(600)).unwrap();
+    let reader = caller("desk-app", "bm");
+    let mut stored = Vec::new();
+    for (index, rank) in [3_i64, 1, 3, 2, 1, 3, 2].into_iter().enumerate() {
+        let command = NewDocument {
+            title: format!("document {index}"),
+            rank,
+            id: Uuid::new_v4(),
+        };
+        stored.push(
+            create_document(db, &reader, None, &command)
+                .await
+                .unwrap()
+                .into_inner(),
+        );
+    }
+    for newest_first in [false, true] {
+        let query = DocumentQuery { newest_first };
+        let mut expected = stored.clone();
+        expected.sort_by_key(|document| (document.rank, document.id));
+        if newest_first {
+            expected.reverse();
+        }
+        let mut served = Vec::new();
+        let mut page = PageRequest::first(2);
+        loop {
+            let listed = list_documents(db, &tokens, &reader, &query, &page)
+                .await
+                .unwrap();
+            assert!(listed.items.len() <= 2);
+            served.extend(listed.items);
+            match listed.next_page_token {
+                Some(token) => page.token = Some(token),
+                None => break,
+            }
+        }
+        assert_eq!(served, expected, "newest_first: {newest_first}");
+    }
+
+    // A token is refused, as one violation on page_token, by another query or caller.
+    let first = list_documents(
+        db,
+        &tokens,
+        &reader,
+        &DocumentQuery {
+            newest_first: false,
+        },
+        &PageRequest::first(2),
+    )
+    .await
+    .unwrap();
+    let next = PageRequest {
+        size: 2,
+        token: first.next_page_token,
+    };
+    for (query, who) in [
+        (DocumentQuery { newest_first: true }, reader.clone()),
+        (
+            DocumentQuery {
+                newest_first: false,
+            },
+            caller("desk-app", "rabat"),
+        ),
+    ] {
+        match list_documents(db, &tokens, &who, &query, &next).await {
+            Err(TestError::Invalid(violation)) => {
+                assert_eq!(violation.field, "page_token");
+                assert!(violation.description.contains("does not belong"));
+            }
+            other => panic!("expected a page_token violation, got {other:?}"),
+        }
+    }
+    let forged = PageRequest {
+        size: 2,
+        token: Some("x".repeat(100_000)),
+    };
+    match list_documents(
+        db,
+        &tokens,
+        &reader,
+        &DocumentQuery {
+            newest_first: false,
+        },
+        &forged,
+    )
+    .await
+    {
+        Err(TestError::Invalid(violation)) => {
+            assert_eq!(
+                violation,
+                FieldViolation::new("page_token", "is not a page token")
+            );
+        }
+        other => panic!("expected a page_token violation, got {other:?}"),
+    }
+}
+
+// ---- versioned updates -------------------------------------------------------------------
+
+fn retitled(id: Uuid, title: &str) -> document::ActiveModel {
+    document::ActiveModel {
+        id: Set(id),
+        title: Set(title.to_owned()),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_versioned_update_writes_only_at_the_version_read() {
+    let database = migrated().await;
+    let db = database.db();
+    let created = create_document(db, &caller("desk-app", "bm"), None, &NewDocument::new("v1"))
+        .await
+        .unwrap()
+        .into_inner();
+    let id = created.id;
+    let saved = update_versioned(
+        db.connection(),
+        retitled(id, "v2"),
+        document::Column::Id.eq(id),
+        document::Column::Version,
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved, Versioned::Saved);
+    let stale = update_versioned(
+        db.connection(),
+        retitled(id, "lost"),
+        document::Column::Id.eq(id),
+        document::Column::Version,
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(stale, Versioned::Stale);
+    assert_eq!(stale.saved_or("STALE_ETAG"), Err("STALE_ETAG"));
+    let stored = document::Entity::find_by_id(id)
+        .one(db.connection())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.title.as_str(), stored.version, stored.rank),
+        ("v2", 2, 1)
+    );
+
+    // Of writers that all read version 2, exactly one wins, on either backend.
+    let mut tasks = Vec::new();
+    for writer in 0..10 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            db.write(&writer, |tx, writer| {
+                Box::pin(async move {
+                    let outcome = update_versioned(
+                        tx,
+                        retitled(id, &format!("writer {writer}")),
+                        document::Column::Id.eq(id),
+                        document::Column::Version,
+                        2,
+                    )
+                    .await?;
+                    Ok::<_, TestError>(outcome)
+                })
+            })
+            .await
+            .unwrap()
+        }));
+    }
+    let mut saved = 0;
+    for task in tasks {
+        if task.await.unwrap() == Versioned::Saved {
+            saved += 1;
+        }
+    }
+    assert_eq!(saved, 1);
+    let stored = document::Entity::find_by_id(id)
+        .one(db.connection())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, 3);
+}
+
+// ---- connecting ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_sqlite_file_in_a_missing_folder_is_created_with_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".jalia").join("nested").join("events.db");
+    let config = DbConfig::new(format!("sqlite://{}?mode=rwc", file.display())).unwrap();
+    let db = Db::connect(&config).await.unwrap();
+    db.ping().await.unwrap();
+    assert!(file.is_file(), "{} was not created", file.display());
+    db.close().await.unwrap();
 }

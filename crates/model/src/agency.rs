@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::violation::quote;
+
 /// An agency's code: 1 to 32 of `a-z`, `0-9` and `-`, starting with a letter.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -21,7 +23,8 @@ impl AgencyCode {
             Ok(Self(code.to_owned()))
         } else {
             Err(format!(
-                "`{code}` is not an agency code (lowercase letters, digits and '-', up to 32)"
+                "{} is not an agency code (lowercase letters, digits and '-', up to 32)",
+                quote(code)
             ))
         }
     }

@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::violation::quote;
+
 /// An email address, kept as written (trimmed); two addresses are one person's when
 /// equal ignoring case.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,7 +97,8 @@ impl CountryCode {
             Ok(Self(upper))
         } else {
             Err(format!(
-                "`{code}` is not an ISO 3166-1 alpha-2 country code"
+                "{} is not an ISO 3166-1 alpha-2 country code",
+                quote(code)
             ))
         }
     }

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::violation::{FieldViolation, Violations};
+use crate::violation::{FieldViolation, Violations, quote};
 
 /// The primary language subtag of a BCP-47 tag, lowercase: `ar`, `fr`, `en`, `zgh`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -35,7 +35,7 @@ impl LanguageCode {
         if (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_alphabetic()) {
             Ok(Self(primary.to_ascii_lowercase()))
         } else {
-            Err(format!("`{tag}` is not a BCP-47 language tag"))
+            Err(format!("{} is not a BCP-47 language tag", quote(tag)))
         }
     }
 

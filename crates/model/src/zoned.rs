@@ -9,7 +9,7 @@ use jiff::ZonedDateTime as Zoned;
 use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 
-use crate::violation::FieldViolation;
+use crate::violation::{FieldViolation, MAX_QUOTED_CHARS, truncate_chars};
 
 /// A wall-clock time in an IANA zone.
 #[derive(Clone, PartialEq, Eq)]
@@ -19,7 +19,8 @@ pub struct ZonedDateTime {
     zone: TimeZone,
 }
 
-/// Why a zoned time was refused; each names the field at fault.
+/// Why a zoned time was refused; each names the field at fault. The values quoted are
+/// cut to [`MAX_QUOTED_CHARS`], so an error never echoes unbounded input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ZonedError {
     /// Not `YYYY-MM-DDTHH:MM[:SS]` without an offset.
@@ -58,14 +59,17 @@ impl ZonedDateTime {
             || trimmed[date_part_ends..].contains(['+', '-'])
             || trimmed.contains('[');
         let parsed: DateTime = if has_offset {
-            return Err(ZonedError::Local(local.to_owned()));
+            return Err(ZonedError::Local(
+                truncate_chars(local, MAX_QUOTED_CHARS).into_owned(),
+            ));
         } else {
-            trimmed
-                .parse()
-                .map_err(|_| ZonedError::Local(local.to_owned()))?
+            trimmed.parse().map_err(|_| {
+                ZonedError::Local(truncate_chars(local, MAX_QUOTED_CHARS).into_owned())
+            })?
         };
-        let zone =
-            TimeZone::get(zone_name.trim()).map_err(|_| ZonedError::Zone(zone_name.to_owned()))?;
+        let zone = TimeZone::get(zone_name.trim()).map_err(|_| {
+            ZonedError::Zone(truncate_chars(zone_name, MAX_QUOTED_CHARS).into_owned())
+        })?;
         let candidate = Self {
             local: parsed,
             zone_name: zone_name.trim().to_owned(),

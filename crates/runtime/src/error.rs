@@ -1,15 +1,28 @@
 //! The small set of error codes every service maps its errors to, and their one mapping
 //! to gRPC statuses with rich details (AIP-193): field violations for bad input, an
-//! ErrorInfo with a stable reason for everything, retry info where waiting helps.
-//! INTERNAL never carries its cause to the caller; the log does.
+//! ErrorInfo with a stable reason (one of [`reasons`]) for everything, retry info where
+//! waiting helps. INTERNAL never carries its cause to the caller; the log does.
+//!
+//! What goes back to the caller is bounded: the message and every violation are cut to
+//! a few hundred characters and the violations to [`MAX_VIOLATIONS`], so that no input,
+//! however large, comes back in a trailer.
 
 use std::time::Duration;
 
+use jalia_model::truncate_chars;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+pub use jalia_model::reasons;
+
 /// The domain named in every ErrorInfo.
 pub const ERROR_DOMAIN: &str = "jalia";
+/// The longest status message sent, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 256;
+/// The longest field path or description of a violation sent, in characters.
+pub const MAX_VIOLATION_CHARS: usize = 256;
+/// The most field violations sent; the message still counts them all.
+pub const MAX_VIOLATIONS: usize = 50;
 
 /// What went wrong, in the terms DESIGN §2 pins to gRPC codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,12 +98,20 @@ impl ApiError {
     /// Bad input, one violation per wrong field.
     pub fn invalid_argument(violations: Vec<FieldViolation>) -> Self {
         let message = match violations.as_slice() {
-            [only] => format!("invalid {}: {}", only.field, only.description),
+            [only] => format!(
+                "invalid {}: {}",
+                truncate_chars(&only.field, MAX_VIOLATION_CHARS),
+                truncate_chars(&only.description, MAX_MESSAGE_CHARS)
+            ),
             _ => format!("{} invalid fields", violations.len()),
         };
         Self {
             violations,
-            ..Self::new(ErrorCode::InvalidArgument, "INVALID_ARGUMENT", message)
+            ..Self::new(
+                ErrorCode::InvalidArgument,
+                reasons::INVALID_ARGUMENT,
+                message,
+            )
         }
     }
 
@@ -99,13 +120,38 @@ impl ApiError {
         Self::invalid_argument(vec![FieldViolation::new(field, description)])
     }
 
+    /// No such resource, or another agency's private one: `what` names the kind
+    /// ("event").
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            ErrorCode::NotFound,
+            reasons::NOT_FOUND,
+            format!("{what} not found"),
+        )
+    }
+
+    /// The etag sent is not the resource's current one.
+    pub fn stale_etag() -> Self {
+        Self::new(
+            ErrorCode::Aborted,
+            reasons::STALE_ETAG,
+            "the resource changed since it was read: read it again and retry",
+        )
+    }
+
+    /// The caller acts for another agency than the one the call names.
+    pub fn other_agency(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::PermissionDenied, reasons::OTHER_AGENCY, message)
+    }
+
     /// A bug. The cause goes to the log, never to the caller.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(ErrorCode::Internal, "INTERNAL", "internal error")
+        Self::new(ErrorCode::Internal, reasons::INTERNAL, "internal error")
     }
 
-    /// A dependency is down; the cause goes to the log.
+    /// A dependency is down (`reason` names which: [`reasons::DATABASE_UNAVAILABLE`],
+    /// [`reasons::BACKEND_UNAVAILABLE`]); the cause goes to the log.
     pub fn unavailable(reason: &'static str, cause: &dyn std::fmt::Display) -> Self {
         tracing::warn!(error = %cause, reason, "dependency unavailable");
         Self::new(
@@ -135,6 +181,49 @@ impl ApiError {
     pub fn violations(&self) -> &[FieldViolation] {
         &self.violations
     }
+
+    /// The message for the caller.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<FieldViolation> for ApiError {
+    fn from(violation: FieldViolation) -> Self {
+        Self::invalid_argument(vec![violation])
+    }
+}
+
+impl From<jalia_model::StaleEtag> for ApiError {
+    fn from(_: jalia_model::StaleEtag) -> Self {
+        Self::stale_etag()
+    }
+}
+
+/// The one mapping of database failures: UNAVAILABLE when the database is down,
+/// ABORTED when a write kept losing to concurrent ones, INTERNAL (the cause in the log
+/// only) for the rest, which are bugs: a constraint the service did not expect to hit, a
+/// stored value it cannot read.
+#[cfg(feature = "db")]
+impl From<&jalia_db::DbError> for ApiError {
+    fn from(err: &jalia_db::DbError) -> Self {
+        match err.kind() {
+            jalia_db::DbErrorKind::Unavailable => {
+                Self::unavailable(reasons::DATABASE_UNAVAILABLE, err)
+            }
+            jalia_db::DbErrorKind::Conflict => {
+                tracing::warn!(error = %err, "write kept conflicting");
+                Self::new(
+                    ErrorCode::Aborted,
+                    reasons::CONCURRENT_CHANGE,
+                    "the change lost to concurrent ones: retry",
+                )
+            }
+            jalia_db::DbErrorKind::UniqueViolation
+            | jalia_db::DbErrorKind::ForeignKeyViolation
+            | jalia_db::DbErrorKind::Other => Self::internal(err),
+        }
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -157,13 +246,105 @@ impl From<ApiError> for Status {
                 error
                     .violations
                     .into_iter()
-                    .map(|v| tonic_types::FieldViolation::new(v.field, v.description))
+                    .take(MAX_VIOLATIONS)
+                    .map(|v| {
+                        tonic_types::FieldViolation::new(
+                            truncate_chars(&v.field, MAX_VIOLATION_CHARS),
+                            truncate_chars(&v.description, MAX_VIOLATION_CHARS),
+                        )
+                    })
                     .collect::<Vec<_>>(),
             );
         }
         if let Some(delay) = error.retry_after {
             details.set_retry_info(Some(delay));
         }
-        Status::with_error_details(error.code.grpc_code(), error.message, details)
+        Status::with_error_details(
+            error.code.grpc_code(),
+            truncate_chars(&error.message, MAX_MESSAGE_CHARS),
+            details,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Every byte that goes back to the caller for this status.
+    fn trailer_bytes(status: Status) -> usize {
+        status
+            .into_http::<()>()
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum()
+    }
+
+    #[test]
+    fn a_huge_value_in_a_violation_does_not_come_back() {
+        let huge = "ⵣ".repeat(4 << 20);
+        let status: Status = ApiError::invalid_field(huge.clone(), huge.clone()).into();
+        assert!(status.message().chars().count() <= MAX_MESSAGE_CHARS);
+        assert!(status.details().len() < 4096, "{}", status.details().len());
+        let violation = &status.get_details_bad_request().unwrap().field_violations[0];
+        assert!(violation.field.chars().count() <= MAX_VIOLATION_CHARS);
+        assert!(violation.description.ends_with('…'));
+        assert!(trailer_bytes(status) < 8192);
+
+        let long = "x".repeat(1000);
+        let many = (0..100_000)
+            .map(|index| FieldViolation::new(format!("entries[{index}].text"), long.as_str()))
+            .collect();
+        let status: Status = ApiError::invalid_argument(many).into();
+        assert_eq!(status.message(), "100000 invalid fields");
+        assert_eq!(
+            status
+                .get_details_bad_request()
+                .unwrap()
+                .field_violations
+                .len(),
+            MAX_VIOLATIONS
+        );
+        assert!(trailer_bytes(status) < 64 * 1024);
+
+        let status: Status =
+            ApiError::new(ErrorCode::FailedPrecondition, reasons::EVENT_FULL, huge).into();
+        assert!(status.message().chars().count() <= MAX_MESSAGE_CHARS);
+    }
+
+    #[test]
+    fn short_errors_go_back_whole() {
+        let status: Status = ApiError::invalid_field("event.title", "must be set").into();
+        assert_eq!(status.message(), "invalid event.title: must be set");
+        assert_eq!(
+            status.get_details_error_info().unwrap().reason,
+            "INVALID_ARGUMENT"
+        );
+        let status: Status = ApiError::from(jalia_model::StaleEtag).into();
+        assert_eq!(status.code(), Code::Aborted);
+        assert_eq!(
+            status.get_details_error_info().unwrap().reason,
+            "STALE_ETAG"
+        );
+    }
+
+    #[cfg(feature = "db")]
+    #[test]
+    fn database_failures_map_once() {
+        let unavailable = ApiError::from(&jalia_db::DbError::unavailable("connection refused"));
+        assert_eq!(
+            (unavailable.code(), unavailable.reason()),
+            (ErrorCode::Unavailable, reasons::DATABASE_UNAVAILABLE)
+        );
+        assert!(!unavailable.message().contains("refused"));
+        let bug = ApiError::from(&jalia_db::DbError::other("column `secret_x` missing"));
+        assert_eq!(
+            (bug.code(), bug.reason()),
+            (ErrorCode::Internal, reasons::INTERNAL)
+        );
+        assert!(!bug.message().contains("secret_x"));
     }
 }

@@ -132,6 +132,7 @@ impl Events {
             Some(request) => {
                 let key = IdempotencyKey {
                     agency: caller.agency.as_claim().to_owned(),
+                    subject: caller.subject.clone(),
                     method: methods::CREATE_EVENT.to_owned(),
                     request_id: request.id,
                 };
@@ -481,6 +482,7 @@ impl Events {
                 Some(request) => {
                     let key = IdempotencyKey {
                         agency: caller.agency.as_claim().to_owned(),
+                        subject: caller.subject.clone(),
                         method: methods::REGISTER.to_owned(),
                         request_id: request.id,
                     };

@@ -1235,6 +1235,7 @@ fn list_scope(caller: &Caller, requested: Option<AgencyCode>) -> Result<Option<A
 fn idempotency_key(caller: &Caller, method: &str, request_id: Uuid) -> IdempotencyKey {
     IdempotencyKey {
         agency: caller.agency.as_claim().to_owned(),
+        subject: caller.subject.clone(),
         method: method.to_owned(),
         request_id,
     }

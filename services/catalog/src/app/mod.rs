@@ -140,6 +140,7 @@ fn idempotency(
 ) -> Result<(IdempotencyKey, Fingerprint), Error> {
     let key = IdempotencyKey {
         agency: caller.agency.as_claim().to_owned(),
+        subject: caller.subject.clone(),
         method: method_path(method),
         request_id,
     };

@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(jalia_db::CreateIdempotencyRecords),
             Box::new(CreateEventsAndRegistrations),
+            Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
         ]
     }
 

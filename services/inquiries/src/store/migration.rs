@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(jalia_db::CreateIdempotencyRecords),
             Box::new(CreateInquiryTables),
+            Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
         ]
     }
 
