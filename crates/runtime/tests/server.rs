@@ -1080,3 +1080,101 @@ async fn log_lines_of_a_call_carry_its_request_and_trace_ids() {
     assert_eq!(parsed["span"]["trace_id"], trace_id, "{line}");
     assert!(!logs.contains("forged.token.value"), "a token was logged");
 }
+
+/// Sends a headers-only call to each path over one HTTP/2 connection, many at once, and
+/// returns how many answered with each `grpc-status`.
+async fn flood_paths(
+    addr: SocketAddr,
+    paths: impl Iterator<Item = String>,
+    headers: Vec<(&'static str, String)>,
+) -> std::collections::BTreeMap<String, usize> {
+    use futures_util::StreamExt;
+    use http_body_util::BodyExt;
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    let answers = std::sync::Mutex::new(std::collections::BTreeMap::new());
+    futures_util::stream::iter(paths)
+        .for_each_concurrent(64, |path| {
+            let mut sender = sender.clone();
+            let headers = headers.clone();
+            let answers = &answers;
+            async move {
+                let mut request = http::Request::post(format!("http://{addr}{path}"))
+                    .header("content-type", "application/grpc")
+                    .header("te", "trailers");
+                for (name, value) in headers {
+                    request = request.header(name, value);
+                }
+                let request = request
+                    .body(http_body_util::Full::new(bytes::Bytes::from_static(&[
+                        0, 0, 0, 0, 0,
+                    ])))
+                    .unwrap();
+                let response = sender.send_request(request).await.unwrap();
+                let (parts, body) = response.into_parts();
+                let mut status = parts.headers;
+                if let Some(trailers) = body.collect().await.unwrap().trailers() {
+                    status.extend(trailers.clone());
+                }
+                let code = status
+                    .get("grpc-status")
+                    .map_or("none".to_owned(), |code| code.to_str().unwrap().to_owned());
+                *answers.lock().unwrap().entry(code).or_insert(0) += 1;
+            }
+        })
+        .await;
+    answers.into_inner().unwrap()
+}
+
+/// The series in a Prometheus exposition (every sample line).
+fn series(rendered: &str) -> usize {
+    rendered
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .count()
+}
+
+fn bogus_paths(count: usize) -> impl Iterator<Item = String> {
+    (0..count).map(|index| match index % 4 {
+        0 => format!("/jalia.bogus{index}.v1.Nothing/Get{index}"),
+        1 => format!("/jalia.testing.v1.ProbeService/Nope{index}"),
+        2 => format!("/grpc.health.v1.Health/Probe{index}"),
+        _ => format!("/not-grpc-at-all-{index}"),
+    })
+}
+
+#[tokio::test]
+async fn made_up_paths_do_not_grow_the_metrics() {
+    let running = start_dev(|settings, _| {
+        settings.admin_listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+    })
+    .await;
+    let admin = running.admin.unwrap();
+    // A first round puts every series a bogus path can make in place.
+    flood_paths(running.addr, bogus_paths(8), Vec::new()).await;
+    let before = series(&http_get(admin, "/metrics").await);
+
+    let answers = flood_paths(running.addr, bogus_paths(10_000), Vec::new()).await;
+    assert_eq!(answers.get("12"), Some(&10_000), "{answers:?}");
+    let rendered = http_get(admin, "/metrics").await;
+    assert_eq!(series(&rendered), before, "series grew with made-up paths");
+    assert_eq!(
+        metric_value(
+            &rendered,
+            "grpc_server_handled_total",
+            &[
+                "grpc_service=\"unknown\"",
+                "grpc_method=\"unknown\"",
+                "grpc_code=\"UNIMPLEMENTED\""
+            ]
+        ),
+        Some(10_008.0),
+        "{rendered}"
+    );
+}

@@ -184,9 +184,15 @@ where
     );
     let request_id = context.request_id.clone();
     request.extensions_mut().insert(context);
-    let mut call = config.metrics.call_started(&path, service, method);
-    let infrastructure = is_infrastructure(service);
     let rule = config.rules.get(&path).cloned();
+    let infrastructure = is_infrastructure(&path);
+    // Metrics are labelled by path only for RPCs this server declares: a caller making up
+    // paths must not make up series (each one is memory kept for the process's life).
+    let mut call = if rule.is_some() || infrastructure {
+        config.metrics.call_started(&path, service, method)
+    } else {
+        config.metrics.unknown_call_started()
+    };
 
     async move {
         // Health checks are never shed: a probe failing under load would restart a
@@ -265,8 +271,16 @@ fn split_path(path: &str) -> (&str, &str) {
     trimmed.split_once('/').unwrap_or((trimmed, ""))
 }
 
-fn is_infrastructure(service: &str) -> bool {
-    service == "grpc.health.v1.Health" || service.starts_with("grpc.reflection.")
+/// Health and reflection: served by every server, declared by no contract of ours.
+const INFRASTRUCTURE_PATHS: [&str; 4] = [
+    "/grpc.health.v1.Health/Check",
+    "/grpc.health.v1.Health/Watch",
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+];
+
+fn is_infrastructure(path: &str) -> bool {
+    INFRASTRUCTURE_PATHS.contains(&path)
 }
 
 fn authenticate(config: &GateConfig, headers: &HeaderMap) -> Result<Option<Caller>, Status> {
