@@ -120,6 +120,9 @@ pub struct ServerSettings {
     pub shutdown: ShutdownSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Serve gRPC reflection (v1 and v1alpha). Off in production unless asked for: it
+    /// hands anyone the whole contract, which tools need in development, not callers.
+    pub reflection: bool,
 }
 
 /// Per-deployable defaults.
@@ -173,6 +176,7 @@ mod ids {
     pub(super) const DRAIN: &str = "drain-timeout";
     pub(super) const LOG_FORMAT: &str = "log-format";
     pub(super) const LOG: &str = "log";
+    pub(super) const REFLECTION: &str = "reflection";
 }
 
 fn setting(id: &str, env: &str) -> String {
@@ -279,6 +283,10 @@ impl ServerSettings {
                 .env("JALIA_LOG")
                 .default_value("info")
                 .help("log filter, e.g. info or info,jalia_events=debug"),
+            Arg::new(ids::REFLECTION)
+                .long(ids::REFLECTION)
+                .env("JALIA_REFLECTION")
+                .help("serve gRPC reflection: on or off (default: on in development, off in production)"),
         ]
     }
 
@@ -345,6 +353,13 @@ impl ServerSettings {
                 }),
             filter: read.non_empty(ids::LOG, "JALIA_LOG")?,
         };
+        let reflection = match read.optional(ids::REFLECTION) {
+            None => mode == Mode::Development,
+            Some(value) => parse_switch(value.trim()).map_err(|problem| ConfigError {
+                setting: setting(ids::REFLECTION, "JALIA_REFLECTION"),
+                problem: format!("`{value}`: {problem}"),
+            })?,
+        };
         Ok(Self {
             mode,
             listen,
@@ -355,6 +370,7 @@ impl ServerSettings {
             limits,
             shutdown,
             log,
+            reflection,
         })
     }
 
@@ -387,6 +403,7 @@ impl ServerSettings {
                 format: LogFormat::Text,
                 filter: "info".to_owned(),
             },
+            reflection: true,
         }
     }
 }
@@ -469,6 +486,14 @@ fn parse_addr(value: &str) -> Result<SocketAddr, String> {
     value
         .parse()
         .map_err(|_| "expected an address like 0.0.0.0:50051".to_owned())
+}
+
+fn parse_switch(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err("expected on or off".to_owned()),
+    }
 }
 
 fn parse_in_range(value: &str, min: usize, max: usize) -> Result<usize, String> {

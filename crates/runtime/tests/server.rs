@@ -1178,3 +1178,146 @@ async fn made_up_paths_do_not_grow_the_metrics() {
         "{rendered}"
     );
 }
+
+/// Settings as a deployable reads them from its flags.
+fn settings_from(args: &[&str]) -> Result<ServerSettings, jalia_runtime::ConfigError> {
+    use jalia_runtime::config::EnvPrefix;
+    let prefix = EnvPrefix::new("probe");
+    let matches = clap::Command::new("probe")
+        .args(ServerSettings::args(
+            &prefix,
+            jalia_runtime::Defaults {
+                listen: "127.0.0.1:0",
+                admin_listen: "127.0.0.1:0",
+            },
+        ))
+        .try_get_matches_from(std::iter::once("probe").chain(args.iter().copied()))
+        .unwrap();
+    ServerSettings::from_matches(&prefix, &matches)
+}
+
+/// Asks for the list of services over reflection v1 and v1alpha: the codes they answer.
+async fn reflection_codes(addr: SocketAddr) -> (Code, Code) {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1alpha::ServerReflectionRequest as AlphaReflectionRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient as Alpha;
+    use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest as AlphaRequest;
+    let channel = channel(addr).await;
+    let v1 = async {
+        let mut answers = ServerReflectionClient::new(channel.clone())
+            .server_reflection_info(futures_util::stream::iter([ServerReflectionRequest {
+                host: String::new(),
+                message_request: Some(MessageRequest::ListServices(String::new())),
+            }]))
+            .await?
+            .into_inner();
+        answers.message().await.map(|_| ())
+    };
+    let alpha = async {
+        let mut answers = Alpha::new(channel.clone())
+            .server_reflection_info(futures_util::stream::iter([AlphaReflectionRequest {
+                host: String::new(),
+                message_request: Some(AlphaRequest::ListServices(String::new())),
+            }]))
+            .await?
+            .into_inner();
+        answers.message().await.map(|_| ())
+    };
+    let code =
+        |outcome: Result<(), tonic::Status>| outcome.map_or_else(|s| s.code(), |()| Code::Ok);
+    (code(v1.await), code(alpha.await))
+}
+
+async fn serve_with_settings(settings: ServerSettings) -> SocketAddr {
+    let routes = probe::routes(&settings.limits);
+    let server = Server::bind(settings, jalia_runtime::system_clock())
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    let (trigger, shutdown) = Shutdown::manual();
+    tokio::spawn(async move {
+        let _running_until_the_test_ends = trigger;
+        server.serve(&[probe::CONTRACT], routes, shutdown).await
+    });
+    addr
+}
+
+#[tokio::test]
+async fn production_serves_no_reflection_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = production_keys(dir.path());
+    let jwks = keys.jwks_path.to_str().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let production = settings_from(&[
+        "--mode",
+        "production",
+        "--jwks-file",
+        jwks,
+        "--data",
+        data,
+        "--no-admin",
+    ])
+    .unwrap();
+    let addr = serve_with_settings(production).await;
+    assert_eq!(
+        reflection_codes(addr).await,
+        (Code::Unimplemented, Code::Unimplemented)
+    );
+    // Health still answers.
+    assert_eq!(
+        health(channel(addr).await, "").await.unwrap(),
+        ServingStatus::Serving
+    );
+}
+
+#[tokio::test]
+async fn reflection_is_turned_on_by_setting_or_development() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = production_keys(dir.path());
+    let jwks = keys.jwks_path.to_str().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let on = settings_from(&[
+        "--mode",
+        "production",
+        "--jwks-file",
+        jwks,
+        "--data",
+        data,
+        "--no-admin",
+        "--reflection",
+        "on",
+    ])
+    .unwrap();
+    assert!(on.reflection);
+    let addr = serve_with_settings(on).await;
+    assert_eq!(reflection_codes(addr).await, (Code::Ok, Code::Ok));
+
+    let development = settings_from(&["--mode", "development", "--data", data]).unwrap();
+    assert!(
+        development.reflection,
+        "development reflects unless told not to"
+    );
+    let off = settings_from(&[
+        "--mode",
+        "development",
+        "--data",
+        data,
+        "--reflection",
+        "off",
+    ])
+    .unwrap();
+    assert!(!off.reflection);
+    let err = settings_from(&[
+        "--mode",
+        "development",
+        "--data",
+        data,
+        "--reflection",
+        "maybe",
+    ])
+    .unwrap_err();
+    assert!(err.to_string().contains("JALIA_REFLECTION"), "{err}");
+    assert!(ServerSettings::development(dir.path()).reflection);
+}

@@ -206,9 +206,12 @@ impl Server {
                 .await;
         }
 
-        let routes = (self.add_health)(routes)
-            .add_service(reflection_v1(contracts)?)
-            .add_service(reflection_v1alpha(contracts)?);
+        let mut routes = (self.add_health)(routes);
+        if self.settings.reflection {
+            routes = routes
+                .add_service(reflection_v1(contracts)?)
+                .add_service(reflection_v1alpha(contracts)?);
+        }
 
         let limits = &self.settings.limits;
         let gate = gate::GateLayer::new(gate::GateConfig {
