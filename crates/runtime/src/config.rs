@@ -12,7 +12,7 @@ use std::time::Duration;
 use clap::{Arg, ArgAction, ArgMatches};
 
 use crate::Mode;
-use crate::auth::AuthConfig;
+use crate::auth::{AuthConfig, MAX_CLOCK_SKEW, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
 use crate::tls::TlsConfig;
 
 /// A setting that was refused, named as an operator would set it.
@@ -167,6 +167,7 @@ mod ids {
     pub(super) const ISSUER: &str = "token-issuer";
     pub(super) const AUDIENCE: &str = "token-audience";
     pub(super) const SKEW: &str = "token-clock-skew";
+    pub(super) const MAX_LIFETIME: &str = "token-max-lifetime";
     pub(super) const DATA: &str = "data";
     pub(super) const CONCURRENCY: &str = "concurrency-limit";
     pub(super) const TIMEOUT: &str = "request-timeout";
@@ -237,7 +238,12 @@ impl ServerSettings {
                 .long(ids::SKEW)
                 .env("JALIA_TOKEN_CLOCK_SKEW")
                 .default_value("30s")
-                .help("tolerated clock difference for `exp` and `nbf`"),
+                .help("tolerated clock difference for `exp`, `nbf` and `iat` (at most 5m)"),
+            Arg::new(ids::MAX_LIFETIME)
+                .long(ids::MAX_LIFETIME)
+                .env("JALIA_TOKEN_MAX_LIFETIME")
+                .default_value("24h")
+                .help("longest token lifetime (`exp - iat`) accepted, from 1m to 7 days"),
             Arg::new(ids::DATA)
                 .long(ids::DATA)
                 .env("JALIA_DATA")
@@ -319,7 +325,14 @@ impl ServerSettings {
             audience: read.non_empty(ids::AUDIENCE, "JALIA_TOKEN_AUDIENCE")?,
             jwks_file,
             dev_key_file: (mode == Mode::Development).then(|| data_dir.join("dev-signing.key")),
-            clock_skew: read.shared_duration(ids::SKEW, "JALIA_TOKEN_CLOCK_SKEW")?,
+            clock_skew: read.shared_duration(ids::SKEW, "JALIA_TOKEN_CLOCK_SKEW", |skew| {
+                within(skew, Duration::ZERO, MAX_CLOCK_SKEW)
+            })?,
+            max_token_lifetime: read.shared_duration(
+                ids::MAX_LIFETIME,
+                "JALIA_TOKEN_MAX_LIFETIME",
+                |lifetime| within(lifetime, MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME),
+            )?,
         };
         let limits = Limits {
             concurrency: read.parse(ids::CONCURRENCY, "CONCURRENCY_LIMIT", |v| {
@@ -447,12 +460,19 @@ impl Reader<'_> {
         })
     }
 
-    fn shared_duration(&self, id: &str, env: &str) -> Result<Duration, ConfigError> {
+    fn shared_duration(
+        &self,
+        id: &str,
+        env: &str,
+        check: impl Fn(Duration) -> Result<Duration, String>,
+    ) -> Result<Duration, ConfigError> {
         let raw = self.required(id, env)?;
-        parse_duration(raw.trim()).map_err(|problem| ConfigError {
-            setting: setting(id, env),
-            problem: format!("`{raw}`: {problem}"),
-        })
+        parse_duration(raw.trim())
+            .and_then(check)
+            .map_err(|problem| ConfigError {
+                setting: setting(id, env),
+                problem: format!("`{raw}`: {problem}"),
+            })
     }
 
     fn tls(&self) -> Result<Option<TlsConfig>, ConfigError> {
@@ -486,6 +506,18 @@ fn parse_addr(value: &str) -> Result<SocketAddr, String> {
     value
         .parse()
         .map_err(|_| "expected an address like 0.0.0.0:50051".to_owned())
+}
+
+fn within(value: Duration, min: Duration, max: Duration) -> Result<Duration, String> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "expected from {} s to {} s",
+            min.as_secs(),
+            max.as_secs()
+        ))
+    }
 }
 
 fn parse_switch(value: &str) -> Result<bool, String> {

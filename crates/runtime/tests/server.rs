@@ -389,6 +389,7 @@ fn claims(now: Timestamp, aud: &str, iss: &str) -> serde_json::Value {
     serde_json::json!({
         "iss": iss, "aud": aud, "sub": "ministry-portal", "agency": "*",
         "scope": "events.read", "exp": now.as_second() + 600, "nbf": now.as_second() - 5,
+        "iat": now.as_second() - 5,
     })
 }
 
@@ -1320,4 +1321,33 @@ async fn reflection_is_turned_on_by_setting_or_development() {
     .unwrap_err();
     assert!(err.to_string().contains("JALIA_REFLECTION"), "{err}");
     assert!(ServerSettings::development(dir.path()).reflection);
+}
+
+#[test]
+fn token_settings_are_bounded_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let base = ["--mode", "development", "--data", data];
+    for (flag, value, named) in [
+        ("--token-clock-skew", "6m", "JALIA_TOKEN_CLOCK_SKEW"),
+        ("--token-max-lifetime", "30s", "JALIA_TOKEN_MAX_LIFETIME"),
+        ("--token-max-lifetime", "8d", "JALIA_TOKEN_MAX_LIFETIME"),
+        ("--token-max-lifetime", "200h", "JALIA_TOKEN_MAX_LIFETIME"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend([flag, value]);
+        let err = settings_from(&args).unwrap_err();
+        assert!(err.to_string().contains(named), "{value}: {err}");
+    }
+    let settings = settings_from(&base).unwrap();
+    assert_eq!(settings.auth.clock_skew, Duration::from_secs(30));
+    assert_eq!(
+        settings.auth.max_token_lifetime,
+        Duration::from_secs(24 * 3600)
+    );
+    let mut args = base.to_vec();
+    args.extend(["--token-clock-skew", "5m", "--token-max-lifetime", "1h"]);
+    let settings = settings_from(&args).unwrap();
+    assert_eq!(settings.auth.clock_skew, Duration::from_secs(300));
+    assert_eq!(settings.auth.max_token_lifetime, Duration::from_secs(3600));
 }

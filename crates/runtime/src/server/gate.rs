@@ -216,7 +216,7 @@ where
         };
 
         if let Some(rule) = rule {
-            let caller = match authenticate(&config, request.headers()) {
+            let caller = match authenticate(&config, request.headers()).await {
                 Ok(caller) => caller,
                 Err(status) => return Ok(refuse(status, &request_id, call)),
             };
@@ -283,7 +283,7 @@ fn is_infrastructure(path: &str) -> bool {
     INFRASTRUCTURE_PATHS.contains(&path)
 }
 
-fn authenticate(config: &GateConfig, headers: &HeaderMap) -> Result<Option<Caller>, Status> {
+async fn authenticate(config: &GateConfig, headers: &HeaderMap) -> Result<Option<Caller>, Status> {
     let Some(value) = headers.get(http::header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -301,6 +301,7 @@ fn authenticate(config: &GateConfig, headers: &HeaderMap) -> Result<Option<Calle
     config
         .verifier
         .verify(token, config.clock.now())
+        .await
         .map(Some)
         .map_err(|err| {
             tracing::debug!(error = %err, "token refused");
