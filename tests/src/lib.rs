@@ -72,10 +72,13 @@ pub fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
 }
 
 fn frame(message: &impl prost::Message) -> Vec<u8> {
-    let encoded = message.encode_to_vec();
+    frame_bytes(&message.encode_to_vec())
+}
+
+fn frame_bytes(payload: &[u8]) -> Vec<u8> {
     let mut framed = vec![0_u8];
-    framed.extend_from_slice(&u32::try_from(encoded.len()).unwrap().to_be_bytes());
-    framed.extend_from_slice(&encoded);
+    framed.extend_from_slice(&u32::try_from(payload.len()).unwrap().to_be_bytes());
+    framed.extend_from_slice(payload);
     framed
 }
 
@@ -85,6 +88,17 @@ pub async fn raw_unary(
     address: SocketAddr,
     path: &str,
     message: &impl prost::Message,
+    headers: &[(&str, String)],
+) -> HeaderMap {
+    raw_unary_bytes(address, path, &message.encode_to_vec(), headers).await
+}
+
+/// [`raw_unary`] with the message's bytes as given, framed but not encoded: for bytes no
+/// encoder would produce.
+pub async fn raw_unary_bytes(
+    address: SocketAddr,
+    path: &str,
+    payload: &[u8],
     headers: &[(&str, String)],
 ) -> HeaderMap {
     let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
@@ -104,7 +118,7 @@ pub async fn raw_unary(
     let response = sender
         .send_request(
             request
-                .body(Full::new(Bytes::from(frame(message))))
+                .body(Full::new(Bytes::from(frame_bytes(payload))))
                 .unwrap(),
         )
         .await

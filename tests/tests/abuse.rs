@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use jalia_e2e::{TestSuite, http_get, raw_statuses, series};
+use jalia_e2e::{TestSuite, http_get, raw_statuses, raw_unary_bytes, series};
 use jalia_runtime::Shutdown;
 
 /// A gateway of its own in front of the suite's backends, with an admin port.
@@ -62,4 +62,31 @@ async fn made_up_paths_do_not_grow_the_gateway_metrics() {
     );
     let rendered = http_get(admin, "/metrics").await;
     assert_eq!(series(&rendered), before, "series grew with made-up paths");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undecodable_bytes_to_get_event_are_invalid_argument() {
+    use tonic_types::StatusExt;
+    let suite = TestSuite::start(None).await;
+    // GetEventRequest's `name` (field 1, a string) that is not UTF-8; then a field cut
+    // short; then a varint that never ends.
+    for payload in [
+        &[0x0a, 0x02, 0xff, 0xfe][..],
+        &[0x0a, 0x09, b'a', b'g'],
+        &[
+            0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+        ],
+    ] {
+        let headers = raw_unary_bytes(
+            suite.suite.gateway,
+            "/jalia.events.v1.EventService/GetEvent",
+            payload,
+            &[],
+        )
+        .await;
+        let status = tonic::Status::from_header_map(&headers).unwrap();
+        assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+        let info = status.get_details_error_info().unwrap();
+        assert_eq!(info.reason, "MALFORMED_REQUEST", "{payload:?}");
+    }
 }

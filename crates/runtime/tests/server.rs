@@ -1351,3 +1351,109 @@ fn token_settings_are_bounded_at_start() {
     assert_eq!(settings.auth.clock_skew, Duration::from_secs(300));
     assert_eq!(settings.auth.max_token_lifetime, Duration::from_secs(3600));
 }
+
+/// One unary call whose message is `payload` as it is, framed but not encoded, so a test
+/// can send bytes no encoder would produce. Returns the status headers and trailers.
+async fn raw_bytes_unary(addr: SocketAddr, path: &str, payload: &[u8]) -> http::HeaderMap {
+    use http_body_util::BodyExt;
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    let mut frame = vec![0_u8];
+    frame.extend_from_slice(&u32::try_from(payload.len()).unwrap().to_be_bytes());
+    frame.extend_from_slice(payload);
+    let request = http::Request::post(format!("http://{addr}{path}"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(http_body_util::Full::new(bytes::Bytes::from(frame)))
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let mut status = parts.headers;
+    if let Some(trailers) = body.collect().await.unwrap().trailers() {
+        status.extend(trailers.clone());
+    }
+    status
+}
+
+/// Bytes that are no `EchoRequest` (field 1, `message`, a string): each a caller's fault.
+const UNDECODABLE: [(&str, &[u8]); 4] = [
+    (
+        "a varint of eleven bytes",
+        &[
+            0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+        ],
+    ),
+    ("a field cut short", &[0x0a, 0x05, b'a']),
+    ("a string that is not UTF-8", &[0x0a, 0x02, 0xff, 0xfe]),
+    ("a wire type that does not exist", &[0x0f]),
+];
+
+#[tokio::test]
+async fn undecodable_requests_are_the_callers_fault() {
+    let running = start_dev(|_, _| {}).await;
+    for (case, payload) in UNDECODABLE {
+        let headers =
+            raw_bytes_unary(running.addr, "/jalia.testing.v1.ProbeService/Echo", payload).await;
+        let status = tonic::Status::from_header_map(&headers).unwrap();
+        assert_eq!(status.code(), Code::InvalidArgument, "{case}: {status:?}");
+        let info = status.get_details_error_info().unwrap();
+        assert_eq!(
+            (info.reason.as_str(), info.domain.as_str()),
+            ("MALFORMED_REQUEST", "jalia"),
+            "{case}"
+        );
+    }
+    // The server goes on serving well-formed calls.
+    let echoed = ProbeServiceClient::new(channel(running.addr).await)
+        .echo(EchoRequest {
+            message: "marhaba".into(),
+            padding: vec![],
+        })
+        .await
+        .unwrap();
+    assert_eq!(echoed.into_inner().message, "marhaba");
+}
+
+#[tokio::test]
+async fn an_undecodable_response_stays_internal_for_the_client() {
+    use hyper::service::service_fn;
+    // A "server" whose every answer is bytes no EchoResponse decodes from: the client's
+    // problem is not of its own making, so it must not read as INVALID_ARGUMENT.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let service = service_fn(|_request: hyper::Request<hyper::body::Incoming>| async {
+            let mut trailers = http::HeaderMap::new();
+            trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+            let frames = futures_util::stream::iter([
+                Ok::<_, std::convert::Infallible>(http_body::Frame::data(
+                    bytes::Bytes::from_static(&[0, 0, 0, 0, 3, 0x0a, 0x05, b'a']),
+                )),
+                Ok(http_body::Frame::trailers(trailers)),
+            ]);
+            let response = hyper::Response::builder()
+                .header("content-type", "application/grpc")
+                .body(http_body_util::StreamBody::new(frames))
+                .unwrap();
+            Ok::<_, std::convert::Infallible>(response)
+        });
+        let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+            .await;
+    });
+    let err = ProbeServiceClient::new(channel(addr).await)
+        .echo(EchoRequest {
+            message: "marhaba".into(),
+            padding: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Internal, "{err:?}");
+}
