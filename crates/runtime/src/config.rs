@@ -77,6 +77,28 @@ pub struct Limits {
     /// Connections are closed gracefully after this age, so clients re-resolve and
     /// spread over new replicas.
     pub max_connection_age: Duration,
+    /// How long a connection past its age may take to finish its calls before it is cut,
+    /// so a client that ignores the close (or stopped reading) cannot keep it open.
+    pub max_connection_age_grace: Duration,
+    /// Streams (calls) one HTTP/2 connection may have open at once.
+    pub max_concurrent_streams: u32,
+    /// Calls one anonymous client (one address) may have in flight at once. `None`: a
+    /// quarter of [`Self::concurrency`]; never more than it.
+    pub client_concurrency: Option<usize>,
+    /// A response that sends nothing for this long (its client stopped reading, or it
+    /// stopped producing) is ended, and the call's permit released.
+    pub response_idle_timeout: Duration,
+}
+
+impl Limits {
+    /// The calls one anonymous client may have in flight: as set, else a quarter of the server's
+    /// permits (so one client alone, however it behaves, leaves three quarters to everyone
+    /// else), never more than all of them.
+    pub fn client_concurrency(&self) -> usize {
+        self.client_concurrency
+            .unwrap_or_else(|| self.concurrency.div_ceil(4))
+            .clamp(1, self.concurrency.max(1))
+    }
 }
 
 /// How a server stops.
@@ -173,6 +195,10 @@ mod ids {
     pub(super) const TIMEOUT: &str = "request-timeout";
     pub(super) const MAX_MESSAGE: &str = "max-message-bytes";
     pub(super) const MAX_AGE: &str = "max-connection-age";
+    pub(super) const MAX_AGE_GRACE: &str = "max-connection-age-grace";
+    pub(super) const MAX_STREAMS: &str = "max-concurrent-streams";
+    pub(super) const CLIENT_CONCURRENCY: &str = "client-concurrency-limit";
+    pub(super) const RESPONSE_IDLE: &str = "response-idle-timeout";
     pub(super) const SHUTDOWN_DELAY: &str = "shutdown-delay";
     pub(super) const DRAIN: &str = "drain-timeout";
     pub(super) const LOG_FORMAT: &str = "log-format";
@@ -269,6 +295,25 @@ impl ServerSettings {
                 .env(prefix.var("MAX_CONNECTION_AGE"))
                 .default_value("5m")
                 .help("connections are closed gracefully after this age"),
+            Arg::new(ids::MAX_AGE_GRACE)
+                .long(ids::MAX_AGE_GRACE)
+                .env(prefix.var("MAX_CONNECTION_AGE_GRACE"))
+                .default_value("30s")
+                .help("then cut if their calls are not done within this grace"),
+            Arg::new(ids::MAX_STREAMS)
+                .long(ids::MAX_STREAMS)
+                .env(prefix.var("MAX_CONCURRENT_STREAMS"))
+                .default_value("100")
+                .help("calls one connection may have open at once (1 to 10000)"),
+            Arg::new(ids::CLIENT_CONCURRENCY)
+                .long(ids::CLIENT_CONCURRENCY)
+                .env(prefix.var("CLIENT_CONCURRENCY_LIMIT"))
+                .help("calls one anonymous client (address) may have in flight; at most the concurrency limit (default: a quarter of it)"),
+            Arg::new(ids::RESPONSE_IDLE)
+                .long(ids::RESPONSE_IDLE)
+                .env(prefix.var("RESPONSE_IDLE_TIMEOUT"))
+                .default_value("30s")
+                .help("a response that sends nothing for this long is ended (a client that stopped reading)"),
             Arg::new(ids::SHUTDOWN_DELAY)
                 .long(ids::SHUTDOWN_DELAY)
                 .env(prefix.var("SHUTDOWN_DELAY"))
@@ -334,10 +379,22 @@ impl ServerSettings {
                 |lifetime| within(lifetime, MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME),
             )?,
         };
+        let concurrency = read.parse(ids::CONCURRENCY, "CONCURRENCY_LIMIT", |v| {
+            parse_in_range(v, 1, 1_000_000)
+        })?;
+        let client_concurrency = match read.optional(ids::CLIENT_CONCURRENCY) {
+            None => None,
+            Some(_) => {
+                Some(
+                    read.parse(ids::CLIENT_CONCURRENCY, "CLIENT_CONCURRENCY_LIMIT", |v| {
+                        parse_in_range(v, 1, concurrency)
+                            .map_err(|problem| format!("{problem} (the concurrency limit)"))
+                    })?,
+                )
+            }
+        };
         let limits = Limits {
-            concurrency: read.parse(ids::CONCURRENCY, "CONCURRENCY_LIMIT", |v| {
-                parse_in_range(v, 1, 1_000_000)
-            })?,
+            concurrency,
             request_timeout: read.parse(
                 ids::TIMEOUT,
                 "REQUEST_TIMEOUT",
@@ -349,6 +406,25 @@ impl ServerSettings {
             max_connection_age: read.parse(
                 ids::MAX_AGE,
                 "MAX_CONNECTION_AGE",
+                parse_positive_duration,
+            )?,
+            max_connection_age_grace: read.parse(
+                ids::MAX_AGE_GRACE,
+                "MAX_CONNECTION_AGE_GRACE",
+                parse_positive_duration,
+            )?,
+            max_concurrent_streams: read.parse(
+                ids::MAX_STREAMS,
+                "MAX_CONCURRENT_STREAMS",
+                |v| {
+                    parse_in_range(v, 1, 10_000)
+                        .map(|streams| u32::try_from(streams).unwrap_or(10_000))
+                },
+            )?,
+            client_concurrency,
+            response_idle_timeout: read.parse(
+                ids::RESPONSE_IDLE,
+                "RESPONSE_IDLE_TIMEOUT",
                 parse_positive_duration,
             )?,
         };
@@ -407,6 +483,10 @@ impl ServerSettings {
                 request_timeout: Duration::from_secs(30),
                 max_message_bytes: 4 * 1024 * 1024,
                 max_connection_age: Duration::from_secs(300),
+                max_connection_age_grace: Duration::from_secs(30),
+                max_concurrent_streams: 100,
+                client_concurrency: None,
+                response_idle_timeout: Duration::from_secs(30),
             },
             shutdown: ShutdownSettings {
                 delay: Duration::ZERO,

@@ -1457,3 +1457,238 @@ async fn an_undecodable_response_stays_internal_for_the_client() {
         .unwrap_err();
     assert_eq!(err.code(), Code::Internal, "{err:?}");
 }
+
+/// A client that opens `count` Count streams on one HTTP/2 connection and never reads
+/// them: a tiny receive window, so each server stream stalls once its send buffer is full.
+/// Returns the responses (headers only; nothing is read) and the connection's task.
+async fn streams_never_read(
+    addr: SocketAddr,
+    count: usize,
+) -> (
+    Vec<http::Response<hyper::body::Incoming>>,
+    tokio::task::JoinHandle<()>,
+) {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (sender, connection) =
+        hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .initial_stream_window_size(1024)
+            .initial_connection_window_size(1024 * 1024)
+            .handshake(hyper_util::rt::TokioIo::new(tcp))
+            .await
+            .unwrap();
+    let connection = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    let request = CountRequest {
+        count: u32::MAX,
+        interval_millis: 0,
+    };
+    let mut frame = vec![0_u8];
+    let encoded = prost::Message::encode_to_vec(&request);
+    frame.extend_from_slice(&u32::try_from(encoded.len()).unwrap().to_be_bytes());
+    frame.extend_from_slice(&encoded);
+    let mut responses = Vec::new();
+    for _ in 0..count {
+        let mut sender = sender.clone();
+        let request =
+            http::Request::post(format!("http://{addr}/jalia.testing.v1.ProbeService/Count"))
+                .header("content-type", "application/grpc")
+                .header("te", "trailers")
+                .body(http_body_util::Full::new(bytes::Bytes::from(frame.clone())))
+                .unwrap();
+        responses.push(sender.send_request(request).await.unwrap());
+    }
+    (responses, connection)
+}
+
+/// A well-behaved client from another loopback address (another peer to the server).
+async fn other_peer(addr: SocketAddr) -> ProbeServiceClient<Channel> {
+    let channel = Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .local_address(Some("127.0.0.2".parse().unwrap()))
+        .connect()
+        .await
+        .unwrap();
+    ProbeServiceClient::new(channel)
+}
+
+fn echo() -> EchoRequest {
+    EchoRequest {
+        message: "marhaba".into(),
+        padding: vec![],
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_holds_only_its_share() {
+    let running = start_dev(|settings, _| settings.limits.concurrency = 8).await;
+    let (responses, _connection) = streams_never_read(running.addr, 8).await;
+    // Another client is served at once.
+    let echoed = other_peer(running.addr).await.echo(echo()).await;
+    assert_eq!(echoed.unwrap().into_inner().message, "marhaba");
+    // The stalled client got its share (a quarter of the permits by default), no more.
+    let held = responses
+        .iter()
+        .filter(|response| response.headers().get("grpc-status").is_none())
+        .count();
+    assert_eq!(
+        held,
+        2,
+        "{:?}",
+        responses.iter().map(|r| r.headers()).collect::<Vec<_>>()
+    );
+    for response in &responses {
+        if let Some(code) = response.headers().get("grpc-status") {
+            assert_eq!(code, "8");
+        }
+    }
+}
+
+/// Calls `Echo` from another peer until it is served (bounded): the permits a stalled
+/// client held must come back by themselves.
+async fn served_eventually(addr: SocketAddr) {
+    let mut client = other_peer(addr).await;
+    let started = Instant::now();
+    loop {
+        match client.echo(echo()).await {
+            Ok(_) => return,
+            // Short connection ages close this client's connections too.
+            Err(status) => assert!(
+                matches!(
+                    status.code(),
+                    Code::ResourceExhausted | Code::Cancelled | Code::Unavailable
+                ),
+                "{status:?}"
+            ),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the stalled client's permits never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_response_nobody_reads_is_ended_and_its_permit_released() {
+    let running = start_dev(|settings, _| {
+        settings.limits.concurrency = 4;
+        settings.limits.client_concurrency = Some(4);
+        settings.limits.response_idle_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let (responses, _connection) = streams_never_read(running.addr, 4).await;
+    assert!(
+        responses
+            .iter()
+            .all(|response| response.headers().get("grpc-status").is_none()),
+        "every stream got a permit"
+    );
+    served_eventually(running.addr).await;
+    let rendered = running.metrics.render();
+    assert_eq!(
+        metric_value(
+            &rendered,
+            "grpc_server_handled_total",
+            &["grpc_method=\"Count\"", "grpc_code=\"DEADLINE_EXCEEDED\""]
+        ),
+        Some(4.0),
+        "{rendered}"
+    );
+    // Should the client read after all, what was sent arrives, then the reason it ended.
+    use http_body_util::BodyExt;
+    let body = responses.into_iter().next().unwrap().into_body();
+    let collected = body.collect().await.unwrap();
+    let status = tonic::Status::from_header_map(collected.trailers().unwrap()).unwrap();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert_eq!(
+        status.get_details_error_info().unwrap().reason,
+        "RESPONSE_STALLED"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_past_its_age_and_grace_is_cut() {
+    let running = start_dev(|settings, _| {
+        settings.limits.concurrency = 4;
+        settings.limits.client_concurrency = Some(4);
+        // Only the connection's lifetime can free the stalled streams here.
+        settings.limits.response_idle_timeout = Duration::from_secs(3600);
+        settings.limits.max_connection_age = Duration::from_millis(200);
+        settings.limits.max_connection_age_grace = Duration::from_millis(200);
+    })
+    .await;
+    let (_responses, _connection) = streams_never_read(running.addr, 4).await;
+    served_eventually(running.addr).await;
+}
+
+#[test]
+fn stream_and_client_limits_are_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let base = ["--mode", "development", "--data", data];
+    let defaults = settings_from(&base).unwrap().limits;
+    assert_eq!(defaults.max_concurrent_streams, 100);
+    assert_eq!(defaults.client_concurrency, None);
+    assert_eq!(defaults.client_concurrency(), 64);
+    assert_eq!(defaults.max_connection_age_grace, Duration::from_secs(30));
+    assert_eq!(defaults.response_idle_timeout, Duration::from_secs(30));
+    let mut args = base.to_vec();
+    args.extend([
+        "--max-concurrent-streams",
+        "10",
+        "--client-concurrency-limit",
+        "8",
+        "--max-connection-age-grace",
+        "5s",
+        "--response-idle-timeout",
+        "1m",
+    ]);
+    let set = settings_from(&args).unwrap().limits;
+    assert_eq!(
+        (
+            set.max_concurrent_streams,
+            set.client_concurrency(),
+            set.max_connection_age_grace,
+            set.response_idle_timeout
+        ),
+        (10, 8, Duration::from_secs(5), Duration::from_secs(60))
+    );
+    for (flag, value, named) in [
+        (
+            "--max-concurrent-streams",
+            "0",
+            "JALIA_PROBE_MAX_CONCURRENT_STREAMS",
+        ),
+        (
+            "--max-concurrent-streams",
+            "10001",
+            "JALIA_PROBE_MAX_CONCURRENT_STREAMS",
+        ),
+        (
+            "--client-concurrency-limit",
+            "0",
+            "JALIA_PROBE_CLIENT_CONCURRENCY_LIMIT",
+        ),
+        (
+            "--client-concurrency-limit",
+            "257",
+            "JALIA_PROBE_CLIENT_CONCURRENCY_LIMIT",
+        ),
+        (
+            "--max-connection-age-grace",
+            "0s",
+            "JALIA_PROBE_MAX_CONNECTION_AGE_GRACE",
+        ),
+        (
+            "--response-idle-timeout",
+            "0",
+            "JALIA_PROBE_RESPONSE_IDLE_TIMEOUT",
+        ),
+    ] {
+        let mut args = base.to_vec();
+        args.extend([flag, value]);
+        let err = settings_from(&args).unwrap_err();
+        assert!(err.to_string().contains(named), "{flag} {value}: {err}");
+    }
+}

@@ -358,6 +358,7 @@ impl Application {
         let options = ServeOptions {
             grpc_web_origins: (!self.config.grpc_web_origins.is_empty())
                 .then_some(self.config.grpc_web_origins.clone()),
+            ..ServeOptions::default()
         };
         self.server
             .serve_with(&CONTRACTS, routes, shutdown, options)
