@@ -269,7 +269,7 @@ impl ServerSettings {
                 .long(ids::MAX_LIFETIME)
                 .env("JALIA_TOKEN_MAX_LIFETIME")
                 .default_value("24h")
-                .help("longest token lifetime (`exp - iat`) accepted, from 1m to 7 days"),
+                .help("longest token lifetime (`exp - iat`) accepted, from 1m to 30 days"),
             Arg::new(ids::DATA)
                 .long(ids::DATA)
                 .env("JALIA_DATA")

@@ -1332,7 +1332,7 @@ fn token_settings_are_bounded_at_start() {
         ("--token-clock-skew", "6m", "JALIA_TOKEN_CLOCK_SKEW"),
         ("--token-max-lifetime", "30s", "JALIA_TOKEN_MAX_LIFETIME"),
         ("--token-max-lifetime", "8d", "JALIA_TOKEN_MAX_LIFETIME"),
-        ("--token-max-lifetime", "200h", "JALIA_TOKEN_MAX_LIFETIME"),
+        ("--token-max-lifetime", "721h", "JALIA_TOKEN_MAX_LIFETIME"),
     ] {
         let mut args = base.to_vec();
         args.extend([flag, value]);

@@ -36,7 +36,7 @@ pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// The bounds of the configured maximum lifetime.
 pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 /// See [`MIN_TOKEN_LIFETIME`].
-pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The setting names that setup errors cite, so an operator knows what to fix.
 pub mod settings {
