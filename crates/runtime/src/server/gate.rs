@@ -264,7 +264,7 @@ where
 
         // Within the server's permits, each anonymous client gets a share, so one that
         // starts calls and never reads their answers cannot hold them all.
-        let share = match (&permit, client_key(caller.as_ref(), &request)) {
+        let share = match (&permit, anonymous_address(caller.as_ref(), &request)) {
             (Some(_), Some(address)) => match config.shares.try_take(address.0) {
                 Some(share) => Some(share),
                 None => {
@@ -326,7 +326,10 @@ where
 /// known, limited per subject at the gateway, and one subject may rightly run many calls
 /// at once (a portal acting for many people); a response of theirs that stalls is still
 /// ended by the watchdog.
-fn client_key(caller: Option<&Caller>, request: &http::Request<Body>) -> Option<ClientAddress> {
+fn anonymous_address(
+    caller: Option<&Caller>,
+    request: &http::Request<Body>,
+) -> Option<ClientAddress> {
     if caller.is_some() {
         return None;
     }
