@@ -57,7 +57,72 @@ fn main() -> Result<(), Box<dyn Error>> {
     if std::env::var_os("CARGO_FEATURE_TESTING").is_some() {
         compile_probe(&manifest_dir, &proto_root, &out_dir)?;
     }
+    servers_decode_with_our_codec(&out_dir)?;
     Ok(())
+}
+
+/// What tonic-prost-build writes where a method builds its codec.
+const PROST_CODEC: &str = "tonic_prost::ProstCodec::default()";
+/// Our codec for servers (src/codec.rs): undecodable requests are INVALID_ARGUMENT.
+const REQUEST_CODEC: &str = "crate::codec::RequestCodec::default()";
+
+/// tonic-prost-build takes one codec for servers and clients alike, but only a server may
+/// blame the other side for bytes that do not decode: a client that cannot read a response
+/// did nothing wrong. So the generated server modules are given our codec afterwards, and
+/// the clients keep tonic-prost's.
+fn servers_decode_with_our_codec(out_dir: &Path) -> Result<(), Box<dyn Error>> {
+    for entry in fs::read_dir(out_dir)? {
+        let path = entry?.path();
+        let is_generated = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.starts_with("jalia.") && name.ends_with(".rs"));
+        if !is_generated {
+            continue;
+        }
+        let code = fs::read_to_string(&path)?;
+        let rewritten =
+            with_server_codec(&code).map_err(|problem| format!("{}: {problem}", path.display()))?;
+        if rewritten != code {
+            fs::write(&path, rewritten)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites the codec inside each top-level `pub mod *_server { ... }`. Fails, rather than
+/// leave a server on tonic-prost's codec, when the generated code no longer has the shape
+/// this expects.
+fn with_server_codec(code: &str) -> Result<String, String> {
+    let mut rewritten = String::with_capacity(code.len());
+    let mut in_server = false;
+    let (mut servers, mut servers_rewritten) = (0, 0);
+    let mut rewrote_this_server = false;
+    for line in code.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if trimmed.starts_with("pub mod ") && trimmed.ends_with("_server {") {
+            in_server = true;
+            rewrote_this_server = false;
+            servers += 1;
+        } else if in_server && trimmed == "}" {
+            in_server = false;
+            if rewrote_this_server {
+                servers_rewritten += 1;
+            }
+        }
+        if in_server && line.contains(PROST_CODEC) {
+            rewritten.push_str(&line.replace(PROST_CODEC, REQUEST_CODEC));
+            rewrote_this_server = true;
+        } else {
+            rewritten.push_str(line);
+        }
+    }
+    if servers_rewritten != servers {
+        return Err(format!(
+            "{servers} server modules, {servers_rewritten} given our codec: the generated code changed shape"
+        ));
+    }
+    Ok(rewritten)
 }
 
 /// The test-only probe service, in its own descriptor set so it never shows in the

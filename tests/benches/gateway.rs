@@ -129,11 +129,14 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let suite = TestSuite::start(Some(|config: &mut jalia_gateway::Config| {
-            // One client makes every call here: the per-caller limit is not what is measured.
-            config.rate = jalia_gateway::RateSettings {
+            // One client makes every call here: the per-caller limits are not what is
+            // measured.
+            let unlimited = jalia_gateway::RateSettings {
                 per_second: std::num::NonZeroU32::new(10_000_000).unwrap(),
                 burst: std::num::NonZeroU32::new(10_000_000).unwrap(),
             };
+            config.rate = unlimited;
+            config.address_rate = unlimited;
         }))
         .await;
         let backend = suite.suite.address("events").await.unwrap();

@@ -3,7 +3,9 @@
 //! checks that generated clients would hide (exact trailers, CORS).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -70,10 +72,13 @@ pub fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
 }
 
 fn frame(message: &impl prost::Message) -> Vec<u8> {
-    let encoded = message.encode_to_vec();
+    frame_bytes(&message.encode_to_vec())
+}
+
+fn frame_bytes(payload: &[u8]) -> Vec<u8> {
     let mut framed = vec![0_u8];
-    framed.extend_from_slice(&u32::try_from(encoded.len()).unwrap().to_be_bytes());
-    framed.extend_from_slice(&encoded);
+    framed.extend_from_slice(&u32::try_from(payload.len()).unwrap().to_be_bytes());
+    framed.extend_from_slice(payload);
     framed
 }
 
@@ -83,6 +88,17 @@ pub async fn raw_unary(
     address: SocketAddr,
     path: &str,
     message: &impl prost::Message,
+    headers: &[(&str, String)],
+) -> HeaderMap {
+    raw_unary_bytes(address, path, &message.encode_to_vec(), headers).await
+}
+
+/// [`raw_unary`] with the message's bytes as given, framed but not encoded: for bytes no
+/// encoder would produce.
+pub async fn raw_unary_bytes(
+    address: SocketAddr,
+    path: &str,
+    payload: &[u8],
     headers: &[(&str, String)],
 ) -> HeaderMap {
     let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
@@ -102,7 +118,7 @@ pub async fn raw_unary(
     let response = sender
         .send_request(
             request
-                .body(Full::new(Bytes::from(frame(message))))
+                .body(Full::new(Bytes::from(frame_bytes(payload))))
                 .unwrap(),
         )
         .await
@@ -151,4 +167,64 @@ pub async fn http1(
 /// The gRPC-Web framing of one message.
 pub fn grpc_web_body(message: &impl prost::Message) -> Vec<u8> {
     frame(message)
+}
+
+/// Headers-only gRPC calls (an empty message) to each path over one HTTP/2 connection,
+/// many at once: how many answered with each `grpc-status`.
+pub async fn raw_statuses(
+    address: SocketAddr,
+    paths: impl Iterator<Item = String>,
+    headers: &[(&str, String)],
+) -> BTreeMap<String, usize> {
+    use futures_util::StreamExt;
+    let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
+    let (sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    let answers = Mutex::new(BTreeMap::new());
+    futures_util::stream::iter(paths)
+        .for_each_concurrent(64, |path| {
+            let mut sender = sender.clone();
+            let answers = &answers;
+            async move {
+                let mut request = http::Request::post(format!("http://{address}{path}"))
+                    .header("content-type", "application/grpc")
+                    .header("te", "trailers");
+                for (name, value) in headers {
+                    request = request.header(*name, value);
+                }
+                let body = Full::new(Bytes::from_static(&[0, 0, 0, 0, 0]));
+                let response = sender.send_request(request.body(body).unwrap()).await;
+                let (parts, body) = response.unwrap().into_parts();
+                let mut status = parts.headers;
+                if let Some(trailers) = body.collect().await.unwrap().trailers() {
+                    status.extend(trailers.clone());
+                }
+                let code = status
+                    .get("grpc-status")
+                    .map_or("none".to_owned(), |code| code.to_str().unwrap().to_owned());
+                *answers.lock().unwrap().entry(code).or_insert(0) += 1;
+            }
+        })
+        .await;
+    answers.into_inner().unwrap()
+}
+
+/// `GET path` over HTTP/1.0 (an admin port's `/metrics`): the body.
+pub async fn http_get(address: SocketAddr, path: &str) -> String {
+    let (status, _, body) = http1(address, http::Method::GET, path, &[], Vec::new()).await;
+    assert!(status.is_success(), "{path}: {status}");
+    String::from_utf8(body.to_vec()).unwrap()
+}
+
+/// How many series a Prometheus exposition holds (its sample lines).
+pub fn series(rendered: &str) -> usize {
+    rendered
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .count()
 }

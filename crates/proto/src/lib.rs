@@ -7,6 +7,7 @@
 //! access rule each RPC declares.
 
 mod access;
+pub mod codec;
 pub mod convert;
 
 pub use access::{AccessError, AccessRule, AccessRules};

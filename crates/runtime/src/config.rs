@@ -12,7 +12,7 @@ use std::time::Duration;
 use clap::{Arg, ArgAction, ArgMatches};
 
 use crate::Mode;
-use crate::auth::AuthConfig;
+use crate::auth::{AuthConfig, MAX_CLOCK_SKEW, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
 use crate::tls::TlsConfig;
 
 /// A setting that was refused, named as an operator would set it.
@@ -77,6 +77,28 @@ pub struct Limits {
     /// Connections are closed gracefully after this age, so clients re-resolve and
     /// spread over new replicas.
     pub max_connection_age: Duration,
+    /// How long a connection past its age may take to finish its calls before it is cut,
+    /// so a client that ignores the close (or stopped reading) cannot keep it open.
+    pub max_connection_age_grace: Duration,
+    /// Streams (calls) one HTTP/2 connection may have open at once.
+    pub max_concurrent_streams: u32,
+    /// Calls one anonymous client (one address) may have in flight at once. `None`: a
+    /// quarter of [`Self::concurrency`]; never more than it.
+    pub client_concurrency: Option<usize>,
+    /// A response that sends nothing for this long (its client stopped reading, or it
+    /// stopped producing) is ended, and the call's permit released.
+    pub response_idle_timeout: Duration,
+}
+
+impl Limits {
+    /// The calls one anonymous client may have in flight: as set, else a quarter of the server's
+    /// permits (so one client alone, however it behaves, leaves three quarters to everyone
+    /// else), never more than all of them.
+    pub fn client_concurrency(&self) -> usize {
+        self.client_concurrency
+            .unwrap_or_else(|| self.concurrency.div_ceil(4))
+            .clamp(1, self.concurrency.max(1))
+    }
 }
 
 /// How a server stops.
@@ -120,6 +142,9 @@ pub struct ServerSettings {
     pub shutdown: ShutdownSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Serve gRPC reflection (v1 and v1alpha). Off in production unless asked for: it
+    /// hands anyone the whole contract, which tools need in development, not callers.
+    pub reflection: bool,
 }
 
 /// Per-deployable defaults.
@@ -164,15 +189,21 @@ mod ids {
     pub(super) const ISSUER: &str = "token-issuer";
     pub(super) const AUDIENCE: &str = "token-audience";
     pub(super) const SKEW: &str = "token-clock-skew";
+    pub(super) const MAX_LIFETIME: &str = "token-max-lifetime";
     pub(super) const DATA: &str = "data";
     pub(super) const CONCURRENCY: &str = "concurrency-limit";
     pub(super) const TIMEOUT: &str = "request-timeout";
     pub(super) const MAX_MESSAGE: &str = "max-message-bytes";
     pub(super) const MAX_AGE: &str = "max-connection-age";
+    pub(super) const MAX_AGE_GRACE: &str = "max-connection-age-grace";
+    pub(super) const MAX_STREAMS: &str = "max-concurrent-streams";
+    pub(super) const CLIENT_CONCURRENCY: &str = "client-concurrency-limit";
+    pub(super) const RESPONSE_IDLE: &str = "response-idle-timeout";
     pub(super) const SHUTDOWN_DELAY: &str = "shutdown-delay";
     pub(super) const DRAIN: &str = "drain-timeout";
     pub(super) const LOG_FORMAT: &str = "log-format";
     pub(super) const LOG: &str = "log";
+    pub(super) const REFLECTION: &str = "reflection";
 }
 
 fn setting(id: &str, env: &str) -> String {
@@ -233,7 +264,12 @@ impl ServerSettings {
                 .long(ids::SKEW)
                 .env("JALIA_TOKEN_CLOCK_SKEW")
                 .default_value("30s")
-                .help("tolerated clock difference for `exp` and `nbf`"),
+                .help("tolerated clock difference for `exp`, `nbf` and `iat` (at most 5m)"),
+            Arg::new(ids::MAX_LIFETIME)
+                .long(ids::MAX_LIFETIME)
+                .env("JALIA_TOKEN_MAX_LIFETIME")
+                .default_value("24h")
+                .help("longest token lifetime (`exp - iat`) accepted, from 1m to 30 days"),
             Arg::new(ids::DATA)
                 .long(ids::DATA)
                 .env("JALIA_DATA")
@@ -259,6 +295,25 @@ impl ServerSettings {
                 .env(prefix.var("MAX_CONNECTION_AGE"))
                 .default_value("5m")
                 .help("connections are closed gracefully after this age"),
+            Arg::new(ids::MAX_AGE_GRACE)
+                .long(ids::MAX_AGE_GRACE)
+                .env(prefix.var("MAX_CONNECTION_AGE_GRACE"))
+                .default_value("30s")
+                .help("then cut if their calls are not done within this grace"),
+            Arg::new(ids::MAX_STREAMS)
+                .long(ids::MAX_STREAMS)
+                .env(prefix.var("MAX_CONCURRENT_STREAMS"))
+                .default_value("100")
+                .help("calls one connection may have open at once (1 to 10000)"),
+            Arg::new(ids::CLIENT_CONCURRENCY)
+                .long(ids::CLIENT_CONCURRENCY)
+                .env(prefix.var("CLIENT_CONCURRENCY_LIMIT"))
+                .help("calls one anonymous client (address) may have in flight; at most the concurrency limit (default: a quarter of it)"),
+            Arg::new(ids::RESPONSE_IDLE)
+                .long(ids::RESPONSE_IDLE)
+                .env(prefix.var("RESPONSE_IDLE_TIMEOUT"))
+                .default_value("30s")
+                .help("a response that sends nothing for this long is ended (a client that stopped reading)"),
             Arg::new(ids::SHUTDOWN_DELAY)
                 .long(ids::SHUTDOWN_DELAY)
                 .env(prefix.var("SHUTDOWN_DELAY"))
@@ -279,6 +334,10 @@ impl ServerSettings {
                 .env("JALIA_LOG")
                 .default_value("info")
                 .help("log filter, e.g. info or info,jalia_events=debug"),
+            Arg::new(ids::REFLECTION)
+                .long(ids::REFLECTION)
+                .env("JALIA_REFLECTION")
+                .help("serve gRPC reflection: on or off (default: on in development, off in production)"),
         ]
     }
 
@@ -311,12 +370,31 @@ impl ServerSettings {
             audience: read.non_empty(ids::AUDIENCE, "JALIA_TOKEN_AUDIENCE")?,
             jwks_file,
             dev_key_file: (mode == Mode::Development).then(|| data_dir.join("dev-signing.key")),
-            clock_skew: read.shared_duration(ids::SKEW, "JALIA_TOKEN_CLOCK_SKEW")?,
+            clock_skew: read.shared_duration(ids::SKEW, "JALIA_TOKEN_CLOCK_SKEW", |skew| {
+                within(skew, Duration::ZERO, MAX_CLOCK_SKEW)
+            })?,
+            max_token_lifetime: read.shared_duration(
+                ids::MAX_LIFETIME,
+                "JALIA_TOKEN_MAX_LIFETIME",
+                |lifetime| within(lifetime, MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME),
+            )?,
+        };
+        let concurrency = read.parse(ids::CONCURRENCY, "CONCURRENCY_LIMIT", |v| {
+            parse_in_range(v, 1, 1_000_000)
+        })?;
+        let client_concurrency = match read.optional(ids::CLIENT_CONCURRENCY) {
+            None => None,
+            Some(_) => {
+                Some(
+                    read.parse(ids::CLIENT_CONCURRENCY, "CLIENT_CONCURRENCY_LIMIT", |v| {
+                        parse_in_range(v, 1, concurrency)
+                            .map_err(|problem| format!("{problem} (the concurrency limit)"))
+                    })?,
+                )
+            }
         };
         let limits = Limits {
-            concurrency: read.parse(ids::CONCURRENCY, "CONCURRENCY_LIMIT", |v| {
-                parse_in_range(v, 1, 1_000_000)
-            })?,
+            concurrency,
             request_timeout: read.parse(
                 ids::TIMEOUT,
                 "REQUEST_TIMEOUT",
@@ -328,6 +406,25 @@ impl ServerSettings {
             max_connection_age: read.parse(
                 ids::MAX_AGE,
                 "MAX_CONNECTION_AGE",
+                parse_positive_duration,
+            )?,
+            max_connection_age_grace: read.parse(
+                ids::MAX_AGE_GRACE,
+                "MAX_CONNECTION_AGE_GRACE",
+                parse_positive_duration,
+            )?,
+            max_concurrent_streams: read.parse(
+                ids::MAX_STREAMS,
+                "MAX_CONCURRENT_STREAMS",
+                |v| {
+                    parse_in_range(v, 1, 10_000)
+                        .map(|streams| u32::try_from(streams).unwrap_or(10_000))
+                },
+            )?,
+            client_concurrency,
+            response_idle_timeout: read.parse(
+                ids::RESPONSE_IDLE,
+                "RESPONSE_IDLE_TIMEOUT",
                 parse_positive_duration,
             )?,
         };
@@ -345,6 +442,13 @@ impl ServerSettings {
                 }),
             filter: read.non_empty(ids::LOG, "JALIA_LOG")?,
         };
+        let reflection = match read.optional(ids::REFLECTION) {
+            None => mode == Mode::Development,
+            Some(value) => parse_switch(value.trim()).map_err(|problem| ConfigError {
+                setting: setting(ids::REFLECTION, "JALIA_REFLECTION"),
+                problem: format!("`{value}`: {problem}"),
+            })?,
+        };
         Ok(Self {
             mode,
             listen,
@@ -355,6 +459,7 @@ impl ServerSettings {
             limits,
             shutdown,
             log,
+            reflection,
         })
     }
 
@@ -378,6 +483,10 @@ impl ServerSettings {
                 request_timeout: Duration::from_secs(30),
                 max_message_bytes: 4 * 1024 * 1024,
                 max_connection_age: Duration::from_secs(300),
+                max_connection_age_grace: Duration::from_secs(30),
+                max_concurrent_streams: 100,
+                client_concurrency: None,
+                response_idle_timeout: Duration::from_secs(30),
             },
             shutdown: ShutdownSettings {
                 delay: Duration::ZERO,
@@ -387,6 +496,7 @@ impl ServerSettings {
                 format: LogFormat::Text,
                 filter: "info".to_owned(),
             },
+            reflection: true,
         }
     }
 }
@@ -430,12 +540,19 @@ impl Reader<'_> {
         })
     }
 
-    fn shared_duration(&self, id: &str, env: &str) -> Result<Duration, ConfigError> {
+    fn shared_duration(
+        &self,
+        id: &str,
+        env: &str,
+        check: impl Fn(Duration) -> Result<Duration, String>,
+    ) -> Result<Duration, ConfigError> {
         let raw = self.required(id, env)?;
-        parse_duration(raw.trim()).map_err(|problem| ConfigError {
-            setting: setting(id, env),
-            problem: format!("`{raw}`: {problem}"),
-        })
+        parse_duration(raw.trim())
+            .and_then(check)
+            .map_err(|problem| ConfigError {
+                setting: setting(id, env),
+                problem: format!("`{raw}`: {problem}"),
+            })
     }
 
     fn tls(&self) -> Result<Option<TlsConfig>, ConfigError> {
@@ -469,6 +586,26 @@ fn parse_addr(value: &str) -> Result<SocketAddr, String> {
     value
         .parse()
         .map_err(|_| "expected an address like 0.0.0.0:50051".to_owned())
+}
+
+fn within(value: Duration, min: Duration, max: Duration) -> Result<Duration, String> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "expected from {} s to {} s",
+            min.as_secs(),
+            max.as_secs()
+        ))
+    }
+}
+
+fn parse_switch(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err("expected on or off".to_owned()),
+    }
 }
 
 fn parse_in_range(value: &str, min: usize, max: usize) -> Result<usize, String> {

@@ -16,6 +16,8 @@ use tokio::net::TcpListener;
 const CALLS: &str = "grpc_server_handled_total";
 const LATENCY: &str = "grpc_server_handling_seconds";
 const IN_FLIGHT: &str = "grpc_server_in_flight";
+/// The service and method label of calls to paths that are no RPC of the server.
+const UNKNOWN: &str = "unknown";
 const LATENCY_BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
@@ -110,6 +112,13 @@ impl ServerMetrics {
             started: std::time::Instant::now(),
             finished: false,
         }
+    }
+
+    /// Counts a call to a path that is no RPC of this server under one `unknown` service
+    /// and method, so made-up paths cannot grow the number of series.
+    pub(crate) fn unknown_call_started(&self) -> CallMetrics {
+        // A key no real path can have: paths start with `/`.
+        self.call_started(UNKNOWN, UNKNOWN, UNKNOWN)
     }
 
     /// The Prometheus text exposition.

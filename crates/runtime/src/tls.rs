@@ -421,7 +421,11 @@ fn invalid(file: TlsFile, path: &Path, reason: impl Into<String>) -> TlsError {
 /// only reads certificates from its own `TlsConnectInfo`, which cannot be built outside
 /// tonic. Client certificates are checked during the handshake (mutual TLS admits or
 /// refuses); callers are identified by their tokens, not their certificates.
-pub struct ServerIo(Transport);
+pub struct ServerIo {
+    transport: Transport,
+    /// When the connection is cut, whatever it is doing (see [`incoming_with_lifetime`]).
+    expiry: Option<Pin<Box<Sleep>>>,
+}
 
 enum Transport {
     Plain(TcpStream),
@@ -430,8 +434,15 @@ enum Transport {
 }
 
 impl ServerIo {
+    fn new(transport: Transport, lifetime: Option<Duration>) -> Self {
+        Self {
+            transport,
+            expiry: lifetime.map(|lifetime| Box::pin(tokio::time::sleep(lifetime))),
+        }
+    }
+
     fn tcp(&self) -> &TcpStream {
-        match &self.0 {
+        match &self.transport {
             Transport::Plain(stream) => stream,
             Transport::Tls(stream) => stream.get_ref().0,
         }
@@ -441,7 +452,7 @@ impl ServerIo {
 impl fmt::Debug for ServerIo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerIo")
-            .field("tls", &matches!(self.0, Transport::Tls(_)))
+            .field("tls", &matches!(self.transport, Transport::Tls(_)))
             .field("peer", &self.tcp().peer_addr().ok())
             .finish()
     }
@@ -455,13 +466,29 @@ impl Connected for ServerIo {
     }
 }
 
+/// Reading and writing fail once the connection's lifetime is over. The connection always
+/// has a read pending, so the expiry's timer wakes it, and the server drops it.
+fn expired(expiry: &mut Option<Pin<Box<Sleep>>>, cx: &mut Context<'_>) -> Option<io::Error> {
+    let expiry = expiry.as_mut()?;
+    expiry.as_mut().poll(cx).is_ready().then(|| {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the connection outlived its maximum age and grace",
+        )
+    })
+}
+
 impl AsyncRead for ServerIo {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().0 {
+        let this = self.get_mut();
+        if let Some(error) = expired(&mut this.expiry, cx) {
+            return Poll::Ready(Err(error));
+        }
+        match &mut this.transport {
             Transport::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
             Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
         }
@@ -474,7 +501,11 @@ impl AsyncWrite for ServerIo {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match &mut self.get_mut().0 {
+        let this = self.get_mut();
+        if let Some(error) = expired(&mut this.expiry, cx) {
+            return Poll::Ready(Err(error));
+        }
+        match &mut this.transport {
             Transport::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
             Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
         }
@@ -485,28 +516,32 @@ impl AsyncWrite for ServerIo {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match &mut self.get_mut().0 {
+        let this = self.get_mut();
+        if let Some(error) = expired(&mut this.expiry, cx) {
+            return Poll::Ready(Err(error));
+        }
+        match &mut this.transport {
             Transport::Plain(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
             Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_write_vectored(cx, bufs),
         }
     }
 
     fn is_write_vectored(&self) -> bool {
-        match &self.0 {
+        match &self.transport {
             Transport::Plain(stream) => stream.is_write_vectored(),
             Transport::Tls(stream) => stream.is_write_vectored(),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().0 {
+        match &mut self.get_mut().transport {
             Transport::Plain(stream) => Pin::new(stream).poll_flush(cx),
             Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().0 {
+        match &mut self.get_mut().transport {
             Transport::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
             Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
         }
@@ -526,9 +561,22 @@ pub fn incoming(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
 ) -> impl Stream<Item = Result<ServerIo, io::Error>> + Send + 'static {
+    incoming_with_lifetime(listener, tls, None)
+}
+
+/// [`incoming`], each connection cut `lifetime` after it is established, whatever it is
+/// doing. With tonic's `max_connection_age` (a graceful close) set below it, this is the
+/// close's grace period: tonic 0.14's own `max_connection_age_grace` replaces the graceful
+/// close by a forced one instead of following it.
+pub fn incoming_with_lifetime(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    lifetime: Option<Duration>,
+) -> impl Stream<Item = Result<ServerIo, io::Error>> + Send + 'static {
     Incoming {
         listener,
         tls,
+        lifetime,
         handshakes: JoinSet::new(),
         backoff: None,
     }
@@ -537,6 +585,7 @@ pub fn incoming(
 struct Incoming {
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
+    lifetime: Option<Duration>,
     /// Each yields its connection, or `None` once it has logged why there is none.
     handshakes: JoinSet<Option<ServerIo>>,
     backoff: Option<Pin<Box<Sleep>>>,
@@ -576,9 +625,17 @@ impl Stream for Incoming {
                         tracing::debug!(%peer, %error, "cannot set tcp_nodelay");
                     }
                     match &this.tls {
-                        None => return Poll::Ready(Some(Ok(ServerIo(Transport::Plain(stream))))),
+                        None => {
+                            let io = ServerIo::new(Transport::Plain(stream), this.lifetime);
+                            return Poll::Ready(Some(Ok(io)));
+                        }
                         Some(tls) => {
-                            this.handshakes.spawn(handshake(tls.clone(), stream, peer));
+                            this.handshakes.spawn(handshake(
+                                tls.clone(),
+                                stream,
+                                peer,
+                                this.lifetime,
+                            ));
                         }
                     }
                 }
@@ -598,9 +655,14 @@ impl Stream for Incoming {
     }
 }
 
-async fn handshake(tls: TlsAcceptor, stream: TcpStream, peer: SocketAddr) -> Option<ServerIo> {
+async fn handshake(
+    tls: TlsAcceptor,
+    stream: TcpStream,
+    peer: SocketAddr,
+    lifetime: Option<Duration>,
+) -> Option<ServerIo> {
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
-        Ok(Ok(stream)) => Some(ServerIo(Transport::Tls(Box::new(stream)))),
+        Ok(Ok(stream)) => Some(ServerIo::new(Transport::Tls(Box::new(stream)), lifetime)),
         Ok(Err(error)) => {
             tracing::debug!(%peer, %error, "tls handshake failed");
             None

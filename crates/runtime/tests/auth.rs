@@ -12,7 +12,7 @@ use jalia_runtime::auth::{
     AgencyScope, AuthConfig, AuthError, AuthSetupError, Caller, Denied, DevTokenIssuer,
     TokenClaims, Verifier, authorize,
 };
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
@@ -152,12 +152,12 @@ fn b64(value: &Value) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap())
 }
 
-#[test]
-fn valid_eddsa_token_gives_the_caller() {
+#[tokio::test]
+async fn valid_eddsa_token_gives_the_caller() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let token = fx.ed.sign(&claims(&["events.read", "events.write"]));
-    let caller = verifier.verify(&token, now()).unwrap();
+    let caller = verifier.verify(&token, now()).await.unwrap();
     assert_eq!(
         caller,
         Caller {
@@ -176,14 +176,14 @@ fn valid_eddsa_token_gives_the_caller() {
     assert!(!caller.is_ministry_wide());
 }
 
-#[test]
-fn valid_es256_token_gives_the_caller() {
+#[tokio::test]
+async fn valid_es256_token_gives_the_caller() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let mut c = claims(&["inquiries.stats"]);
     c.agency = "*".to_owned();
     c.sub = "ministry-dashboard".to_owned();
-    let caller = verifier.verify(&fx.ec.sign(&c), now()).unwrap();
+    let caller = verifier.verify(&fx.ec.sign(&c), now()).await.unwrap();
     assert_eq!(caller.subject, "ministry-dashboard");
     assert_eq!(caller.agency, AgencyScope::Ministry);
     assert!(caller.is_ministry_wide());
@@ -191,29 +191,32 @@ fn valid_es256_token_gives_the_caller() {
     assert!(caller.has_scope("inquiries.stats"));
 }
 
-#[test]
-fn audience_may_be_a_list() {
+#[tokio::test]
+async fn audience_may_be_a_list() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let mut c = claims_json();
     c.insert("aud".into(), json!(["other", "jalia"]));
-    assert!(verifier.verify(&fx.ed.sign(&c), now()).is_ok());
+    assert!(verifier.verify(&fx.ed.sign(&c), now()).await.is_ok());
     c.insert("aud".into(), json!(["other"]));
     assert_eq!(
-        verifier.verify(&fx.ed.sign(&c), now()),
+        verifier.verify(&fx.ed.sign(&c), now()).await,
         Err(AuthError::WrongAudience)
     );
 }
 
-#[test]
-fn no_token_is_refused() {
+#[tokio::test]
+async fn no_token_is_refused() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
-    assert_eq!(verifier.verify("", now()), Err(AuthError::MissingToken));
+    assert_eq!(
+        verifier.verify("", now()).await,
+        Err(AuthError::MissingToken)
+    );
 }
 
-#[test]
-fn malformed_tokens_are_refused() {
+#[tokio::test]
+async fn malformed_tokens_are_refused() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let good = fx.ed.sign(&claims(&[]));
@@ -228,7 +231,7 @@ fn malformed_tokens_are_refused() {
         "x".repeat(10_000),
     ] {
         assert_eq!(
-            verifier.verify(&token, now()),
+            verifier.verify(&token, now()).await,
             Err(AuthError::Malformed),
             "{token:.40}"
         );
@@ -242,13 +245,13 @@ fn malformed_tokens_are_refused() {
     let sig =
         jsonwebtoken::crypto::sign(message.as_bytes(), &fx.ed.signing, Algorithm::EdDSA).unwrap();
     assert_eq!(
-        verifier.verify(&format!("{message}.{sig}"), now()),
+        verifier.verify(&format!("{message}.{sig}"), now()).await,
         Err(AuthError::Malformed)
     );
 }
 
-#[test]
-fn alg_none_is_refused() {
+#[tokio::test]
+async fn alg_none_is_refused() {
     let fx = Fixture::new();
     for config in [fx.production(), fx.development()] {
         let verifier = Verifier::new(&config).unwrap();
@@ -259,13 +262,16 @@ fn alg_none_is_refused() {
             json!({"alg": "None"}),
         ] {
             let token = format!("{}.{payload}.", b64(&header));
-            assert_eq!(verifier.verify(&token, now()), Err(AuthError::Unsigned));
+            assert_eq!(
+                verifier.verify(&token, now()).await,
+                Err(AuthError::Unsigned)
+            );
         }
     }
 }
 
-#[test]
-fn hs256_signed_with_the_public_key_is_refused_in_production() {
+#[tokio::test]
+async fn hs256_signed_with_the_public_key_is_refused_in_production() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let c = claims(&["events.write"]);
@@ -279,7 +285,7 @@ fn hs256_signed_with_the_public_key_is_refused_in_production() {
         for secret in &secrets {
             for kid in [Some(key.kid.as_str()), None] {
                 assert_eq!(
-                    verifier.verify(&hs256(secret, kid, &c), now()),
+                    verifier.verify(&hs256(secret, kid, &c), now()).await,
                     Err(AuthError::SymmetricRefused)
                 );
             }
@@ -287,27 +293,31 @@ fn hs256_signed_with_the_public_key_is_refused_in_production() {
     }
 }
 
-#[test]
-fn hs256_signed_with_the_public_key_is_refused_in_development() {
+#[tokio::test]
+async fn hs256_signed_with_the_public_key_is_refused_in_development() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.development()).unwrap();
     let c = claims(&["events.write"]);
     for key in [&fx.ed, &fx.ec] {
         // Naming the JWKS key: its algorithm is not HS256.
         assert_eq!(
-            verifier.verify(&hs256(&key.public_raw, Some(&key.kid), &c), now()),
+            verifier
+                .verify(&hs256(&key.public_raw, Some(&key.kid), &c), now())
+                .await,
             Err(AuthError::AlgorithmMismatch)
         );
         // Naming no key: HS256 goes to the dev key, which the public key is not.
         assert_eq!(
-            verifier.verify(&hs256(&key.public_raw, None, &c), now()),
+            verifier
+                .verify(&hs256(&key.public_raw, None, &c), now())
+                .await,
             Err(AuthError::BadSignature)
         );
     }
 }
 
-#[test]
-fn hs256_is_refused_in_production_whatever_the_secret() {
+#[tokio::test]
+async fn hs256_is_refused_in_production_whatever_the_secret() {
     let fx = Fixture::new();
     // Mint with the very dev key a production server is (wrongly) also given.
     let issuer = DevTokenIssuer::from_config(&fx.development()).unwrap();
@@ -316,34 +326,44 @@ fn hs256_is_refused_in_production_whatever_the_secret() {
     config.dev_key_file = Some(fx.dev_key_path());
     let verifier = Verifier::new(&config).unwrap();
     assert_eq!(
-        verifier.verify(&dev_token, now()),
+        verifier.verify(&dev_token, now()).await,
         Err(AuthError::SymmetricRefused)
     );
     let token = hs256(b"any secret at all, long enough or not", None, &claims(&[]));
     assert_eq!(
-        verifier.verify(&token, now()),
+        verifier.verify(&token, now()).await,
         Err(AuthError::SymmetricRefused)
     );
 }
 
-#[test]
-fn dev_token_is_accepted_in_development() {
+#[tokio::test]
+async fn dev_token_is_accepted_in_development() {
     let fx = Fixture::new();
     let issuer = DevTokenIssuer::from_config(&fx.development()).unwrap();
     let token = issuer.mint(&claims(&["catalog.write"])).unwrap();
     let header = jsonwebtoken::decode_header(&token).unwrap();
     assert_eq!(header.alg, Algorithm::HS256);
     let verifier = Verifier::new(&fx.development()).unwrap();
-    let caller = verifier.verify(&token, now()).unwrap();
+    let caller = verifier.verify(&token, now()).await.unwrap();
     assert_eq!(caller.subject, "portal-bm");
     assert!(caller.has_scope("catalog.write"));
     // Development also takes the JWKS keys when a file is given.
-    assert!(verifier.verify(&fx.ed.sign(&claims(&[])), now()).is_ok());
-    assert!(verifier.verify(&fx.ec.sign(&claims(&[])), now()).is_ok());
+    assert!(
+        verifier
+            .verify(&fx.ed.sign(&claims(&[])), now())
+            .await
+            .is_ok()
+    );
+    assert!(
+        verifier
+            .verify(&fx.ec.sign(&claims(&[])), now())
+            .await
+            .is_ok()
+    );
 }
 
-#[test]
-fn development_needs_no_jwks_file() {
+#[tokio::test]
+async fn development_needs_no_jwks_file() {
     let fx = Fixture::new();
     let config = AuthConfig {
         jwks_file: None,
@@ -352,9 +372,9 @@ fn development_needs_no_jwks_file() {
     let issuer = DevTokenIssuer::from_config(&config).unwrap();
     let verifier = Verifier::new(&config).unwrap();
     let token = issuer.mint(&claims(&["events.read"])).unwrap();
-    assert!(verifier.verify(&token, now()).is_ok());
+    assert!(verifier.verify(&token, now()).await.is_ok());
     assert_eq!(
-        verifier.verify(&fx.ed.sign(&claims(&[])), now()),
+        verifier.verify(&fx.ed.sign(&claims(&[])), now()).await,
         Err(AuthError::UnknownKeyId)
     );
 }
@@ -389,54 +409,69 @@ fn minting_refuses_claims_the_verifier_would_refuse() {
     let mut c = claims(&[]);
     c.sub = String::new();
     assert_eq!(issuer.mint(&c), Err(AuthError::MissingClaim("sub")));
+    let mut c = claims(&[]);
+    c.agency = "9bm".to_owned();
+    assert_eq!(issuer.mint(&c), Err(AuthError::InvalidClaim("agency")));
+    let mut c = claims(&[]);
+    c.iat = None;
+    assert_eq!(issuer.mint(&c), Err(AuthError::MissingClaim("iat")));
+    let long = TokenClaims::new(
+        &AuthConfig::default(),
+        "portal-bm",
+        "bm",
+        &[],
+        now(),
+        Duration::from_secs(25 * 3600),
+    );
+    assert_eq!(issuer.mint(&long), Err(AuthError::LifetimeTooLong));
 }
 
-#[test]
-fn expired_token_is_refused() {
+#[tokio::test]
+async fn expired_token_is_refused() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let token = fx.ed.sign(&claims(&[]));
     let exp = now().as_second() + 600;
     // Expired once exp + skew (30 s) <= now.
     let at = |s: i64| Timestamp::from_second(s).unwrap();
-    assert!(verifier.verify(&token, at(exp + 29)).is_ok());
+    assert!(verifier.verify(&token, at(exp + 29)).await.is_ok());
     assert_eq!(
-        verifier.verify(&token, at(exp + 30)),
+        verifier.verify(&token, at(exp + 30)).await,
         Err(AuthError::Expired)
     );
     assert_eq!(
-        verifier.verify(&token, at(exp + 86_400)),
+        verifier.verify(&token, at(exp + 86_400)).await,
         Err(AuthError::Expired)
     );
 }
 
-#[test]
-fn token_not_yet_valid_is_refused() {
+#[tokio::test]
+async fn token_not_yet_valid_is_refused() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let mut c = claims(&[]);
     c.nbf = Some(now().as_second() + 300);
     assert_eq!(
-        verifier.verify(&fx.ec.sign(&c), now()),
+        verifier.verify(&fx.ec.sign(&c), now()).await,
         Err(AuthError::NotYetValid)
     );
     c.nbf = Some(now().as_second() + 31);
     assert_eq!(
-        verifier.verify(&fx.ec.sign(&c), now()),
+        verifier.verify(&fx.ec.sign(&c), now()).await,
         Err(AuthError::NotYetValid)
     );
 }
 
-#[test]
-fn tokens_within_the_skew_are_accepted() {
+#[tokio::test]
+async fn tokens_within_the_skew_are_accepted() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let mut c = claims(&[]);
     c.nbf = Some(now().as_second() + 30);
-    assert!(verifier.verify(&fx.ed.sign(&c), now()).is_ok());
+    assert!(verifier.verify(&fx.ed.sign(&c), now()).await.is_ok());
     let mut c = claims(&[]);
     c.exp = now().as_second() - 29;
-    assert!(verifier.verify(&fx.ed.sign(&c), now()).is_ok());
+    assert!(verifier.verify(&fx.ed.sign(&c), now()).await.is_ok());
     // A configured skew of zero is strict.
     let strict = Verifier::new(&AuthConfig {
         clock_skew: Duration::ZERO,
@@ -444,48 +479,48 @@ fn tokens_within_the_skew_are_accepted() {
     })
     .unwrap();
     assert_eq!(
-        strict.verify(&fx.ed.sign(&c), now()),
+        strict.verify(&fx.ed.sign(&c), now()).await,
         Err(AuthError::Expired)
     );
 }
 
-#[test]
-fn wrong_audience_is_refused() {
+#[tokio::test]
+async fn wrong_audience_is_refused() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let mut c = claims(&[]);
     c.aud = "another-system".to_owned();
     assert_eq!(
-        verifier.verify(&fx.ed.sign(&c), now()),
+        verifier.verify(&fx.ed.sign(&c), now()).await,
         Err(AuthError::WrongAudience)
     );
 }
 
-#[test]
-fn wrong_issuer_is_refused() {
+#[tokio::test]
+async fn wrong_issuer_is_refused() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let mut c = claims(&[]);
     c.iss = "someone-else".to_owned();
     assert_eq!(
-        verifier.verify(&fx.ec.sign(&c), now()),
+        verifier.verify(&fx.ec.sign(&c), now()).await,
         Err(AuthError::WrongIssuer)
     );
 }
 
-#[test]
-fn another_key_under_a_known_kid_is_refused() {
+#[tokio::test]
+async fn another_key_under_a_known_kid_is_refused() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let c = claims(&["events.write"]);
     let impostor_ed = TestKey::ed25519("ed-1");
     assert_eq!(
-        verifier.verify(&impostor_ed.sign(&c), now()),
+        verifier.verify(&impostor_ed.sign(&c), now()).await,
         Err(AuthError::BadSignature)
     );
     let impostor_ec = TestKey::p256("ec-1");
     assert_eq!(
-        verifier.verify(&impostor_ec.sign(&c), now()),
+        verifier.verify(&impostor_ec.sign(&c), now()).await,
         Err(AuthError::BadSignature)
     );
     // A tampered payload under the real key's signature.
@@ -496,42 +531,49 @@ fn another_key_under_a_known_kid_is_refused() {
     let forged = b64(&Value::Object(forged));
     parts[1] = &forged;
     assert_eq!(
-        verifier.verify(&parts.join("."), now()),
+        verifier.verify(&parts.join("."), now()).await,
         Err(AuthError::BadSignature)
     );
 }
 
-#[test]
-fn header_alg_must_match_the_key() {
+#[tokio::test]
+async fn header_alg_must_match_the_key() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     // Signed by the Ed25519 key but naming the P-256 key's id.
     assert_eq!(
-        verifier.verify(&fx.ed.sign_as("ec-1", &claims(&[])), now()),
+        verifier
+            .verify(&fx.ed.sign_as("ec-1", &claims(&[])), now())
+            .await,
         Err(AuthError::AlgorithmMismatch)
     );
     assert_eq!(
-        verifier.verify(&fx.ec.sign_as("ed-1", &claims(&[])), now()),
+        verifier
+            .verify(&fx.ec.sign_as("ed-1", &claims(&[])), now())
+            .await,
         Err(AuthError::AlgorithmMismatch)
     );
 }
 
-#[test]
-fn unknown_or_missing_kid_is_refused() {
+#[tokio::test]
+async fn unknown_or_missing_kid_is_refused() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let stranger = TestKey::ed25519("ed-unknown");
     assert_eq!(
-        verifier.verify(&stranger.sign(&claims(&[])), now()),
+        verifier.verify(&stranger.sign(&claims(&[])), now()).await,
         Err(AuthError::UnknownKeyId)
     );
     let token =
         jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims(&[]), &fx.ed.signing).unwrap();
-    assert_eq!(verifier.verify(&token, now()), Err(AuthError::MissingKeyId));
+    assert_eq!(
+        verifier.verify(&token, now()).await,
+        Err(AuthError::MissingKeyId)
+    );
 }
 
-#[test]
-fn unsupported_algorithms_are_refused() {
+#[tokio::test]
+async fn unsupported_algorithms_are_refused() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.development()).unwrap();
     let payload = b64(&serde_json::to_value(claims(&[])).unwrap());
@@ -540,7 +582,7 @@ fn unsupported_algorithms_are_refused() {
             "{}.{payload}.c2ln",
             b64(&json!({"alg": alg, "kid": "ed-1"}))
         );
-        let err = verifier.verify(&token, now()).unwrap_err();
+        let err = verifier.verify(&token, now()).await.unwrap_err();
         assert!(
             matches!(
                 err,
@@ -551,15 +593,15 @@ fn unsupported_algorithms_are_refused() {
     }
 }
 
-#[test]
-fn missing_or_invalid_claims_are_refused() {
+#[tokio::test]
+async fn missing_or_invalid_claims_are_refused() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     for name in ["sub", "agency", "exp", "iss", "aud"] {
         let mut c = claims_json();
         c.remove(name);
         assert_eq!(
-            verifier.verify(&fx.ed.sign(&c), now()),
+            verifier.verify(&fx.ed.sign(&c), now()).await,
             Err(AuthError::MissingClaim(name)),
             "{name}"
         );
@@ -567,10 +609,20 @@ fn missing_or_invalid_claims_are_refused() {
     let mut c = claims_json();
     c.insert("sub".into(), json!(""));
     assert_eq!(
-        verifier.verify(&fx.ed.sign(&c), now()),
+        verifier.verify(&fx.ed.sign(&c), now()).await,
         Err(AuthError::MissingClaim("sub"))
     );
-    for agency in ["BM", "", "b m", "bm/rb", &"a".repeat(33), "**"] {
+    // The rule of agency codes everywhere: a lowercase letter first.
+    for agency in [
+        "BM",
+        "",
+        "b m",
+        "bm/rb",
+        &"a".repeat(33),
+        "**",
+        "9bm",
+        "-bm",
+    ] {
         let mut c = claims_json();
         c.insert("agency".into(), json!(agency));
         let expected = if agency.is_empty() {
@@ -579,7 +631,7 @@ fn missing_or_invalid_claims_are_refused() {
             AuthError::InvalidClaim("agency")
         };
         assert_eq!(
-            verifier.verify(&fx.ed.sign(&c), now()),
+            verifier.verify(&fx.ed.sign(&c), now()).await,
             Err(expected),
             "{agency}"
         );
@@ -593,7 +645,7 @@ fn missing_or_invalid_claims_are_refused() {
         let mut c = claims_json();
         c.insert(name.into(), value);
         assert_eq!(
-            verifier.verify(&fx.ed.sign(&c), now()),
+            verifier.verify(&fx.ed.sign(&c), now()).await,
             Err(AuthError::InvalidClaim(name)),
             "{name}"
         );
@@ -601,89 +653,273 @@ fn missing_or_invalid_claims_are_refused() {
     // No scope claim at all is a caller with no scopes, fit for public RPCs only.
     let mut c = claims_json();
     c.remove("scope");
-    let caller = verifier.verify(&fx.ed.sign(&c), now()).unwrap();
+    let caller = verifier.verify(&fx.ed.sign(&c), now()).await.unwrap();
     assert!(caller.scopes.is_empty());
     let mut c = claims_json();
     c.insert("agency".into(), json!("agence-99"));
-    let caller = verifier.verify(&fx.ed.sign(&c), now()).unwrap();
+    let caller = verifier.verify(&fx.ed.sign(&c), now()).await.unwrap();
     assert_eq!(caller.agency, AgencyScope::Agency("agence-99".into()));
 }
 
-#[test]
-fn rotation_picks_up_a_new_kid_without_a_new_verifier() {
+#[tokio::test]
+async fn rotation_picks_up_a_new_kid_without_a_new_verifier() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     let clone = verifier.clone();
-    assert!(verifier.verify(&fx.ed.sign(&claims(&[])), now()).is_ok());
+    assert!(
+        verifier
+            .verify(&fx.ed.sign(&claims(&[])), now())
+            .await
+            .is_ok()
+    );
 
     let next = TestKey::ed25519("ed-2");
     write_jwks(&fx.jwks_path(), &[&next]);
     let caller = clone
         .verify(&next.sign(&claims(&["events.read"])), now())
+        .await
         .unwrap();
     assert!(caller.has_scope("events.read"));
-    assert!(verifier.verify(&next.sign(&claims(&[])), now()).is_ok());
+    assert!(
+        verifier
+            .verify(&next.sign(&claims(&[])), now())
+            .await
+            .is_ok()
+    );
     // The retired key went with the old file.
     assert_eq!(
-        verifier.verify(&fx.ed.sign(&claims(&[])), now()),
+        verifier.verify(&fx.ed.sign(&claims(&[])), now()).await,
         Err(AuthError::UnknownKeyId)
     );
 }
 
-#[test]
-fn reloads_for_unknown_kids_are_rate_limited() {
+#[tokio::test]
+async fn reloads_for_unknown_kids_are_rate_limited() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     // This unknown kid spends the reload allowance on an unchanged file.
     let stranger = TestKey::ed25519("ed-stranger");
     assert_eq!(
-        verifier.verify(&stranger.sign(&claims(&[])), now()),
+        verifier.verify(&stranger.sign(&claims(&[])), now()).await,
         Err(AuthError::UnknownKeyId)
     );
     let next = TestKey::p256("ec-2");
     write_jwks(&fx.jwks_path(), &[&fx.ed, &next]);
     let token = next.sign(&claims(&[]));
-    assert_eq!(verifier.verify(&token, now()), Err(AuthError::UnknownKeyId));
-    std::thread::sleep(Duration::from_millis(1100));
-    assert!(verifier.verify(&token, now()).is_ok());
+    // The interval is measured by the server's clock, which the caller passes.
+    let almost = now() + SignedDuration::from_millis(999);
+    assert_eq!(
+        verifier.verify(&token, almost).await,
+        Err(AuthError::UnknownKeyId)
+    );
+    let later = now() + SignedDuration::from_millis(1000);
+    assert!(verifier.verify(&token, later).await.is_ok());
 }
 
-#[test]
-fn a_broken_replacement_file_keeps_the_old_keys() {
+#[tokio::test]
+async fn a_broken_replacement_file_keeps_the_old_keys() {
     let fx = Fixture::new();
     let verifier = Verifier::new(&fx.production()).unwrap();
     std::fs::write(fx.jwks_path(), b"{\"keys\": [ truncated").unwrap();
     let stranger = TestKey::ed25519("ed-9");
     assert_eq!(
-        verifier.verify(&stranger.sign(&claims(&[])), now()),
+        verifier.verify(&stranger.sign(&claims(&[])), now()).await,
         Err(AuthError::UnknownKeyId)
-    );
-    assert!(verifier.verify(&fx.ed.sign(&claims(&[])), now()).is_ok());
-    assert!(verifier.verify(&fx.ec.sign(&claims(&[])), now()).is_ok());
-}
-
-#[test]
-fn a_changed_file_is_noticed_by_its_modification_time() {
-    let fx = Fixture::new();
-    let verifier = Verifier::new(&fx.production()).unwrap();
-    // Same kid, new key: no unknown kid to trigger a reload, only the file's change.
-    let replacement = TestKey::ed25519("ed-1");
-    write_jwks(&fx.jwks_path(), &[&replacement]);
-    std::thread::sleep(Duration::from_millis(1100));
-    // The first call after the interval checks the file and reloads it.
-    assert_eq!(
-        verifier.verify(&fx.ed.sign(&claims(&[])), now()),
-        Err(AuthError::BadSignature)
     );
     assert!(
         verifier
-            .verify(&replacement.sign(&claims(&[])), now())
+            .verify(&fx.ed.sign(&claims(&[])), now())
+            .await
+            .is_ok()
+    );
+    assert!(
+        verifier
+            .verify(&fx.ec.sign(&claims(&[])), now())
+            .await
             .is_ok()
     );
 }
 
+#[tokio::test]
+async fn a_changed_file_is_noticed_by_its_modification_time() {
+    let fx = Fixture::new();
+    let verifier = Verifier::new(&fx.production()).unwrap();
+    assert!(
+        verifier
+            .verify(&fx.ed.sign(&claims(&[])), now())
+            .await
+            .is_ok()
+    );
+    // Same kid, new key: no unknown kid to trigger a reload, only the file's change.
+    let replacement = TestKey::ed25519("ed-1");
+    write_jwks(&fx.jwks_path(), &[&replacement]);
+    // Within the interval (by the server's clock) the file is not looked at.
+    let soon = now() + SignedDuration::from_millis(500);
+    assert!(
+        verifier
+            .verify(&fx.ed.sign(&claims(&[])), soon)
+            .await
+            .is_ok()
+    );
+    // The first call after the interval checks the file and reloads it.
+    let later = now() + SignedDuration::from_millis(1100);
+    assert_eq!(
+        verifier.verify(&fx.ed.sign(&claims(&[])), later).await,
+        Err(AuthError::BadSignature)
+    );
+    assert!(
+        verifier
+            .verify(&replacement.sign(&claims(&[])), later)
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_jwks_reload_never_blocks_the_async_worker() {
+    let fx = Fixture::new();
+    let verifier = Verifier::new(&fx.production()).unwrap();
+    // The file becomes a FIFO: reading it blocks until a writer opens it.
+    let fifo = fx.dir.path().join("jwks.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::fs::rename(&fifo, fx.jwks_path()).unwrap();
+    let next = TestKey::ed25519("ed-next");
+    let jwks = json!({ "keys": [next.jwk.clone()] }).to_string();
+    let (go, released) = std::sync::mpsc::channel::<()>();
+    let path = fx.jwks_path();
+    let writer = std::thread::spawn(move || {
+        // Only a last resort: with a blocked worker, the test could never say go.
+        let by_the_test = released.recv_timeout(Duration::from_secs(30)).is_ok();
+        std::fs::write(&path, jwks).unwrap();
+        by_the_test
+    });
+    let token = next.sign(&claims(&[]));
+    let verifying = tokio::spawn(async move { verifier.verify(&token, now()).await });
+    // The runtime has one worker: this line runs only if the read did not take it.
+    tokio::task::yield_now().await;
+    go.send(()).unwrap();
+    assert!(verifying.await.unwrap().is_ok(), "the new key was read");
+    assert!(
+        writer.join().unwrap(),
+        "the async worker was blocked reading the JWKS file"
+    );
+}
+
+#[tokio::test]
+async fn iat_is_required_and_bounds_the_lifetime() {
+    let fx = Fixture::new();
+    let verifier = Verifier::new(&fx.production()).unwrap();
+    let mut c = claims_json();
+    c.remove("iat");
+    assert_eq!(
+        verifier.verify(&fx.ed.sign(&c), now()).await,
+        Err(AuthError::MissingClaim("iat"))
+    );
+    let mut c = claims_json();
+    c.insert("iat".into(), json!("yesterday"));
+    assert_eq!(
+        verifier.verify(&fx.ed.sign(&c), now()).await,
+        Err(AuthError::InvalidClaim("iat"))
+    );
+    // Issued in the future, beyond the skew.
+    let mut c = claims_json();
+    c.insert("iat".into(), json!(now().as_second() + 120));
+    assert_eq!(
+        verifier.verify(&fx.ed.sign(&c), now()).await,
+        Err(AuthError::NotYetValid)
+    );
+    // A day is the default maximum lifetime: exactly a day passes, a second more does not.
+    let day = 24 * 3600;
+    for (lifetime, accepted) in [(day, true), (day + 1, false), (400 * day, false)] {
+        let mut c = claims_json();
+        c.insert("iat".into(), json!(now().as_second() - 60));
+        c.insert("exp".into(), json!(now().as_second() - 60 + lifetime));
+        let outcome = verifier.verify(&fx.ed.sign(&c), now()).await;
+        if accepted {
+            assert!(outcome.is_ok(), "{lifetime}: {outcome:?}");
+        } else {
+            assert_eq!(outcome, Err(AuthError::LifetimeTooLong), "{lifetime}");
+        }
+    }
+    // A configured maximum replaces the default.
+    let short = Verifier::new(&AuthConfig {
+        max_token_lifetime: Duration::from_secs(300),
+        ..fx.production()
+    })
+    .unwrap();
+    assert_eq!(
+        short.verify(&fx.ed.sign(&claims(&[])), now()).await,
+        Err(AuthError::LifetimeTooLong)
+    );
+}
+
+#[tokio::test]
+async fn a_token_of_another_type_is_refused() {
+    let fx = Fixture::new();
+    let verifier = Verifier::new(&fx.production()).unwrap();
+    let typed = |typ: Option<&str>| {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(fx.ed.kid.clone());
+        header.typ = typ.map(str::to_owned);
+        jsonwebtoken::encode(&header, &claims(&[]), &fx.ed.signing).unwrap()
+    };
+    for typ in [
+        None,
+        Some("JWT"),
+        Some("jwt"),
+        Some("at+jwt"),
+        Some("AT+JWT"),
+        Some("application/at+jwt"),
+    ] {
+        assert!(verifier.verify(&typed(typ), now()).await.is_ok(), "{typ:?}");
+    }
+    for typ in ["dpop+jwt", "JOSE", "", "application/dpop+jwt", "id+jwt"] {
+        assert_eq!(
+            verifier.verify(&typed(Some(typ)), now()).await,
+            Err(AuthError::WrongType),
+            "{typ}"
+        );
+    }
+}
+
 #[test]
-fn dev_key_file_is_created_once_and_reused() {
+fn token_settings_out_of_range_are_setup_errors_naming_them() {
+    let fx = Fixture::new();
+    let err = Verifier::new(&AuthConfig {
+        clock_skew: Duration::from_secs(301),
+        ..fx.production()
+    })
+    .unwrap_err();
+    assert!(
+        err.to_string().starts_with("JALIA_TOKEN_CLOCK_SKEW:"),
+        "{err}"
+    );
+    assert!(
+        Verifier::new(&AuthConfig {
+            clock_skew: Duration::from_secs(300),
+            ..fx.production()
+        })
+        .is_ok()
+    );
+    for lifetime in [Duration::from_secs(59), Duration::from_secs(31 * 24 * 3600)] {
+        let err = Verifier::new(&AuthConfig {
+            max_token_lifetime: lifetime,
+            ..fx.production()
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("JALIA_TOKEN_MAX_LIFETIME:"),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn dev_key_file_is_created_once_and_reused() {
     let fx = Fixture::new();
     let config = AuthConfig {
         jwks_file: None,
@@ -710,8 +946,8 @@ fn dev_key_file_is_created_once_and_reused() {
     let issuer = DevTokenIssuer::from_config(&config).unwrap();
     assert_eq!(std::fs::read(fx.dev_key_path()).unwrap(), written);
     let token = issuer.mint(&claims(&[])).unwrap();
-    assert!(first.verify(&token, now()).is_ok());
-    assert!(second.verify(&token, now()).is_ok());
+    assert!(first.verify(&token, now()).await.is_ok());
+    assert!(second.verify(&token, now()).await.is_ok());
     // The token really is signed with the file's secret.
     assert_eq!(token, hs256(&secret, None, &claims(&[])));
     // No staging files are left next to the key.
@@ -728,7 +964,7 @@ fn dev_key_file_is_created_once_and_reused() {
     };
     let other_verifier = Verifier::new(&other_config).unwrap();
     assert_eq!(
-        other_verifier.verify(&token, now()),
+        other_verifier.verify(&token, now()).await,
         Err(AuthError::BadSignature)
     );
 }
@@ -751,8 +987,8 @@ fn a_short_or_garbled_dev_key_file_is_a_setup_error() {
     }
 }
 
-#[test]
-fn setup_errors_name_the_setting() {
+#[tokio::test]
+async fn setup_errors_name_the_setting() {
     let err = Verifier::new(&AuthConfig::default()).unwrap_err();
     assert!(matches!(err, AuthSetupError::MissingJwksFile));
     assert!(err.to_string().starts_with("JALIA_JWKS_FILE:"), "{err}");
@@ -842,7 +1078,7 @@ fn setup_errors_name_the_setting() {
     )
     .unwrap();
     let verifier = Verifier::new(&config).unwrap();
-    assert!(verifier.verify(&ed.sign(&claims(&[])), now()).is_ok());
+    assert!(verifier.verify(&ed.sign(&claims(&[])), now()).await.is_ok());
 }
 
 #[test]

@@ -389,6 +389,7 @@ fn claims(now: Timestamp, aud: &str, iss: &str) -> serde_json::Value {
     serde_json::json!({
         "iss": iss, "aud": aud, "sub": "ministry-portal", "agency": "*",
         "scope": "events.read", "exp": now.as_second() + 600, "nbf": now.as_second() - 5,
+        "iat": now.as_second() - 5,
     })
 }
 
@@ -1079,4 +1080,615 @@ async fn log_lines_of_a_call_carry_its_request_and_trace_ids() {
     assert_eq!(parsed["span"]["request_id"], "req-desk-0042", "{line}");
     assert_eq!(parsed["span"]["trace_id"], trace_id, "{line}");
     assert!(!logs.contains("forged.token.value"), "a token was logged");
+}
+
+/// Sends a headers-only call to each path over one HTTP/2 connection, many at once, and
+/// returns how many answered with each `grpc-status`.
+async fn flood_paths(
+    addr: SocketAddr,
+    paths: impl Iterator<Item = String>,
+    headers: Vec<(&'static str, String)>,
+) -> std::collections::BTreeMap<String, usize> {
+    use futures_util::StreamExt;
+    use http_body_util::BodyExt;
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    let answers = std::sync::Mutex::new(std::collections::BTreeMap::new());
+    futures_util::stream::iter(paths)
+        .for_each_concurrent(64, |path| {
+            let mut sender = sender.clone();
+            let headers = headers.clone();
+            let answers = &answers;
+            async move {
+                let mut request = http::Request::post(format!("http://{addr}{path}"))
+                    .header("content-type", "application/grpc")
+                    .header("te", "trailers");
+                for (name, value) in headers {
+                    request = request.header(name, value);
+                }
+                let request = request
+                    .body(http_body_util::Full::new(bytes::Bytes::from_static(&[
+                        0, 0, 0, 0, 0,
+                    ])))
+                    .unwrap();
+                let response = sender.send_request(request).await.unwrap();
+                let (parts, body) = response.into_parts();
+                let mut status = parts.headers;
+                if let Some(trailers) = body.collect().await.unwrap().trailers() {
+                    status.extend(trailers.clone());
+                }
+                let code = status
+                    .get("grpc-status")
+                    .map_or("none".to_owned(), |code| code.to_str().unwrap().to_owned());
+                *answers.lock().unwrap().entry(code).or_insert(0) += 1;
+            }
+        })
+        .await;
+    answers.into_inner().unwrap()
+}
+
+/// The series in a Prometheus exposition (every sample line).
+fn series(rendered: &str) -> usize {
+    rendered
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .count()
+}
+
+fn bogus_paths(count: usize) -> impl Iterator<Item = String> {
+    (0..count).map(|index| match index % 4 {
+        0 => format!("/jalia.bogus{index}.v1.Nothing/Get{index}"),
+        1 => format!("/jalia.testing.v1.ProbeService/Nope{index}"),
+        2 => format!("/grpc.health.v1.Health/Probe{index}"),
+        _ => format!("/not-grpc-at-all-{index}"),
+    })
+}
+
+#[tokio::test]
+async fn made_up_paths_do_not_grow_the_metrics() {
+    let running = start_dev(|settings, _| {
+        settings.admin_listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+    })
+    .await;
+    let admin = running.admin.unwrap();
+    // A first round puts every series a bogus path can make in place.
+    flood_paths(running.addr, bogus_paths(8), Vec::new()).await;
+    let before = series(&http_get(admin, "/metrics").await);
+
+    let answers = flood_paths(running.addr, bogus_paths(10_000), Vec::new()).await;
+    assert_eq!(answers.get("12"), Some(&10_000), "{answers:?}");
+    let rendered = http_get(admin, "/metrics").await;
+    assert_eq!(series(&rendered), before, "series grew with made-up paths");
+    assert_eq!(
+        metric_value(
+            &rendered,
+            "grpc_server_handled_total",
+            &[
+                "grpc_service=\"unknown\"",
+                "grpc_method=\"unknown\"",
+                "grpc_code=\"UNIMPLEMENTED\""
+            ]
+        ),
+        Some(10_008.0),
+        "{rendered}"
+    );
+}
+
+/// Settings as a deployable reads them from its flags.
+fn settings_from(args: &[&str]) -> Result<ServerSettings, jalia_runtime::ConfigError> {
+    use jalia_runtime::config::EnvPrefix;
+    let prefix = EnvPrefix::new("probe");
+    let matches = clap::Command::new("probe")
+        .args(ServerSettings::args(
+            &prefix,
+            jalia_runtime::Defaults {
+                listen: "127.0.0.1:0",
+                admin_listen: "127.0.0.1:0",
+            },
+        ))
+        .try_get_matches_from(std::iter::once("probe").chain(args.iter().copied()))
+        .unwrap();
+    ServerSettings::from_matches(&prefix, &matches)
+}
+
+/// Asks for the list of services over reflection v1 and v1alpha: the codes they answer.
+async fn reflection_codes(addr: SocketAddr) -> (Code, Code) {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1alpha::ServerReflectionRequest as AlphaReflectionRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient as Alpha;
+    use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest as AlphaRequest;
+    let channel = channel(addr).await;
+    let v1 = async {
+        let mut answers = ServerReflectionClient::new(channel.clone())
+            .server_reflection_info(futures_util::stream::iter([ServerReflectionRequest {
+                host: String::new(),
+                message_request: Some(MessageRequest::ListServices(String::new())),
+            }]))
+            .await?
+            .into_inner();
+        answers.message().await.map(|_| ())
+    };
+    let alpha = async {
+        let mut answers = Alpha::new(channel.clone())
+            .server_reflection_info(futures_util::stream::iter([AlphaReflectionRequest {
+                host: String::new(),
+                message_request: Some(AlphaRequest::ListServices(String::new())),
+            }]))
+            .await?
+            .into_inner();
+        answers.message().await.map(|_| ())
+    };
+    let code =
+        |outcome: Result<(), tonic::Status>| outcome.map_or_else(|s| s.code(), |()| Code::Ok);
+    (code(v1.await), code(alpha.await))
+}
+
+async fn serve_with_settings(settings: ServerSettings) -> SocketAddr {
+    let routes = probe::routes(&settings.limits);
+    let server = Server::bind(settings, jalia_runtime::system_clock())
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    let (trigger, shutdown) = Shutdown::manual();
+    tokio::spawn(async move {
+        let _running_until_the_test_ends = trigger;
+        server.serve(&[probe::CONTRACT], routes, shutdown).await
+    });
+    addr
+}
+
+#[tokio::test]
+async fn production_serves_no_reflection_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = production_keys(dir.path());
+    let jwks = keys.jwks_path.to_str().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let production = settings_from(&[
+        "--mode",
+        "production",
+        "--jwks-file",
+        jwks,
+        "--data",
+        data,
+        "--no-admin",
+    ])
+    .unwrap();
+    let addr = serve_with_settings(production).await;
+    assert_eq!(
+        reflection_codes(addr).await,
+        (Code::Unimplemented, Code::Unimplemented)
+    );
+    // Health still answers.
+    assert_eq!(
+        health(channel(addr).await, "").await.unwrap(),
+        ServingStatus::Serving
+    );
+}
+
+#[tokio::test]
+async fn reflection_is_turned_on_by_setting_or_development() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = production_keys(dir.path());
+    let jwks = keys.jwks_path.to_str().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let on = settings_from(&[
+        "--mode",
+        "production",
+        "--jwks-file",
+        jwks,
+        "--data",
+        data,
+        "--no-admin",
+        "--reflection",
+        "on",
+    ])
+    .unwrap();
+    assert!(on.reflection);
+    let addr = serve_with_settings(on).await;
+    assert_eq!(reflection_codes(addr).await, (Code::Ok, Code::Ok));
+
+    let development = settings_from(&["--mode", "development", "--data", data]).unwrap();
+    assert!(
+        development.reflection,
+        "development reflects unless told not to"
+    );
+    let off = settings_from(&[
+        "--mode",
+        "development",
+        "--data",
+        data,
+        "--reflection",
+        "off",
+    ])
+    .unwrap();
+    assert!(!off.reflection);
+    let err = settings_from(&[
+        "--mode",
+        "development",
+        "--data",
+        data,
+        "--reflection",
+        "maybe",
+    ])
+    .unwrap_err();
+    assert!(err.to_string().contains("JALIA_REFLECTION"), "{err}");
+    assert!(ServerSettings::development(dir.path()).reflection);
+}
+
+#[test]
+fn token_settings_are_bounded_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let base = ["--mode", "development", "--data", data];
+    for (flag, value, named) in [
+        ("--token-clock-skew", "6m", "JALIA_TOKEN_CLOCK_SKEW"),
+        ("--token-max-lifetime", "30s", "JALIA_TOKEN_MAX_LIFETIME"),
+        ("--token-max-lifetime", "8d", "JALIA_TOKEN_MAX_LIFETIME"),
+        ("--token-max-lifetime", "721h", "JALIA_TOKEN_MAX_LIFETIME"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend([flag, value]);
+        let err = settings_from(&args).unwrap_err();
+        assert!(err.to_string().contains(named), "{value}: {err}");
+    }
+    let settings = settings_from(&base).unwrap();
+    assert_eq!(settings.auth.clock_skew, Duration::from_secs(30));
+    assert_eq!(
+        settings.auth.max_token_lifetime,
+        Duration::from_secs(24 * 3600)
+    );
+    let mut args = base.to_vec();
+    args.extend(["--token-clock-skew", "5m", "--token-max-lifetime", "1h"]);
+    let settings = settings_from(&args).unwrap();
+    assert_eq!(settings.auth.clock_skew, Duration::from_secs(300));
+    assert_eq!(settings.auth.max_token_lifetime, Duration::from_secs(3600));
+}
+
+/// One unary call whose message is `payload` as it is, framed but not encoded, so a test
+/// can send bytes no encoder would produce. Returns the status headers and trailers.
+async fn raw_bytes_unary(addr: SocketAddr, path: &str, payload: &[u8]) -> http::HeaderMap {
+    use http_body_util::BodyExt;
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    let mut frame = vec![0_u8];
+    frame.extend_from_slice(&u32::try_from(payload.len()).unwrap().to_be_bytes());
+    frame.extend_from_slice(payload);
+    let request = http::Request::post(format!("http://{addr}{path}"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(http_body_util::Full::new(bytes::Bytes::from(frame)))
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let mut status = parts.headers;
+    if let Some(trailers) = body.collect().await.unwrap().trailers() {
+        status.extend(trailers.clone());
+    }
+    status
+}
+
+/// Bytes that are no `EchoRequest` (field 1, `message`, a string): each a caller's fault.
+const UNDECODABLE: [(&str, &[u8]); 4] = [
+    (
+        "a varint of eleven bytes",
+        &[
+            0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+        ],
+    ),
+    ("a field cut short", &[0x0a, 0x05, b'a']),
+    ("a string that is not UTF-8", &[0x0a, 0x02, 0xff, 0xfe]),
+    ("a wire type that does not exist", &[0x0f]),
+];
+
+#[tokio::test]
+async fn undecodable_requests_are_the_callers_fault() {
+    let running = start_dev(|_, _| {}).await;
+    for (case, payload) in UNDECODABLE {
+        let headers =
+            raw_bytes_unary(running.addr, "/jalia.testing.v1.ProbeService/Echo", payload).await;
+        let status = tonic::Status::from_header_map(&headers).unwrap();
+        assert_eq!(status.code(), Code::InvalidArgument, "{case}: {status:?}");
+        let info = status.get_details_error_info().unwrap();
+        assert_eq!(
+            (info.reason.as_str(), info.domain.as_str()),
+            ("MALFORMED_REQUEST", "jalia"),
+            "{case}"
+        );
+    }
+    // The server goes on serving well-formed calls.
+    let echoed = ProbeServiceClient::new(channel(running.addr).await)
+        .echo(EchoRequest {
+            message: "marhaba".into(),
+            padding: vec![],
+        })
+        .await
+        .unwrap();
+    assert_eq!(echoed.into_inner().message, "marhaba");
+}
+
+#[tokio::test]
+async fn an_undecodable_response_stays_internal_for_the_client() {
+    use hyper::service::service_fn;
+    // A "server" whose every answer is bytes no EchoResponse decodes from: the client's
+    // problem is not of its own making, so it must not read as INVALID_ARGUMENT.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let service = service_fn(|_request: hyper::Request<hyper::body::Incoming>| async {
+            let mut trailers = http::HeaderMap::new();
+            trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+            let frames = futures_util::stream::iter([
+                Ok::<_, std::convert::Infallible>(http_body::Frame::data(
+                    bytes::Bytes::from_static(&[0, 0, 0, 0, 3, 0x0a, 0x05, b'a']),
+                )),
+                Ok(http_body::Frame::trailers(trailers)),
+            ]);
+            let response = hyper::Response::builder()
+                .header("content-type", "application/grpc")
+                .body(http_body_util::StreamBody::new(frames))
+                .unwrap();
+            Ok::<_, std::convert::Infallible>(response)
+        });
+        let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+            .await;
+    });
+    let err = ProbeServiceClient::new(channel(addr).await)
+        .echo(EchoRequest {
+            message: "marhaba".into(),
+            padding: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Internal, "{err:?}");
+}
+
+/// A client that opens `count` Count streams on one HTTP/2 connection and never reads
+/// them: a tiny receive window, so each server stream stalls once its send buffer is full.
+/// Returns the responses (headers only; nothing is read) and the connection's task.
+async fn streams_never_read(
+    addr: SocketAddr,
+    count: usize,
+) -> (
+    Vec<http::Response<hyper::body::Incoming>>,
+    tokio::task::JoinHandle<()>,
+) {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (sender, connection) =
+        hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .initial_stream_window_size(1024)
+            .initial_connection_window_size(1024 * 1024)
+            .handshake(hyper_util::rt::TokioIo::new(tcp))
+            .await
+            .unwrap();
+    let connection = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    let request = CountRequest {
+        count: u32::MAX,
+        interval_millis: 0,
+    };
+    let mut frame = vec![0_u8];
+    let encoded = prost::Message::encode_to_vec(&request);
+    frame.extend_from_slice(&u32::try_from(encoded.len()).unwrap().to_be_bytes());
+    frame.extend_from_slice(&encoded);
+    let mut responses = Vec::new();
+    for _ in 0..count {
+        let mut sender = sender.clone();
+        let request =
+            http::Request::post(format!("http://{addr}/jalia.testing.v1.ProbeService/Count"))
+                .header("content-type", "application/grpc")
+                .header("te", "trailers")
+                .body(http_body_util::Full::new(bytes::Bytes::from(frame.clone())))
+                .unwrap();
+        responses.push(sender.send_request(request).await.unwrap());
+    }
+    (responses, connection)
+}
+
+/// A well-behaved client from another loopback address (another peer to the server).
+async fn other_peer(addr: SocketAddr) -> ProbeServiceClient<Channel> {
+    let channel = Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .local_address(Some("127.0.0.2".parse().unwrap()))
+        .connect()
+        .await
+        .unwrap();
+    ProbeServiceClient::new(channel)
+}
+
+fn echo() -> EchoRequest {
+    EchoRequest {
+        message: "marhaba".into(),
+        padding: vec![],
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_holds_only_its_share() {
+    let running = start_dev(|settings, _| settings.limits.concurrency = 8).await;
+    let (responses, _connection) = streams_never_read(running.addr, 8).await;
+    // Another client is served at once.
+    let echoed = other_peer(running.addr).await.echo(echo()).await;
+    assert_eq!(echoed.unwrap().into_inner().message, "marhaba");
+    // The stalled client got its share (a quarter of the permits by default), no more.
+    let held = responses
+        .iter()
+        .filter(|response| response.headers().get("grpc-status").is_none())
+        .count();
+    assert_eq!(
+        held,
+        2,
+        "{:?}",
+        responses.iter().map(|r| r.headers()).collect::<Vec<_>>()
+    );
+    for response in &responses {
+        if let Some(code) = response.headers().get("grpc-status") {
+            assert_eq!(code, "8");
+        }
+    }
+}
+
+/// Calls `Echo` from another peer until it is served (bounded): the permits a stalled
+/// client held must come back by themselves.
+async fn served_eventually(addr: SocketAddr) {
+    let mut client = other_peer(addr).await;
+    let started = Instant::now();
+    loop {
+        match client.echo(echo()).await {
+            Ok(_) => return,
+            // Short connection ages close this client's connections too.
+            Err(status) => assert!(
+                matches!(
+                    status.code(),
+                    Code::ResourceExhausted | Code::Cancelled | Code::Unavailable
+                ),
+                "{status:?}"
+            ),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the stalled client's permits never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_response_nobody_reads_is_ended_and_its_permit_released() {
+    let running = start_dev(|settings, _| {
+        settings.limits.concurrency = 4;
+        settings.limits.client_concurrency = Some(4);
+        settings.limits.response_idle_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let (responses, _connection) = streams_never_read(running.addr, 4).await;
+    assert!(
+        responses
+            .iter()
+            .all(|response| response.headers().get("grpc-status").is_none()),
+        "every stream got a permit"
+    );
+    served_eventually(running.addr).await;
+    let rendered = running.metrics.render();
+    assert_eq!(
+        metric_value(
+            &rendered,
+            "grpc_server_handled_total",
+            &["grpc_method=\"Count\"", "grpc_code=\"DEADLINE_EXCEEDED\""]
+        ),
+        Some(4.0),
+        "{rendered}"
+    );
+    // Should the client read after all, what was sent arrives, then the reason it ended.
+    use http_body_util::BodyExt;
+    let body = responses.into_iter().next().unwrap().into_body();
+    let collected = body.collect().await.unwrap();
+    let status = tonic::Status::from_header_map(collected.trailers().unwrap()).unwrap();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert_eq!(
+        status.get_details_error_info().unwrap().reason,
+        "RESPONSE_STALLED"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_past_its_age_and_grace_is_cut() {
+    let running = start_dev(|settings, _| {
+        settings.limits.concurrency = 4;
+        settings.limits.client_concurrency = Some(4);
+        // Only the connection's lifetime can free the stalled streams here.
+        settings.limits.response_idle_timeout = Duration::from_secs(3600);
+        settings.limits.max_connection_age = Duration::from_millis(200);
+        settings.limits.max_connection_age_grace = Duration::from_millis(200);
+    })
+    .await;
+    let (_responses, _connection) = streams_never_read(running.addr, 4).await;
+    served_eventually(running.addr).await;
+}
+
+#[test]
+fn stream_and_client_limits_are_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let base = ["--mode", "development", "--data", data];
+    let defaults = settings_from(&base).unwrap().limits;
+    assert_eq!(defaults.max_concurrent_streams, 100);
+    assert_eq!(defaults.client_concurrency, None);
+    assert_eq!(defaults.client_concurrency(), 64);
+    assert_eq!(defaults.max_connection_age_grace, Duration::from_secs(30));
+    assert_eq!(defaults.response_idle_timeout, Duration::from_secs(30));
+    let mut args = base.to_vec();
+    args.extend([
+        "--max-concurrent-streams",
+        "10",
+        "--client-concurrency-limit",
+        "8",
+        "--max-connection-age-grace",
+        "5s",
+        "--response-idle-timeout",
+        "1m",
+    ]);
+    let set = settings_from(&args).unwrap().limits;
+    assert_eq!(
+        (
+            set.max_concurrent_streams,
+            set.client_concurrency(),
+            set.max_connection_age_grace,
+            set.response_idle_timeout
+        ),
+        (10, 8, Duration::from_secs(5), Duration::from_secs(60))
+    );
+    for (flag, value, named) in [
+        (
+            "--max-concurrent-streams",
+            "0",
+            "JALIA_PROBE_MAX_CONCURRENT_STREAMS",
+        ),
+        (
+            "--max-concurrent-streams",
+            "10001",
+            "JALIA_PROBE_MAX_CONCURRENT_STREAMS",
+        ),
+        (
+            "--client-concurrency-limit",
+            "0",
+            "JALIA_PROBE_CLIENT_CONCURRENCY_LIMIT",
+        ),
+        (
+            "--client-concurrency-limit",
+            "257",
+            "JALIA_PROBE_CLIENT_CONCURRENCY_LIMIT",
+        ),
+        (
+            "--max-connection-age-grace",
+            "0s",
+            "JALIA_PROBE_MAX_CONNECTION_AGE_GRACE",
+        ),
+        (
+            "--response-idle-timeout",
+            "0",
+            "JALIA_PROBE_RESPONSE_IDLE_TIMEOUT",
+        ),
+    ] {
+        let mut args = base.to_vec();
+        args.extend([flag, value]);
+        let err = settings_from(&args).unwrap_err();
+        assert!(err.to_string().contains(named), "{flag} {value}: {err}");
+    }
 }

@@ -920,6 +920,7 @@ async fn seats_follow_capacity_changes_and_the_lifecycle_is_enforced() {
 
     // After the event: completed with outcomes; registration closes.
     clock.set(Timestamp::from_second(1_787_320_000).unwrap()); // 2026-08-21
+    let token = app.bm(); // tokens live a day at most
     let done = client
         .complete_event(authed(
             pb::CompleteEventRequest {

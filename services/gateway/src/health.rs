@@ -16,6 +16,7 @@ use tonic_health::pb::health_client::HealthClient;
 use tonic_health::server::HealthReporter;
 
 use crate::backend::Backend;
+use crate::door::AddressLimiter;
 use crate::proxy::CallerLimiter;
 
 /// One watched backend.
@@ -45,7 +46,7 @@ pub async fn watch(
     reporter: HealthReporter,
     interval: Duration,
     timeout: Duration,
-    limiter: Arc<CallerLimiter>,
+    limiters: (Arc<AddressLimiter>, Arc<CallerLimiter>),
     shutdown: Shutdown,
 ) {
     let mut known: Vec<BTreeSet<SocketAddr>> = vec![BTreeSet::new(); backends.len()];
@@ -89,7 +90,10 @@ pub async fn watch(
                 },
             )
             .await;
-        limiter.retain_recent();
+        // Forget callers whose budget is full again, so the limiters' memory follows the
+        // callers of the last moments, not every caller ever seen.
+        limiters.0.retain_recent();
+        limiters.1.retain_recent();
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
             () = shutdown.clone().wait() => return,

@@ -1,9 +1,11 @@
-//! The gateway (`gateway`): one address for every caller of the suite. It verifies the
-//! token and the RPC's scope at the door (jalia-runtime's gate, from the contracts), limits
-//! each caller's rate, and forwards each call by service name to the backend that owns it,
-//! balanced across that backend's pods. It holds no database.
+//! The gateway (`gateway`): one address for every caller of the suite. It limits each
+//! client address's rate before anything else, verifies the token and the RPC's scope
+//! (jalia-runtime's gate, from the contracts), limits each token subject's rate, and
+//! forwards each call by service name to the backend that owns it, balanced across that
+//! backend's pods. It holds no database.
 
 mod backend;
+mod door;
 mod health;
 mod proxy;
 
@@ -23,6 +25,7 @@ use tonic::service::Routes;
 use url::Url;
 
 pub use backend::{BackendError, BackendTarget};
+pub use door::{Cidr, TrustedProxies};
 pub use proxy::RateSettings;
 
 use crate::backend::Backend;
@@ -86,8 +89,12 @@ pub struct Config {
     pub server: ServerSettings,
     /// The backends.
     pub backends: Backends,
-    /// Per-caller rate limit (per replica).
+    /// Per-subject rate limit of callers with a token (per replica).
     pub rate: RateSettings,
+    /// Per-address rate limit of every call, checked first (per replica).
+    pub address_rate: RateSettings,
+    /// Proxies (the ingress) whose `x-forwarded-for` names the client's address.
+    pub trusted_proxies: TrustedProxies,
     /// How long a call waits for a ready backend pod before UNAVAILABLE.
     pub ready_timeout: Duration,
     /// How often backends are re-resolved and checked.
@@ -104,6 +111,9 @@ mod ids {
     pub(super) const CA: &str = "backend-ca-file";
     pub(super) const RATE: &str = "rate-limit";
     pub(super) const BURST: &str = "rate-burst";
+    pub(super) const ADDRESS_RATE: &str = "address-rate-limit";
+    pub(super) const ADDRESS_BURST: &str = "address-rate-burst";
+    pub(super) const TRUSTED_PROXIES: &str = "trusted-proxies";
     pub(super) const READY: &str = "backend-ready-timeout";
     pub(super) const CHECK: &str = "backend-check-interval";
     pub(super) const WEB: &str = "grpc-web-origins";
@@ -144,13 +154,31 @@ impl Config {
                 ids::RATE,
                 "RATE_LIMIT",
                 "50",
-                "calls per second per caller, per replica",
+                "calls per second per token subject, per replica",
             ),
             (
                 ids::BURST,
                 "RATE_BURST",
                 "100",
-                "calls a caller may make at once above its rate",
+                "calls a subject may make at once above its rate",
+            ),
+            (
+                ids::ADDRESS_RATE,
+                "ADDRESS_RATE_LIMIT",
+                "100",
+                "calls per second per client address (checked before any token), per replica",
+            ),
+            (
+                ids::ADDRESS_BURST,
+                "ADDRESS_RATE_BURST",
+                "200",
+                "calls an address may make at once above its rate",
+            ),
+            (
+                ids::TRUSTED_PROXIES,
+                "TRUSTED_PROXIES",
+                "",
+                "proxies (CIDRs, comma-separated) whose x-forwarded-for names the client; empty: none",
             ),
             (
                 ids::READY,
@@ -232,6 +260,19 @@ impl Config {
                 per_second: count(ids::RATE, "RATE_LIMIT")?,
                 burst: count(ids::BURST, "RATE_BURST")?,
             },
+            address_rate: RateSettings {
+                per_second: count(ids::ADDRESS_RATE, "ADDRESS_RATE_LIMIT")?,
+                burst: count(ids::ADDRESS_BURST, "ADDRESS_RATE_BURST")?,
+            },
+            trusted_proxies: TrustedProxies::parse(&get(ids::TRUSTED_PROXIES)).map_err(
+                |problem| {
+                    invalid(
+                        ids::TRUSTED_PROXIES,
+                        &prefix.var("TRUSTED_PROXIES"),
+                        problem,
+                    )
+                },
+            )?,
             ready_timeout: duration(ids::READY, "BACKEND_READY_TIMEOUT")?,
             check_interval: duration(ids::CHECK, "BACKEND_CHECK_INTERVAL")?,
             grpc_web_origins: get(ids::WEB)
@@ -271,6 +312,12 @@ impl Config {
                 per_second: NonZeroU32::MIN.saturating_add(499),
                 burst: NonZeroU32::MIN.saturating_add(999),
             },
+            // Every local caller shares 127.0.0.1.
+            address_rate: RateSettings {
+                per_second: NonZeroU32::MIN.saturating_add(999),
+                burst: NonZeroU32::MIN.saturating_add(1999),
+            },
+            trusted_proxies: TrustedProxies::default(),
             ready_timeout: Duration::from_secs(1),
             check_interval: Duration::from_secs(2),
             grpc_web_origins: vec!["*".to_owned()],
@@ -315,6 +362,7 @@ impl Application {
     /// Serves until `shutdown` fires.
     pub async fn run(self, shutdown: Shutdown) -> Result<(), ServerError> {
         let limiter = proxy::limiter(self.config.rate);
+        let address_limiter = door::address_limiter(self.config.address_rate);
         let [events, catalog, inquiries] = self.backends;
         let forward =
             |service: &'static str, backend: &Backend| -> Result<Arc<Forward>, ServerError> {
@@ -352,12 +400,16 @@ impl Application {
             self.server.health(),
             self.config.check_interval,
             self.config.ready_timeout.max(Duration::from_millis(500)),
-            limiter.clone(),
+            (address_limiter.clone(), limiter.clone()),
             shutdown.clone(),
         ));
         let options = ServeOptions {
             grpc_web_origins: (!self.config.grpc_web_origins.is_empty())
                 .then_some(self.config.grpc_web_origins.clone()),
+            admission: Some(Arc::new(door::Door {
+                trusted: self.config.trusted_proxies.clone(),
+                limiter: address_limiter,
+            })),
         };
         self.server
             .serve_with(&CONTRACTS, routes, shutdown, options)

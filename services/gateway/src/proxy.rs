@@ -1,5 +1,6 @@
 //! Forwarding one backend's calls: the path must be an RPC of that backend's contract
-//! (else UNIMPLEMENTED, never forwarded), the caller within its rate, then the call goes
+//! (else UNIMPLEMENTED, never forwarded), a caller with a token within its subject's rate
+//! (every call was counted against its address at the door already), then the call goes
 //! through the balanced channel with the caller's deadline (never extended), request id
 //! and trace context; status, details and trailers come back untouched, streams included.
 
@@ -16,14 +17,15 @@ use http::{HeaderValue, Version};
 use jalia_model::Caller;
 use jalia_proto::AccessRules;
 use jalia_runtime::server::{Deadline, REQUEST_ID_HEADER, RequestContext};
+
+use crate::door::rate_limited;
 use jalia_runtime::{ApiError, ErrorCode};
 use tonic::body::Body;
 use tonic::server::NamedService;
 use tonic::transport::Channel;
-use tonic::transport::server::TcpConnectInfo;
 use tower::{Service, ServiceExt};
 
-/// Calls per second and burst allowed to one caller.
+/// Calls per second and burst allowed to one caller (a subject, or an address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateSettings {
     /// Sustained calls per second.
@@ -32,8 +34,8 @@ pub struct RateSettings {
     pub burst: NonZeroU32,
 }
 
-/// One limiter for the whole gateway replica, keyed by caller: the token's subject, or
-/// the peer address for anonymous callers. Limits are per replica.
+/// One limiter for the whole gateway replica, keyed by the token's subject. Limits are per
+/// replica.
 pub type CallerLimiter = DefaultKeyedRateLimiter<String>;
 
 /// A limiter for these settings.
@@ -64,20 +66,6 @@ fn refusal(error: ApiError) -> http::Response<Body> {
     tonic::Status::from(error).into_http()
 }
 
-fn caller_key(request: &http::Request<Body>) -> String {
-    if let Some(caller) = request.extensions().get::<Caller>() {
-        return format!("sub:{}", caller.subject);
-    }
-    request
-        .extensions()
-        .get::<TcpConnectInfo>()
-        .and_then(TcpConnectInfo::remote_addr)
-        .map_or_else(
-            || "peer:unknown".to_owned(),
-            |peer| format!("peer:{}", peer.ip()),
-        )
-}
-
 async fn forward(
     config: Arc<Forward>,
     mut request: http::Request<Body>,
@@ -90,18 +78,12 @@ async fn forward(
         ))
         .into_http());
     }
-    let key = caller_key(&request);
-    if let Err(not_until) = config.limiter.check_key(&key) {
+    if let Some(caller) = request.extensions().get::<Caller>()
+        && let Err(not_until) = config.limiter.check_key(&caller.subject)
+    {
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         tracing::debug!(backend = config.service, "caller over its rate");
-        return Ok(refusal(
-            ApiError::new(
-                ErrorCode::ResourceExhausted,
-                "RATE_LIMITED",
-                "too many calls from this caller; retry later",
-            )
-            .with_retry_after(wait.max(Duration::from_millis(1))),
-        ));
+        return Ok(rate_limited(wait).into_http());
     }
     let deadline = request.extensions().get::<Deadline>().copied();
     let context = request.extensions().get::<RequestContext>().cloned();

@@ -223,6 +223,7 @@ impl World {
         config.catalog_timeout = Duration::from_secs(2);
         // Rounds run when a test asks for them, not on a timer.
         config.reconcile_interval = Duration::from_secs(3600);
+        config.server.auth.max_token_lifetime = Duration::from_secs(30 * 86_400); // the tests' span
         jalia_inquiries::migrate(&config.storage).await.unwrap();
         let clock = ManualClock::new(meeting_day());
         let issuer = DevTokenIssuer::from_config(&config.server.auth).unwrap();
@@ -287,7 +288,7 @@ impl World {
                 agency,
                 &ALL_SCOPES,
                 self.clock.now(),
-                Duration::from_secs(3650 * 86_400),
+                Duration::from_secs(30 * 86_400),
             ))
             .unwrap()
     }

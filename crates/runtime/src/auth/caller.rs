@@ -2,6 +2,18 @@ use jalia_proto::AccessRule;
 
 pub use jalia_model::{AgencyScope, Caller};
 
+/// Reads an `agency` claim: `*` for ministry-wide callers, else a code by the one rule agency
+/// codes follow everywhere ([`jalia_model::AgencyCode`]), so a token cannot name an agency
+/// that no resource could belong to.
+pub fn parse_agency_claim(value: &str) -> Option<AgencyScope> {
+    if value == "*" {
+        return Some(AgencyScope::Ministry);
+    }
+    jalia_model::AgencyCode::parse(value)
+        .ok()
+        .map(|code| AgencyScope::Agency(code.as_str().to_owned()))
+}
+
 /// Why a call was refused by its access rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {

@@ -13,7 +13,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rand::TryRngCore;
 use rand::rngs::OsRng;
 
-use super::caller::AgencyScope;
+use super::caller::parse_agency_claim;
 use super::error::{AuthError, AuthSetupError};
 use super::{AuthConfig, TokenClaims};
 
@@ -144,6 +144,7 @@ fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
 pub struct DevTokenIssuer {
     key: EncodingKey,
     path: PathBuf,
+    max_lifetime: std::time::Duration,
 }
 
 impl DevTokenIssuer {
@@ -165,6 +166,7 @@ impl DevTokenIssuer {
         Ok(Self {
             key,
             path: path.to_owned(),
+            max_lifetime: config.max_token_lifetime,
         })
     }
 
@@ -174,8 +176,13 @@ impl DevTokenIssuer {
         if claims.sub.is_empty() {
             return Err(AuthError::MissingClaim("sub"));
         }
-        if AgencyScope::parse(&claims.agency).is_none() {
+        if parse_agency_claim(&claims.agency).is_none() {
             return Err(AuthError::InvalidClaim("agency"));
+        }
+        let iat = claims.iat.ok_or(AuthError::MissingClaim("iat"))?;
+        let max = i64::try_from(self.max_lifetime.as_secs()).unwrap_or(i64::MAX);
+        if claims.exp.saturating_sub(iat) > max {
+            return Err(AuthError::LifetimeTooLong);
         }
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.key)
             .map_err(|_| AuthError::Signing)
@@ -186,6 +193,7 @@ impl fmt::Debug for DevTokenIssuer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DevTokenIssuer")
             .field("dev_key_file", &self.path)
+            .field("max_lifetime", &self.max_lifetime)
             .field("key", &"[redacted]")
             .finish()
     }

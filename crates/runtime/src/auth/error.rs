@@ -33,6 +33,14 @@ pub enum AuthSetupError {
     /// Development tokens were asked for outside development mode.
     #[error("{MODE}: development tokens can be minted only in development mode")]
     NotDevelopment,
+    /// A setting is outside the range that keeps tokens safe.
+    #[error("{setting}: {problem}")]
+    OutOfRange {
+        /// The setting's name.
+        setting: &'static str,
+        /// The accepted range.
+        problem: String,
+    },
     /// A required text setting is empty.
     #[error("{setting}: must not be empty")]
     Empty {
@@ -78,6 +86,12 @@ pub enum AuthError {
     /// `nbf` (minus the clock skew) is still ahead.
     #[error("the token is not valid yet")]
     NotYetValid,
+    /// `exp - iat` is longer than the configured maximum.
+    #[error("the token's lifetime exceeds the accepted maximum")]
+    LifetimeTooLong,
+    /// The header's `typ` names another kind of token.
+    #[error("the token's type (typ) is not accepted")]
+    WrongType,
     /// `aud` does not name this deployment.
     #[error("the token's audience is not accepted")]
     WrongAudience,

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::fs::{self, File, Metadata};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::SystemTime;
 
 use base64::Engine;
 use base64::alphabet::URL_SAFE;
@@ -16,9 +16,10 @@ use serde_json::{Map, Value};
 
 use super::error::AuthSetupError;
 
-/// Reloads (and checks of the file's modification time) happen at most this often, so a
-/// stream of tokens naming made-up `kid`s cannot turn every call into a file read.
-const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
+/// Reloads (and checks of the file's modification time) happen at most this often, by the
+/// server's clock, so a stream of tokens naming made-up `kid`s cannot turn every call into a
+/// file read.
+const RELOAD_INTERVAL_MS: i64 = 1_000;
 
 /// A JWKS file is a handful of public keys; anything much larger is a mistake.
 const MAX_JWKS_BYTES: u64 = 1024 * 1024;
@@ -82,19 +83,23 @@ struct KeySet {
 }
 
 struct ReloadState {
-    last_attempt: Option<Instant>,
+    /// When the file was last read (server clock, milliseconds since the epoch).
+    last_attempt_ms: Option<i64>,
     /// The last failure logged, so a broken file warns once rather than every second.
     last_error: Option<String>,
 }
 
 /// The keys of one JWKS file, swapped atomically on reload. Verification only takes a read
-/// lock long enough to clone an `Arc`.
+/// lock long enough to clone an `Arc`; the file is read on a blocking thread, never on an
+/// async worker, so a slow or stuck file system delays only the calls that wait for keys.
 pub(crate) struct KeyStore {
     path: PathBuf,
-    epoch: Instant,
-    next_stat_ms: AtomicU64,
+    /// When (server clock, milliseconds since the epoch) the file is next checked for a
+    /// change.
+    next_check_ms: AtomicI64,
     current: RwLock<Arc<KeySet>>,
-    reload: Mutex<ReloadState>,
+    /// Serialises reloads; held while the file is read.
+    reload: tokio::sync::Mutex<ReloadState>,
 }
 
 impl KeyStore {
@@ -107,14 +112,13 @@ impl KeyStore {
         tracing::info!(path = %path.display(), keys = keys.len(), "jwks loaded");
         Ok(Self {
             path: path.to_owned(),
-            epoch: Instant::now(),
-            next_stat_ms: AtomicU64::new(millis(RELOAD_INTERVAL)),
+            next_check_ms: AtomicI64::new(i64::MIN),
             current: RwLock::new(Arc::new(KeySet {
                 keys,
                 stamp: Some(stamp),
             })),
-            reload: Mutex::new(ReloadState {
-                last_attempt: None,
+            reload: tokio::sync::Mutex::new(ReloadState {
+                last_attempt_ms: None,
                 last_error: None,
             }),
         })
@@ -133,26 +137,27 @@ impl KeyStore {
         self.snapshot().keys.contains_key(kid)
     }
 
-    /// The key named `kid`. Picks up a replaced file (checked at most once per interval) and,
-    /// for an unknown `kid`, rereads the file (also at most once per interval) in case the
-    /// token was signed with a key published since.
-    pub(crate) fn key(&self, kid: &str) -> Option<Arc<VerifyKey>> {
-        self.refresh_if_changed();
+    /// The key named `kid`. Picks up a replaced file (checked at most once per interval of
+    /// `now`, the server's clock) and, for an unknown `kid`, rereads the file (also at most
+    /// once per interval) in case the token was signed with a key published since.
+    pub(crate) async fn key(&self, kid: &str, now: jiff::Timestamp) -> Option<Arc<VerifyKey>> {
+        let now_ms = now.as_millisecond();
+        self.refresh_if_changed(now_ms).await;
         if let Some(key) = self.snapshot().keys.get(kid) {
             return Some(Arc::clone(key));
         }
-        let mut state = self.reload.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.reload.lock().await;
         // Another call may have reloaded while this one waited for the lock.
         if let Some(key) = self.snapshot().keys.get(kid) {
             return Some(Arc::clone(key));
         }
         if state
-            .last_attempt
-            .is_some_and(|at| at.elapsed() < RELOAD_INTERVAL)
+            .last_attempt_ms
+            .is_some_and(|at| within_interval(at, now_ms))
         {
             return None;
         }
-        self.reload_locked(&mut state);
+        self.reload_locked(&mut state, now_ms).await;
         self.snapshot().keys.get(kid).map(Arc::clone)
     }
 
@@ -160,36 +165,43 @@ impl KeyStore {
         Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    fn refresh_if_changed(&self) {
-        let now_ms = millis(self.epoch.elapsed());
-        let due = self.next_stat_ms.load(Ordering::Relaxed);
-        if now_ms < due {
+    async fn refresh_if_changed(&self, now_ms: i64) {
+        let due = self.next_check_ms.load(Ordering::Relaxed);
+        if due != i64::MIN && within_interval(due.saturating_sub(RELOAD_INTERVAL_MS), now_ms) {
             return;
         }
-        let next = now_ms.saturating_add(millis(RELOAD_INTERVAL));
         // One call per interval does the check; the others go on with the current keys.
+        let next = now_ms.saturating_add(RELOAD_INTERVAL_MS);
         if self
-            .next_stat_ms
+            .next_check_ms
             .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
             .is_err()
         {
             return;
         }
-        let stamp = fs::metadata(&self.path)
-            .ok()
-            .map(|meta| FileStamp::of(&meta));
+        let path = self.path.clone();
+        let Some(stamp) =
+            off_the_workers(move || fs::metadata(&path).ok().map(|meta| FileStamp::of(&meta)))
+                .await
+        else {
+            return;
+        };
         if stamp == self.snapshot().stamp {
             return;
         }
-        let mut state = self.reload.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.reload.lock().await;
         if stamp != self.snapshot().stamp {
-            self.reload_locked(&mut state);
+            self.reload_locked(&mut state, now_ms).await;
         }
     }
 
-    fn reload_locked(&self, state: &mut ReloadState) {
-        state.last_attempt = Some(Instant::now());
-        match read_keys(&self.path) {
+    async fn reload_locked(&self, state: &mut ReloadState, now_ms: i64) {
+        state.last_attempt_ms = Some(now_ms);
+        let path = self.path.clone();
+        let read = off_the_workers(move || read_keys(&path))
+            .await
+            .unwrap_or_else(|| Err("the reading thread failed".to_owned()));
+        match read {
             Ok((keys, stamp)) => {
                 tracing::info!(path = %self.path.display(), keys = keys.len(), "jwks reloaded");
                 state.last_error = None;
@@ -213,8 +225,23 @@ impl KeyStore {
     }
 }
 
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+/// Whether `now_ms` is less than one interval after `since_ms`. A clock that went back
+/// (a test, an operator's correction) counts as past the interval rather than freezing
+/// reloads until it catches up.
+fn within_interval(since_ms: i64, now_ms: i64) -> bool {
+    let elapsed = now_ms.saturating_sub(since_ms);
+    (0..RELOAD_INTERVAL_MS).contains(&elapsed)
+}
+
+/// Runs file work on tokio's blocking threads when inside a runtime (its async workers must
+/// never wait on a disk), inline otherwise. `None` when the work panicked.
+async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => runtime.spawn_blocking(work).await.ok(),
+        Err(_) => Some(work()),
+    }
 }
 
 /// Reads and parses the file. The stamp is taken before reading, so a write racing with the

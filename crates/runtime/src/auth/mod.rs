@@ -15,7 +15,7 @@ mod verifier;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use caller::{AgencyScope, Caller, Denied, authorize};
+pub use caller::{AgencyScope, Caller, Denied, authorize, parse_agency_claim};
 pub use claims::TokenClaims;
 pub use dev_key::DevTokenIssuer;
 pub use error::{AuthError, AuthSetupError};
@@ -28,6 +28,15 @@ pub const DEFAULT_AUDIENCE: &str = "jalia";
 /// Leeway for `exp` and `nbf`: enough for ordinary drift between hosts, short enough that an
 /// expired token does not stay useful.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(30);
+/// The largest skew accepted: beyond it, an expired token stays useful for too long.
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
+/// The longest a token may live (`exp - iat`) unless configured otherwise: a day, so a
+/// leaked token is worth a day at most.
+pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// The bounds of the configured maximum lifetime.
+pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
+/// See [`MIN_TOKEN_LIFETIME`].
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The setting names that setup errors cite, so an operator knows what to fix.
 pub mod settings {
@@ -41,6 +50,10 @@ pub mod settings {
     pub const ISSUER: &str = "JALIA_TOKEN_ISSUER";
     /// The expected `aud`.
     pub const AUDIENCE: &str = "JALIA_TOKEN_AUDIENCE";
+    /// The leeway for `exp`, `nbf` and `iat`.
+    pub const CLOCK_SKEW: &str = "JALIA_TOKEN_CLOCK_SKEW";
+    /// The longest lifetime (`exp - iat`) accepted.
+    pub const MAX_LIFETIME: &str = "JALIA_TOKEN_MAX_LIFETIME";
 }
 
 /// How tokens are verified (and, in development, minted). Holds paths only, never key
@@ -59,8 +72,11 @@ pub struct AuthConfig {
     /// Development HS256 secret, generated with 0600 permissions if missing. Ignored in
     /// production.
     pub dev_key_file: Option<PathBuf>,
-    /// Leeway applied to `exp` and `nbf`.
+    /// Leeway applied to `exp`, `nbf` and `iat`; at most [`MAX_CLOCK_SKEW`].
     pub clock_skew: Duration,
+    /// The longest lifetime (`exp - iat`) a token may have; longer ones are refused, and
+    /// not minted.
+    pub max_token_lifetime: Duration,
 }
 
 impl Default for AuthConfig {
@@ -72,6 +88,7 @@ impl Default for AuthConfig {
             jwks_file: None,
             dev_key_file: None,
             clock_skew: DEFAULT_CLOCK_SKEW,
+            max_token_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
         }
     }
 }

@@ -11,10 +11,12 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::caller::{AgencyScope, Caller};
+use super::caller::{Caller, parse_agency_claim};
 use super::error::{AuthError, AuthSetupError};
 use super::jwks::{KeyStore, VerifyKey};
-use super::{AuthConfig, dev_key, settings};
+use super::{
+    AuthConfig, MAX_CLOCK_SKEW, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME, dev_key, settings,
+};
 use crate::Mode;
 
 /// Far above any real Jalia token; refusing larger input early bounds the work an
@@ -33,6 +35,7 @@ struct Inner {
     issuer: String,
     audience: String,
     skew_secs: i64,
+    max_lifetime_secs: i64,
     jwks: Option<KeyStore>,
     /// Present only in development mode.
     dev_key: Option<Arc<VerifyKey>>,
@@ -50,6 +53,22 @@ impl Verifier {
         if config.audience.is_empty() {
             return Err(AuthSetupError::Empty {
                 setting: settings::AUDIENCE,
+            });
+        }
+        if config.clock_skew > MAX_CLOCK_SKEW {
+            return Err(AuthSetupError::OutOfRange {
+                setting: settings::CLOCK_SKEW,
+                problem: format!("at most {} s", MAX_CLOCK_SKEW.as_secs()),
+            });
+        }
+        if !(MIN_TOKEN_LIFETIME..=MAX_TOKEN_LIFETIME).contains(&config.max_token_lifetime) {
+            return Err(AuthSetupError::OutOfRange {
+                setting: settings::MAX_LIFETIME,
+                problem: format!(
+                    "from {} s to {} s",
+                    MIN_TOKEN_LIFETIME.as_secs(),
+                    MAX_TOKEN_LIFETIME.as_secs()
+                ),
             });
         }
         let jwks = config
@@ -86,6 +105,8 @@ impl Verifier {
                 issuer: config.issuer.clone(),
                 audience: config.audience.clone(),
                 skew_secs: i64::try_from(config.clock_skew.as_secs()).unwrap_or(i64::MAX),
+                max_lifetime_secs: i64::try_from(config.max_token_lifetime.as_secs())
+                    .unwrap_or(i64::MAX),
                 jwks,
                 dev_key,
             }),
@@ -96,8 +117,9 @@ impl Verifier {
     ///
     /// `now` comes from the server's clock (which tests set), so `exp` and `nbf` are checked
     /// here against it, with the configured skew, rather than by jsonwebtoken against the
-    /// system time.
-    pub fn verify(&self, token: &str, now: jiff::Timestamp) -> Result<Caller, AuthError> {
+    /// system time. It also paces rereads of the JWKS file, which happen on a blocking
+    /// thread: the only await here.
+    pub async fn verify(&self, token: &str, now: jiff::Timestamp) -> Result<Caller, AuthError> {
         if token.is_empty() {
             return Err(AuthError::MissingToken);
         }
@@ -105,7 +127,12 @@ impl Verifier {
             return Err(AuthError::Malformed);
         }
         let header = TokenHeader::parse(token)?;
-        let key = self.select_key(&header)?;
+        if let Some(typ) = &header.typ
+            && !is_accepted_type(typ)
+        {
+            return Err(AuthError::WrongType);
+        }
+        let key = self.select_key(&header, now).await?;
         let data = jsonwebtoken::decode::<RawClaims>(token, &key.key, &key.validation).map_err(
             |e| match e.kind() {
                 ErrorKind::InvalidSignature => AuthError::BadSignature,
@@ -119,7 +146,11 @@ impl Verifier {
     /// Picks the key by `kid`, and its algorithm with it; the header's `alg` must then agree.
     /// Routing on the header alone would let a token choose how its key is used (HS256 with a
     /// public key as the secret).
-    fn select_key(&self, header: &TokenHeader) -> Result<Arc<VerifyKey>, AuthError> {
+    async fn select_key(
+        &self,
+        header: &TokenHeader,
+        now: jiff::Timestamp,
+    ) -> Result<Arc<VerifyKey>, AuthError> {
         let inner = &*self.inner;
         if header.alg.eq_ignore_ascii_case("none") {
             return Err(AuthError::Unsigned);
@@ -146,11 +177,8 @@ impl Verifier {
             }
             AlgorithmFamily::Ed | AlgorithmFamily::Ec => {
                 let kid = header.kid.as_deref().ok_or(AuthError::MissingKeyId)?;
-                let key = inner
-                    .jwks
-                    .as_ref()
-                    .and_then(|jwks| jwks.key(kid))
-                    .ok_or(AuthError::UnknownKeyId)?;
+                let jwks = inner.jwks.as_ref().ok_or(AuthError::UnknownKeyId)?;
+                let key = jwks.key(kid, now).await.ok_or(AuthError::UnknownKeyId)?;
                 if key.alg != alg {
                     return Err(AuthError::AlgorithmMismatch);
                 }
@@ -173,6 +201,16 @@ impl Inner {
             && nbf.saturating_sub(self.skew_secs) > now
         {
             return Err(AuthError::NotYetValid);
+        }
+        // `iat` is what bounds a token's life: without it, a leaked token minted to last
+        // years would pass every check above.
+        let iat =
+            numeric_date(claims.iat.as_ref(), "iat")?.ok_or(AuthError::MissingClaim("iat"))?;
+        if iat.saturating_sub(self.skew_secs) > now {
+            return Err(AuthError::NotYetValid);
+        }
+        if exp.saturating_sub(iat) > self.max_lifetime_secs {
+            return Err(AuthError::LifetimeTooLong);
         }
         match claims.iss {
             None | Some(Value::Null) => return Err(AuthError::MissingClaim("iss")),
@@ -197,7 +235,7 @@ impl Inner {
             return Err(AuthError::WrongAudience);
         }
         let subject = required_text(claims.sub, "sub")?;
-        let agency = AgencyScope::parse(&required_text(claims.agency, "agency")?)
+        let agency = parse_agency_claim(&required_text(claims.agency, "agency")?)
             .ok_or(AuthError::InvalidClaim("agency"))?;
         let scopes = match claims.scope {
             None | Some(Value::Null) => BTreeSet::new(),
@@ -222,6 +260,7 @@ impl fmt::Debug for Verifier {
             .field("issuer", &inner.issuer)
             .field("audience", &inner.audience)
             .field("clock_skew_secs", &inner.skew_secs)
+            .field("max_lifetime_secs", &inner.max_lifetime_secs)
             .field("jwks_file", &inner.jwks.as_ref().map(KeyStore::path))
             .field("jwks_keys", &inner.jwks.as_ref().map(KeyStore::key_count))
             .field(
@@ -246,12 +285,14 @@ fn is_compact_byte(b: u8) -> bool {
 struct TokenHeader {
     alg: String,
     kid: Option<String>,
+    typ: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct RawHeader {
     alg: Option<Value>,
     kid: Option<Value>,
+    typ: Option<Value>,
 }
 
 impl TokenHeader {
@@ -270,12 +311,16 @@ impl TokenHeader {
             Some(Value::String(alg)) => alg,
             _ => return Err(AuthError::Malformed),
         };
-        let kid = match raw.kid {
-            None | Some(Value::Null) => None,
-            Some(Value::String(kid)) => Some(kid),
-            Some(_) => return Err(AuthError::Malformed),
+        let optional_text = |value: Option<Value>| match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(_) => Err(AuthError::Malformed),
         };
-        Ok(Self { alg, kid })
+        Ok(Self {
+            alg,
+            kid: optional_text(raw.kid)?,
+            typ: optional_text(raw.typ)?,
+        })
     }
 }
 
@@ -290,6 +335,18 @@ struct RawClaims {
     scope: Option<Value>,
     exp: Option<Value>,
     nbf: Option<Value>,
+    iat: Option<Value>,
+}
+
+/// Access tokens (RFC 9068 `at+jwt`) and plain JWTs; another type (an ID token's, a DPoP
+/// proof's) is a token meant for something else. RFC 7515 §4.1.9 lets `application/` be
+/// left out and compares case-insensitively.
+fn is_accepted_type(typ: &str) -> bool {
+    let typ = typ
+        .get(..12)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("application/"))
+        .map_or(typ, |_| &typ[12..]);
+    typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("jwt")
 }
 
 /// A NumericDate (RFC 7519 §2): seconds, possibly fractional.

@@ -3,18 +3,18 @@
 //! refusal is a proper gRPC status with details, answered without reaching the service.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{HeaderMap, HeaderValue};
-use http_body::{Body as HttpBody, Frame, SizeHint};
 use jalia_proto::AccessRules;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 use tonic::Status;
 use tonic::body::Body;
+use tonic::transport::server::TcpConnectInfo;
 use tracing::Instrument;
 
 use crate::auth::{Caller, Denied, Verifier, authorize};
@@ -22,6 +22,9 @@ use crate::clock::SharedClock;
 use crate::error::{ApiError, ErrorCode};
 use crate::metrics::{CallMetrics, ServerMetrics};
 use crate::telemetry::TraceContext;
+
+use super::response::{Held, Watchdog};
+use super::shares::ClientShares;
 
 /// The header carrying a call's request id, in and out.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -82,6 +85,30 @@ pub fn deadline<T>(request: &tonic::Request<T>) -> Option<Deadline> {
     request.extensions().get::<Deadline>().copied()
 }
 
+/// The address a call comes from as the server believes it: the client a trusted proxy
+/// names, when an [`Admission`] check put it in the request's extensions, else the peer.
+/// Calls without a token are counted against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
+/// The connection's peer address.
+pub fn peer_address<B>(request: &http::Request<B>) -> Option<IpAddr> {
+    request
+        .extensions()
+        .get::<TcpConnectInfo>()
+        .and_then(TcpConnectInfo::remote_addr)
+        .map(|peer| peer.ip())
+}
+
+/// A check the gate runs on every call before anything that costs (a permit, a token's
+/// signature): it lets the call in, possibly adding extensions such as a
+/// [`ClientAddress`], or answers it with a status. The gateway limits each address's rate
+/// here, health and reflection included.
+pub trait Admission: Send + Sync + 'static {
+    /// Lets the call in, or refuses it with the status to answer.
+    fn admit(&self, request: &mut http::Request<Body>) -> Result<(), Status>;
+}
+
 /// What the gate needs, shared by every connection.
 pub(crate) struct GateConfig {
     pub(crate) rules: AccessRules,
@@ -89,6 +116,9 @@ pub(crate) struct GateConfig {
     pub(crate) clock: SharedClock,
     pub(crate) metrics: ServerMetrics,
     pub(crate) permits: Arc<Semaphore>,
+    pub(crate) shares: Arc<ClientShares>,
+    pub(crate) watchdog: Arc<Watchdog>,
+    pub(crate) admission: Option<Arc<dyn Admission>>,
     pub(crate) request_timeout: Duration,
 }
 
@@ -184,11 +214,23 @@ where
     );
     let request_id = context.request_id.clone();
     request.extensions_mut().insert(context);
-    let mut call = config.metrics.call_started(&path, service, method);
-    let infrastructure = is_infrastructure(service);
     let rule = config.rules.get(&path).cloned();
+    let infrastructure = is_infrastructure(&path);
+    // Metrics are labelled by path only for RPCs this server declares: a caller making up
+    // paths must not make up series (each one is memory kept for the process's life).
+    let mut call = if rule.is_some() || infrastructure {
+        config.metrics.call_started(&path, service, method)
+    } else {
+        config.metrics.unknown_call_started()
+    };
 
     async move {
+        if let Some(admission) = &config.admission
+            && let Err(status) = admission.admit(&mut request)
+        {
+            return Ok(refuse(status, &request_id, call));
+        }
+
         // Health checks are never shed: a probe failing under load would restart a
         // replica that is merely busy.
         let permit = if infrastructure {
@@ -209,17 +251,37 @@ where
             }
         };
 
+        let mut caller = None;
         if let Some(rule) = rule {
-            let caller = match authenticate(&config, request.headers()) {
+            caller = match authenticate(&config, request.headers()).await {
                 Ok(caller) => caller,
                 Err(status) => return Ok(refuse(status, &request_id, call)),
             };
             if let Err(denied) = authorize(&rule, caller.as_ref()) {
                 return Ok(refuse(denied_status(&denied), &request_id, call));
             }
-            if let Some(caller) = caller {
-                request.extensions_mut().insert(caller);
-            }
+        }
+
+        // Within the server's permits, each anonymous client gets a share, so one that
+        // starts calls and never reads their answers cannot hold them all.
+        let share = match (&permit, anonymous_address(caller.as_ref(), &request)) {
+            (Some(_), Some(address)) => match config.shares.try_take(address.0) {
+                Some(share) => Some(share),
+                None => {
+                    tracing::debug!("call shed: the client holds its whole share");
+                    let refusal = ApiError::new(
+                        ErrorCode::ResourceExhausted,
+                        "CLIENT_CONCURRENCY_LIMIT",
+                        "this client has too many calls in flight; retry later",
+                    )
+                    .with_retry_after(Duration::from_secs(1));
+                    return Ok(refuse(refusal.into(), &request_id, call));
+                }
+            },
+            _ => None,
+        };
+        if let Some(caller) = caller {
+            request.extensions_mut().insert(caller);
         }
 
         let timeout = grpc_timeout(request.headers()).map_or(config.request_timeout, |asked| {
@@ -248,16 +310,35 @@ where
         if let Some(status) = Status::from_header_map(response.headers()) {
             call.finish(status.code());
         }
-        Ok(response.map(|body| {
-            Body::new(ObservedBody {
-                inner: body,
-                call: Some(call),
-                _permit: permit,
-            })
-        }))
+        let watch = permit.is_some();
+        let held = Held {
+            call,
+            _permit: permit,
+            _share: share,
+        };
+        Ok(response.map(|body| Body::new(config.watchdog.body(body, held, watch))))
     }
     .instrument(span)
     .await
+}
+
+/// Anonymous calls count against their address. Callers with a token do not: they are
+/// known, limited per subject at the gateway, and one subject may rightly run many calls
+/// at once (a portal acting for many people); a response of theirs that stalls is still
+/// ended by the watchdog.
+fn anonymous_address(
+    caller: Option<&Caller>,
+    request: &http::Request<Body>,
+) -> Option<ClientAddress> {
+    if caller.is_some() {
+        return None;
+    }
+    request
+        .extensions()
+        .get::<ClientAddress>()
+        .map(|address| address.0)
+        .or_else(|| peer_address(request))
+        .map(ClientAddress)
 }
 
 fn split_path(path: &str) -> (&str, &str) {
@@ -265,11 +346,19 @@ fn split_path(path: &str) -> (&str, &str) {
     trimmed.split_once('/').unwrap_or((trimmed, ""))
 }
 
-fn is_infrastructure(service: &str) -> bool {
-    service == "grpc.health.v1.Health" || service.starts_with("grpc.reflection.")
+/// Health and reflection: served by every server, declared by no contract of ours.
+const INFRASTRUCTURE_PATHS: [&str; 4] = [
+    "/grpc.health.v1.Health/Check",
+    "/grpc.health.v1.Health/Watch",
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+];
+
+fn is_infrastructure(path: &str) -> bool {
+    INFRASTRUCTURE_PATHS.contains(&path)
 }
 
-fn authenticate(config: &GateConfig, headers: &HeaderMap) -> Result<Option<Caller>, Status> {
+async fn authenticate(config: &GateConfig, headers: &HeaderMap) -> Result<Option<Caller>, Status> {
     let Some(value) = headers.get(http::header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -287,6 +376,7 @@ fn authenticate(config: &GateConfig, headers: &HeaderMap) -> Result<Option<Calle
     config
         .verifier
         .verify(token, config.clock.now())
+        .await
         .map(Some)
         .map_err(|err| {
             tracing::debug!(error = %err, "token refused");
@@ -373,59 +463,4 @@ fn grpc_timeout(headers: &HeaderMap) -> Option<Duration> {
         "n" => Duration::from_nanos(amount),
         _ => return None,
     })
-}
-
-pin_project_lite::pin_project! {
-    /// A response body that records the call's code from its trailers and holds the
-    /// concurrency permit until the last frame, so a stream counts for as long as it runs.
-    struct ObservedBody {
-        #[pin]
-        inner: Body,
-        call: Option<CallMetrics>,
-        _permit: Option<OwnedSemaphorePermit>,
-    }
-}
-
-impl HttpBody for ObservedBody {
-    type Data = Bytes;
-    type Error = Status;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        let this = self.project();
-        let polled = this.inner.poll_frame(cx);
-        match &polled {
-            Poll::Ready(Some(Ok(frame))) => {
-                if let Some(trailers) = frame.trailers_ref() {
-                    let code = Status::from_header_map(trailers)
-                        .map_or(tonic::Code::Ok, |status| status.code());
-                    if let Some(mut call) = this.call.take() {
-                        call.finish(code);
-                    }
-                }
-            }
-            Poll::Ready(Some(Err(status))) => {
-                if let Some(mut call) = this.call.take() {
-                    call.finish(status.code());
-                }
-            }
-            Poll::Ready(None) => {
-                if let Some(mut call) = this.call.take() {
-                    call.finish(tonic::Code::Ok);
-                }
-            }
-            Poll::Pending => {}
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
 }

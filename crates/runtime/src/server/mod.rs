@@ -5,6 +5,8 @@
 //! bounded shutdown.
 
 mod gate;
+mod response;
+mod shares;
 mod shutdown;
 mod web;
 
@@ -19,14 +21,17 @@ use tonic::service::Routes;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
-pub use gate::{Deadline, REQUEST_ID_HEADER, RequestContext, caller, deadline, wanted_languages};
+pub use gate::{
+    Admission, ClientAddress, Deadline, REQUEST_ID_HEADER, RequestContext, caller, deadline,
+    peer_address, wanted_languages,
+};
 pub use shutdown::{Shutdown, ShutdownTrigger};
 
 use crate::auth::{AuthSetupError, Verifier};
 use crate::clock::SharedClock;
 use crate::config::ServerSettings;
 use crate::metrics::{ServerMetrics, serve_admin};
-use crate::tls::{TlsAcceptor, TlsError, incoming};
+use crate::tls::{TlsAcceptor, TlsError, incoming_with_lifetime};
 
 /// The health entry Kubernetes' liveness probe asks for: it stays SERVING while the
 /// process drains, so a draining pod is not killed early.
@@ -37,10 +42,21 @@ pub const LIVENESS: &str = "liveness";
 pub const READINESS: &str = "readiness";
 
 /// Extras a server may turn on.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ServeOptions {
     /// Serve gRPC-Web (HTTP/1.1) too, with CORS for these browser origins (`*` for any).
     pub grpc_web_origins: Option<Vec<String>>,
+    /// A check run on every call before the gate does anything that costs.
+    pub admission: Option<Arc<dyn Admission>>,
+}
+
+impl std::fmt::Debug for ServeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeOptions")
+            .field("grpc_web_origins", &self.grpc_web_origins)
+            .field("admission", &self.admission.is_some())
+            .finish()
+    }
 }
 
 /// A gRPC service this server serves, with the descriptor set declaring it.
@@ -206,19 +222,28 @@ impl Server {
                 .await;
         }
 
-        let routes = (self.add_health)(routes)
-            .add_service(reflection_v1(contracts)?)
-            .add_service(reflection_v1alpha(contracts)?);
+        let mut routes = (self.add_health)(routes);
+        if self.settings.reflection {
+            routes = routes
+                .add_service(reflection_v1(contracts)?)
+                .add_service(reflection_v1alpha(contracts)?);
+        }
 
         let limits = &self.settings.limits;
+        let watchdog = response::Watchdog::new(limits.response_idle_timeout);
         let gate = gate::GateLayer::new(gate::GateConfig {
             rules,
             verifier: self.verifier,
             clock: self.clock,
             metrics: self.metrics.clone(),
             permits: Arc::new(Semaphore::new(limits.concurrency)),
+            shares: shares::ClientShares::new(limits.client_concurrency()),
+            watchdog: watchdog.clone(),
+            admission: options.admission.clone(),
             request_timeout: limits.request_timeout,
         });
+        let (stop_watchdog, watchdog_stopped) = Shutdown::manual();
+        tokio::spawn(watchdog.run(watchdog_stopped.wait()));
 
         let (stop_admin, admin_stopped) = Shutdown::manual();
         if let Some(admin) = self.admin_listener {
@@ -239,11 +264,16 @@ impl Server {
         let serving = tonic::transport::Server::builder()
             .accept_http1(grpc_web.is_some())
             .max_connection_age(limits.max_connection_age)
+            .max_concurrent_streams(limits.max_concurrent_streams)
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .layer(stack)
             .add_routes(routes)
             .serve_with_incoming_shutdown(
-                incoming(self.listener, self.tls),
+                incoming_with_lifetime(
+                    self.listener,
+                    self.tls,
+                    Some(limits.max_connection_age + limits.max_connection_age_grace),
+                ),
                 accepting_stopped.wait(),
             );
         tokio::pin!(serving);
@@ -267,6 +297,7 @@ impl Server {
             }
         };
         stop_admin.trigger();
+        stop_watchdog.trigger();
         outcome
     }
 }

@@ -99,10 +99,9 @@ impl TestApp {
                 "desk-app",
                 agency,
                 scopes,
-                // Valid from the service's clock, which a test may have set in the past,
-                // and long enough for a test that moves the clock on.
+                // Valid from the service's clock, which a test may have set in the past.
                 self.clock.now(),
-                Duration::from_secs(400 * 24 * 3600),
+                Duration::from_secs(24 * 3600),
             ))
             .unwrap()
     }
