@@ -4,6 +4,7 @@
 //! (page tokens, keyset positions), optimistic versioned updates and locked migrations
 //! are built here once.
 
+mod code;
 mod connect;
 mod error;
 mod idempotency;
@@ -18,6 +19,7 @@ mod write;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use code::{StoredCode, UnknownCode, codes_are_distinct};
 pub use connect::{Backend, ConfigError, Db, DbConfig, redact_password};
 pub use error::{DbError, DbErrorKind, TransactionError, classify};
 pub use idempotency::{

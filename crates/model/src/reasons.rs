@@ -44,6 +44,9 @@ pub const OVERLOADED: &str = "OVERLOADED";
 pub const MESSAGE_TOO_LARGE: &str = "MESSAGE_TOO_LARGE";
 /// DEADLINE_EXCEEDED: the server's own time limit for the call passed.
 pub const DEADLINE_EXCEEDED: &str = "DEADLINE_EXCEEDED";
+/// DEADLINE_EXCEEDED: a response nobody read for the idle timeout was ended, releasing
+/// its share of the server.
+pub const RESPONSE_STALLED: &str = "RESPONSE_STALLED";
 /// INTERNAL: a bug; the cause is in the log, never in the answer.
 pub const INTERNAL: &str = "INTERNAL";
 /// The type of a PreconditionFailure violation (beside a FAILED_PRECONDITION reason)
@@ -137,6 +140,7 @@ pub const ALL: &[&str] = &[
     BACKEND_UNAVAILABLE,
     INVALID_ARGUMENT,
     MALFORMED_REQUEST,
+    RESPONSE_STALLED,
     UNAUTHENTICATED,
     MISSING_SCOPE,
     RATE_LIMITED,

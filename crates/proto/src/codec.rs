@@ -15,8 +15,7 @@ use tonic::{Code, Status};
 use tonic_prost::{ProstDecoder, ProstEncoder};
 use tonic_types::{ErrorDetails, StatusExt};
 
-/// The ErrorInfo reason of a request that does not decode.
-pub const MALFORMED_REQUEST: &str = "MALFORMED_REQUEST";
+use jalia_model::reasons::MALFORMED_REQUEST;
 
 /// The ErrorInfo domain of every Jalia error.
 const ERROR_DOMAIN: &str = "jalia";

@@ -12,8 +12,8 @@ use tonic::{Code, Status};
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
 
-#[test]
-fn minted_tokens_verify_against_the_data_folders_key() {
+#[tokio::test]
+async fn minted_tokens_verify_against_the_data_folders_key() {
     let data = tempfile::tempdir().unwrap();
     let tokens = DevTokens::for_data_dir(data.path());
     let token = tokens.mint("diaspora-portal", "bm", &["events.read", "events.write"]);
@@ -21,6 +21,7 @@ fn minted_tokens_verify_against_the_data_folders_key() {
     let caller = Verifier::new(&settings.auth)
         .unwrap()
         .verify(&token, jiff::Timestamp::now())
+        .await
         .unwrap();
     assert_eq!(caller.subject, "diaspora-portal");
     assert_eq!(caller.agency.as_claim(), "bm");

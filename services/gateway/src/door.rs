@@ -15,7 +15,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use http::HeaderMap;
 use jalia_runtime::server::{Admission, ClientAddress, peer_address};
-use jalia_runtime::{ApiError, ErrorCode};
+use jalia_runtime::{ApiError, ErrorCode, reasons};
 use tonic::Status;
 use tonic::body::Body;
 
@@ -207,7 +207,7 @@ impl Admission for Door {
 pub fn rate_limited(wait: Duration) -> Status {
     ApiError::new(
         ErrorCode::ResourceExhausted,
-        "RATE_LIMITED",
+        reasons::RATE_LIMITED,
         "too many calls from this caller; retry later",
     )
     .with_retry_after(wait.max(Duration::from_millis(1)))

@@ -19,7 +19,7 @@ use jalia_proto::AccessRules;
 use jalia_runtime::server::{Deadline, REQUEST_ID_HEADER, RequestContext};
 
 use crate::door::rate_limited;
-use jalia_runtime::{ApiError, ErrorCode};
+use jalia_runtime::{ApiError, ErrorCode, reasons};
 use tonic::body::Body;
 use tonic::server::NamedService;
 use tonic::transport::Channel;
@@ -111,7 +111,7 @@ async fn forward(
         tracing::warn!(backend = config.service, "no backend pod ready");
         return Ok(refusal(ApiError::new(
             ErrorCode::Unavailable,
-            "BACKEND_UNAVAILABLE",
+            reasons::BACKEND_UNAVAILABLE,
             format!("{} is unavailable; retry later", config.service),
         )));
     }
@@ -121,7 +121,7 @@ async fn forward(
             tracing::warn!(backend = config.service, error = %err, "backend call failed");
             Ok(refusal(ApiError::new(
                 ErrorCode::Unavailable,
-                "BACKEND_UNAVAILABLE",
+                reasons::BACKEND_UNAVAILABLE,
                 format!("{} is unavailable; retry later", config.service),
             )))
         }

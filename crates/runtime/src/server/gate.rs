@@ -19,7 +19,7 @@ use tracing::Instrument;
 
 use crate::auth::{Caller, Denied, Verifier, authorize};
 use crate::clock::SharedClock;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, reasons};
 use crate::metrics::{CallMetrics, ServerMetrics};
 use crate::telemetry::TraceContext;
 
@@ -242,7 +242,7 @@ where
                     tracing::debug!("call shed: concurrency limit reached");
                     let refusal = ApiError::new(
                         ErrorCode::ResourceExhausted,
-                        "OVERLOADED",
+                        reasons::OVERLOADED,
                         "server is at its concurrency limit; retry later",
                     )
                     .with_retry_after(Duration::from_secs(1));
@@ -297,7 +297,7 @@ where
             Err(_) => {
                 let status: Status = ApiError::new(
                     ErrorCode::DeadlineExceeded,
-                    "DEADLINE_EXCEEDED",
+                    reasons::DEADLINE_EXCEEDED,
                     "the call's deadline passed",
                 )
                 .into();
@@ -363,7 +363,12 @@ async fn authenticate(config: &GateConfig, headers: &HeaderMap) -> Result<Option
         return Ok(None);
     };
     let unauthenticated = |message: String| -> Status {
-        ApiError::new(ErrorCode::Unauthenticated, "UNAUTHENTICATED", message).into()
+        ApiError::new(
+            ErrorCode::Unauthenticated,
+            reasons::UNAUTHENTICATED,
+            message,
+        )
+        .into()
     };
     let token = value
         .to_str()
@@ -388,13 +393,13 @@ fn denied_status(denied: &Denied) -> Status {
     match denied {
         Denied::Unauthenticated => ApiError::new(
             ErrorCode::Unauthenticated,
-            "UNAUTHENTICATED",
+            reasons::UNAUTHENTICATED,
             "this call needs a bearer token",
         )
         .into(),
         Denied::PermissionDenied { scope } => ApiError::new(
             ErrorCode::PermissionDenied,
-            "MISSING_SCOPE",
+            reasons::MISSING_SCOPE,
             format!("this call needs the `{scope}` scope"),
         )
         .into(),
@@ -427,7 +432,7 @@ fn oversize_is_resource_exhausted(mut response: http::Response<Body>) -> http::R
     }
     let replacement: Status = ApiError::new(
         ErrorCode::ResourceExhausted,
-        "MESSAGE_TOO_LARGE",
+        reasons::MESSAGE_TOO_LARGE,
         status.message().to_owned(),
     )
     .into();

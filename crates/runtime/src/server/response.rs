@@ -25,7 +25,7 @@ use tonic::Status;
 use tonic::body::Body;
 
 use super::shares::ClientShare;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, reasons};
 use crate::metrics::CallMetrics;
 
 /// What a call holds until its response ends; the permit and the share are given back
@@ -154,7 +154,7 @@ fn millis(duration: Duration) -> u64 {
 fn stalled_trailers() -> HeaderMap {
     let status: Status = ApiError::new(
         ErrorCode::DeadlineExceeded,
-        "RESPONSE_STALLED",
+        reasons::RESPONSE_STALLED,
         "the response sent nothing for too long and was ended",
     )
     .into();
