@@ -2028,8 +2028,29 @@ async fn categories_are_idempotent_unique_by_name_and_guarded_by_etag() {
         update(change.clone(), &["default_response_days"]).await,
         Code::Aborted,
     );
-    assert_invalid(update(updated.clone(), &["name"]).await, "update_mask");
-    assert_invalid(update(updated.clone(), &[]).await, "update_mask");
+    assert_invalid(
+        update(updated.clone(), &["name"]).await,
+        "update_mask.paths[0]",
+    );
+    // An empty mask changes what the request sets (AIP-134), and nothing else.
+    let only_days = InquiryCategory {
+        name: updated.name.clone(),
+        etag: updated.etag.clone(),
+        default_response_days: 25,
+        ..Default::default()
+    };
+    let updated = update(only_days, &[]).await.unwrap();
+    assert_eq!(updated.default_response_days, 25);
+    assert_eq!(
+        updated.display_name.as_ref().unwrap().entries[0].text,
+        "Permis de construire"
+    );
+    let nothing = InquiryCategory {
+        name: updated.name.clone(),
+        etag: updated.etag.clone(),
+        ..Default::default()
+    };
+    assert_invalid(update(nothing, &[]).await, "update_mask");
     let mut foreign = updated.clone();
     foreign.name = foreign.name.replace("agencies/bm/", "agencies/rabat/");
     assert_code(
@@ -2112,9 +2133,26 @@ async fn update_recomputes_the_due_date_and_raises_the_priority() {
 
     assert_invalid(
         agent.update(unlinked.clone(), &["subject"]).await,
-        "update_mask",
+        "update_mask.paths[0]",
     );
-    assert_invalid(agent.update(unlinked.clone(), &[]).await, "update_mask");
+    // An empty mask changes what the request sets (AIP-134), and nothing else.
+    let only_priority = Inquiry {
+        name: unlinked.name.clone(),
+        etag: unlinked.etag.clone(),
+        priority: InquiryPriority::High as i32,
+        ..Default::default()
+    };
+    let raised = agent.update(only_priority, &[]).await.unwrap();
+    assert_eq!(raised.priority(), InquiryPriority::High);
+    assert_eq!(raised.category, unlinked.category);
+    assert_eq!(raised.answer_before, unlinked.answer_before);
+    let nothing = Inquiry {
+        name: raised.name.clone(),
+        etag: raised.etag.clone(),
+        ..Default::default()
+    };
+    assert_invalid(agent.update(nothing, &[]).await, "update_mask");
+    let unlinked = raised;
     let mut no_category = unlinked.clone();
     no_category.category.clear();
     assert_invalid(
