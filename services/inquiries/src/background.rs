@@ -5,17 +5,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use jalia_db::IDEMPOTENCY_RETENTION;
 use jalia_runtime::Shutdown;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::service::Inquiries;
+use crate::app::Inquiries;
 
 /// How often old idempotency records are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// Runs until `shutdown` or `stopped` fires.
-pub async fn run(
+pub(crate) async fn run(
     inquiries: Arc<Inquiries>,
     interval: Duration,
     shutdown: Shutdown,
@@ -46,11 +45,7 @@ pub async fn run(
                 Err(err) => tracing::warn!(error = %err, "due date reconciliation failed"),
             }
             if purge_due {
-                let cutoff = inquiries
-                    .now()
-                    .checked_sub(IDEMPOTENCY_RETENTION)
-                    .unwrap_or(jiff::Timestamp::MIN);
-                match inquiries.db().purge_idempotency_records(cutoff).await {
+                match inquiries.purge_idempotency_records().await {
                     Ok(purged) => tracing::debug!(purged, "old idempotency records purged"),
                     Err(err) => tracing::warn!(error = %err, "idempotency purge failed"),
                 }

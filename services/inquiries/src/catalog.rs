@@ -12,7 +12,7 @@ use tonic::Code;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::domain::calendar::days_rounded_up;
-use crate::domain::inquiry::TargetLookup;
+use crate::domain::due::TargetLookup;
 
 /// The catalog's own bound on processing times; anything longer is clamped, never trusted.
 const MAX_PROCESSING_DAYS: i64 = 366;

@@ -7,16 +7,16 @@
 //! The suite binary runs it through [`Config`], [`migrate`] and [`Application`].
 
 mod api;
+mod app;
 mod background;
 mod catalog;
 mod demo;
 mod domain;
-mod service;
 mod store;
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,10 +31,10 @@ use jiff::tz::TimeZone;
 
 pub use domain::Error;
 
+use crate::app::Inquiries;
 use crate::catalog::{Catalog, InvalidCatalogUrl};
 use crate::domain::calendar::AGENCY_TIME_ZONE;
 use crate::domain::tracking::{MIN_KEY_BYTES, TrackingKey, WeakTrackingKey};
-use crate::service::Inquiries;
 use crate::store::Migrator;
 
 /// The full gRPC service name.
@@ -230,14 +230,6 @@ pub enum StartError {
     /// The database could not be reached or migrated.
     #[error("database: {0}")]
     Database(#[from] DbError),
-    /// The folder of the SQLite file could not be made.
-    #[error("cannot create the database folder {path}: {source}")]
-    DatabaseFolder {
-        /// The folder.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
     /// The page token key is too short.
     #[error("page token key (JALIA_PAGE_TOKEN_KEY): {0}")]
     PageTokenKey(#[from] WeakKeyError),
@@ -356,30 +348,8 @@ impl Reconciler {
 }
 
 async fn connect(storage: &StorageSettings) -> Result<Db, StartError> {
-    let url = storage.database_url.expose();
-    create_sqlite_folder(url)?;
-    Ok(Db::connect(&DbConfig::new(url)?).await?)
-}
-
-/// SQLite creates its file but not the folder: `sqlite://.jalia/inquiries.db` needs
-/// `.jalia` to exist.
-fn create_sqlite_folder(url: &str) -> Result<(), StartError> {
-    let Some(path) = url.strip_prefix("sqlite://") else {
-        return Ok(());
-    };
-    let path = path.split('?').next().unwrap_or_default();
-    if path.is_empty() || path.contains(":memory:") {
-        return Ok(());
-    }
-    match Path::new(path).parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => {
-            std::fs::create_dir_all(folder).map_err(|source| StartError::DatabaseFolder {
-                path: folder.to_owned(),
-                source,
-            })
-        }
-        _ => Ok(()),
-    }
+    let config = DbConfig::new(storage.database_url.expose())?;
+    Ok(Db::connect(&config).await?)
 }
 
 /// The development tracking key kept in the data folder, made on first use, so that a

@@ -1,8 +1,9 @@
 //! The gRPC face of the service: each handler converts its request, makes one call to the
 //! use cases and converts the answer back.
 
-mod convert;
 mod error;
+mod request;
+mod response;
 
 use std::sync::Arc;
 
@@ -19,15 +20,20 @@ use jalia_proto::inquiries::v1::{
 };
 use jalia_runtime::config::Limits;
 use jalia_runtime::server::{caller, deadline, wanted_languages};
-use jalia_runtime::{ApiError, ErrorCode};
+use jalia_runtime::{ApiError, ErrorCode, reasons};
 use tonic::service::Routes;
 use tonic::{Request, Response, Status};
 
-use crate::service::Inquiries;
-use convert::Languages;
+use crate::app::Inquiries;
+use crate::domain::category::{CreateCategoryCommand, UpdateCategoryCommand};
+use crate::domain::inquiry::{
+    AssignCommand, InquiryName, SubmitCommand, TransitionCommand, UpdateCommand,
+};
+use crate::domain::message::AddMessageCommand;
+use response::Languages;
 
 /// The service's routes, with the configured message size limits.
-pub fn routes(inquiries: Arc<Inquiries>, limits: &Limits) -> Routes {
+pub(crate) fn routes(inquiries: Arc<Inquiries>, limits: &Limits) -> Routes {
     Routes::new(
         InquiryServiceServer::new(Api { inquiries })
             .max_decoding_message_size(limits.max_message_bytes)
@@ -46,7 +52,7 @@ fn caller_of<T>(request: &Request<T>) -> Result<Caller, Status> {
     caller(request).cloned().ok_or_else(|| {
         ApiError::new(
             ErrorCode::Unauthenticated,
-            "UNAUTHENTICATED",
+            reasons::UNAUTHENTICATED,
             "this call needs a bearer token",
         )
         .into()
@@ -72,9 +78,9 @@ impl InquiryService for Api {
             languages(&request, ""),
             budget(&request),
         );
-        let command = convert::submit(request.into_inner())?;
+        let command = SubmitCommand::try_from(request.into_inner())?;
         let submitted = self.inquiries.submit(&caller, command, budget).await?;
-        Ok(Response::new(convert::submitted(&submitted, &languages)))
+        Ok(Response::new(response::submitted(&submitted, &languages)))
     }
 
     async fn lookup_inquiry(
@@ -88,7 +94,7 @@ impl InquiryService for Api {
             ..
         } = request.into_inner();
         let view = self.inquiries.lookup(&reference, &tracking_code).await?;
-        Ok(Response::new(convert::citizen_view(&view, &languages)))
+        Ok(Response::new(response::citizen_view(&view, &languages)))
     }
 
     async fn get_inquiry(
@@ -99,9 +105,9 @@ impl InquiryService for Api {
             caller_of(&request)?,
             languages(&request, &request.get_ref().language_code),
         );
-        let name = convert::inquiry_name(&request.get_ref().name, "name")?;
+        let name = InquiryName::try_from(request.get_ref())?;
         let view = self.inquiries.get(&caller, &name).await?;
-        Ok(Response::new(convert::inquiry(&view, &languages)))
+        Ok(Response::new(response::inquiry(&view, &languages)))
     }
 
     async fn list_inquiries(
@@ -112,9 +118,9 @@ impl InquiryService for Api {
             caller_of(&request)?,
             languages(&request, &request.get_ref().language_code),
         );
-        let query = convert::list_inquiries(request.get_ref())?;
-        let page = self.inquiries.list(&caller, query).await?;
-        Ok(Response::new(convert::inquiries(&page, &languages)))
+        let (query, page) = request::list_inquiries(request.get_ref())?;
+        let page = self.inquiries.list(&caller, &query, &page).await?;
+        Ok(Response::new(response::inquiries(&page, &languages)))
     }
 
     async fn update_inquiry(
@@ -126,9 +132,9 @@ impl InquiryService for Api {
             languages(&request, ""),
             budget(&request),
         );
-        let command = convert::update(request.into_inner())?;
+        let command = UpdateCommand::try_from(request.into_inner())?;
         let view = self.inquiries.update(&caller, command, budget).await?;
-        Ok(Response::new(convert::inquiry(&view, &languages)))
+        Ok(Response::new(response::inquiry(&view, &languages)))
     }
 
     async fn assign_inquiry(
@@ -136,9 +142,9 @@ impl InquiryService for Api {
         request: Request<AssignInquiryRequest>,
     ) -> Result<Response<Inquiry>, Status> {
         let (caller, languages) = (caller_of(&request)?, languages(&request, ""));
-        let command = convert::assign(request.into_inner())?;
+        let command = AssignCommand::try_from(request.into_inner())?;
         let view = self.inquiries.assign(&caller, command).await?;
-        Ok(Response::new(convert::inquiry(&view, &languages)))
+        Ok(Response::new(response::inquiry(&view, &languages)))
     }
 
     async fn transition_inquiry(
@@ -146,9 +152,9 @@ impl InquiryService for Api {
         request: Request<TransitionInquiryRequest>,
     ) -> Result<Response<Inquiry>, Status> {
         let (caller, languages) = (caller_of(&request)?, languages(&request, ""));
-        let command = convert::transition(request.into_inner())?;
+        let command = TransitionCommand::try_from(request.into_inner())?;
         let view = self.inquiries.transition(&caller, command).await?;
-        Ok(Response::new(convert::inquiry(&view, &languages)))
+        Ok(Response::new(response::inquiry(&view, &languages)))
     }
 
     async fn add_inquiry_message(
@@ -156,9 +162,9 @@ impl InquiryService for Api {
         request: Request<AddInquiryMessageRequest>,
     ) -> Result<Response<InquiryMessage>, Status> {
         let caller = caller_of(&request)?;
-        let command = convert::add_message(request.into_inner())?;
+        let command = AddMessageCommand::try_from(request.into_inner())?;
         let message = self.inquiries.add_message(&caller, command).await?;
-        Ok(Response::new(convert::message(&message)))
+        Ok(Response::new(response::message(&message)))
     }
 
     async fn list_inquiry_messages(
@@ -166,12 +172,9 @@ impl InquiryService for Api {
         request: Request<ListInquiryMessagesRequest>,
     ) -> Result<Response<ListInquiryMessagesResponse>, Status> {
         let caller = caller_of(&request)?;
-        let (inquiry, added_after, visibility, page) = convert::list_messages(request.get_ref())?;
-        let page = self
-            .inquiries
-            .list_messages(&caller, &inquiry, added_after, visibility, page)
-            .await?;
-        Ok(Response::new(convert::messages(&page)))
+        let (query, page) = request::list_messages(request.get_ref())?;
+        let page = self.inquiries.list_messages(&caller, &query, &page).await?;
+        Ok(Response::new(response::messages(&page)))
     }
 
     async fn list_inquiry_categories(
@@ -182,12 +185,12 @@ impl InquiryService for Api {
             caller_of(&request)?,
             languages(&request, &request.get_ref().language_code),
         );
-        let (agency, updated_after, page) = convert::list_categories(request.get_ref())?;
+        let (filter, page) = request::list_categories(request.get_ref())?;
         let page = self
             .inquiries
-            .list_categories(&caller, agency, updated_after, page)
+            .list_categories(&caller, &filter, &page)
             .await?;
-        Ok(Response::new(convert::categories(&page, &languages)))
+        Ok(Response::new(response::categories(&page, &languages)))
     }
 
     async fn create_inquiry_category(
@@ -195,9 +198,9 @@ impl InquiryService for Api {
         request: Request<CreateInquiryCategoryRequest>,
     ) -> Result<Response<InquiryCategory>, Status> {
         let (caller, languages) = (caller_of(&request)?, languages(&request, ""));
-        let command = convert::create_category(request.into_inner())?;
+        let command = CreateCategoryCommand::try_from(request.into_inner())?;
         let category = self.inquiries.create_category(&caller, command).await?;
-        Ok(Response::new(convert::category(&category, &languages)))
+        Ok(Response::new(response::category(&category, &languages)))
     }
 
     async fn update_inquiry_category(
@@ -205,9 +208,9 @@ impl InquiryService for Api {
         request: Request<UpdateInquiryCategoryRequest>,
     ) -> Result<Response<InquiryCategory>, Status> {
         let (caller, languages) = (caller_of(&request)?, languages(&request, ""));
-        let command = convert::update_category(request.into_inner())?;
+        let command = UpdateCategoryCommand::try_from(request.into_inner())?;
         let category = self.inquiries.update_category(&caller, command).await?;
-        Ok(Response::new(convert::category(&category, &languages)))
+        Ok(Response::new(response::category(&category, &languages)))
     }
 
     async fn get_inquiry_statistics(
@@ -218,10 +221,8 @@ impl InquiryService for Api {
             caller_of(&request)?,
             languages(&request, &request.get_ref().language_code),
         );
-        let (agency, period) = convert::statistics(request.get_ref())?;
+        let (agency, period) = request::statistics(request.get_ref())?;
         let report = self.inquiries.statistics(&caller, agency, period).await?;
-        Ok(Response::new(convert::statistics_response(
-            &report, &languages,
-        )))
+        Ok(Response::new(response::statistics(&report, &languages)))
     }
 }

@@ -3,9 +3,11 @@
 
 use std::ops::RangeInclusive;
 
-use jalia_model::{AgencyCode, LocalizedText};
+use jalia_model::{AgencyCode, IfMatch, LocalizedText, RequestId};
 use jiff::Timestamp;
 use uuid::Uuid;
+
+use super::error::Error;
 
 /// Longest name in one language.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -30,6 +32,72 @@ pub struct Category {
     pub updated_at: Timestamp,
     /// Bumped on every change; the etag.
     pub version: i64,
+}
+
+/// A category's name: `agencies/{agency}/inquiryCategories/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryName {
+    /// The agency in the name.
+    pub agency: AgencyCode,
+    /// The id in the name.
+    pub id: Uuid,
+}
+
+/// CreateInquiryCategory, checked.
+#[derive(Debug, Clone)]
+pub struct CreateCategoryCommand {
+    /// The owning agency.
+    pub agency: AgencyCode,
+    /// The caller's idempotency key; None when the call is not idempotent.
+    pub request_id: Option<RequestId>,
+    /// The names.
+    pub display_name: LocalizedText,
+    /// Default days to answer.
+    pub default_response_days: i64,
+}
+
+/// UpdateInquiryCategory, checked: None leaves a field as it is.
+#[derive(Debug, Clone)]
+pub struct UpdateCategoryCommand {
+    /// Which category.
+    pub name: CategoryName,
+    /// The version the caller read, if it sent an etag.
+    pub if_match: Option<IfMatch>,
+    /// New names.
+    pub display_name: Option<LocalizedText>,
+    /// New default days.
+    pub default_response_days: Option<i64>,
+}
+
+impl Category {
+    /// A new category, at version 1.
+    pub fn create(id: Uuid, command: &CreateCategoryCommand, now: Timestamp) -> Self {
+        Self {
+            id,
+            agency: command.agency.clone(),
+            display_name: command.display_name.clone(),
+            default_response_days: command.default_response_days,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    /// Applies an update made against the version the caller read.
+    pub fn update(&mut self, command: &UpdateCategoryCommand, now: Timestamp) -> Result<(), Error> {
+        if let Some(if_match) = command.if_match {
+            if_match.check(self.version)?;
+        }
+        if let Some(display_name) = &command.display_name {
+            self.display_name = display_name.clone();
+        }
+        if let Some(days) = command.default_response_days {
+            self.default_response_days = days;
+        }
+        self.updated_at = now.max(self.updated_at);
+        self.version += 1;
+        Ok(())
+    }
 }
 
 /// Checks a default response time.
@@ -78,5 +146,42 @@ mod tests {
         assert!(response_days(0).is_err());
         assert!(response_days(366).is_err());
         assert_eq!(response_days(15), Ok(15));
+    }
+
+    #[test]
+    fn an_update_needs_the_version_read_and_bumps_it() {
+        let at: Timestamp = "2025-08-01T08:00:00Z".parse().unwrap();
+        let bm = AgencyCode::parse("bm").unwrap();
+        let create = CreateCategoryCommand {
+            agency: bm.clone(),
+            request_id: None,
+            display_name: LocalizedText::single("fr", "Permis de construire"),
+            default_response_days: 15,
+        };
+        let mut category = Category::create(Uuid::now_v7(), &create, at);
+        assert_eq!(category.version, 1);
+        let update = |etag: &str| UpdateCategoryCommand {
+            name: CategoryName {
+                agency: bm.clone(),
+                id: category.id,
+            },
+            if_match: IfMatch::optional(etag),
+            display_name: None,
+            default_response_days: Some(20),
+        };
+        let stale = update("\"v2\"");
+        let fresh = update("\"v1\"");
+        let later = at + jiff::SignedDuration::from_hours(1);
+        assert!(matches!(category.update(&stale, later), Err(Error::Stale)));
+        assert_eq!(category.default_response_days, 15);
+        category.update(&fresh, later).unwrap();
+        assert_eq!(
+            (
+                category.default_response_days,
+                category.version,
+                category.updated_at
+            ),
+            (20, 2, later)
+        );
     }
 }

@@ -1,10 +1,9 @@
 //! The one error type of the service. Its messages never hold personal data: they name
 //! fields, states and resources, never what a citizen wrote.
 
-use jalia_db::{DbError, IdempotencyError, TransactionError};
-use jalia_model::FieldViolation;
+use jalia_model::{FieldViolation, StaleEtag};
 
-/// Why a use case did not happen.
+/// Why a use case did not happen. Nothing was written in any case.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Bad input, one violation per wrong field (paths as in the request).
@@ -13,18 +12,13 @@ pub enum Error {
     /// No such resource, or one of another agency.
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// The caller may not act under that parent.
-    #[error("{message}")]
-    PermissionDenied {
-        /// Stable reason.
-        reason: &'static str,
-        /// For the caller's developers.
-        message: String,
-    },
+    /// The caller acts for another agency than the one the call writes under or lists.
+    #[error("{0}")]
+    OtherAgency(String),
     /// The resource's state forbids the change.
     #[error("{message}")]
-    FailedPrecondition {
-        /// Stable reason, e.g. `TRANSITION_NOT_ALLOWED`.
+    Precondition {
+        /// Stable reason, one of `reasons`, e.g. `TRANSITION_NOT_ALLOWED`.
         reason: &'static str,
         /// For the caller's developers.
         message: String,
@@ -32,23 +26,20 @@ pub enum Error {
     /// Another resource holds what this one asked for (a category name).
     #[error("{message}")]
     AlreadyExists {
-        /// Stable reason.
+        /// Stable reason, one of `reasons`.
         reason: &'static str,
         /// For the caller's developers.
         message: String,
     },
     /// The etag sent is not the resource's current one.
     #[error("the resource changed since it was read (stale etag)")]
-    StaleEtag,
-    /// The request_id was used before for a different request.
-    #[error("request_id was already used for a different request")]
-    RequestIdReused,
-    /// The database failed.
-    #[error("database: {0}")]
-    Database(#[source] DbError),
-    /// Stored data does not decode: a bug or a schema mismatch.
-    #[error("stored data is inconsistent: {0}")]
-    Corrupt(String),
+    Stale,
+    /// The storage underneath failed.
+    #[error("storage: {0}")]
+    Storage(#[source] StorageError),
+    /// A rule the service keeps itself was found broken: a bug.
+    #[error("broken invariant: {0}")]
+    Internal(String),
 }
 
 impl Error {
@@ -59,33 +50,46 @@ impl Error {
 
     /// A refusal by state.
     pub fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
-        Self::FailedPrecondition {
+        Self::Precondition {
             reason,
             message: message.into(),
         }
     }
 }
 
-impl From<DbError> for Error {
-    fn from(err: DbError) -> Self {
-        Self::Database(err)
+impl From<FieldViolation> for Error {
+    fn from(violation: FieldViolation) -> Self {
+        Self::Invalid(vec![violation])
     }
 }
 
-impl From<IdempotencyError> for Error {
-    fn from(err: IdempotencyError) -> Self {
-        match err {
-            IdempotencyError::Mismatch => Self::RequestIdReused,
-            IdempotencyError::Corrupt(cause) => Self::Corrupt(cause.to_string()),
-        }
+impl From<Vec<FieldViolation>> for Error {
+    fn from(violations: Vec<FieldViolation>) -> Self {
+        Self::Invalid(violations)
     }
 }
 
-impl TransactionError for Error {
-    fn as_db_error(&self) -> Option<&DbError> {
-        match self {
-            Self::Database(err) => Some(err),
-            _ => None,
-        }
+impl From<StaleEtag> for Error {
+    fn from(_: StaleEtag) -> Self {
+        Self::Stale
+    }
+}
+
+/// A failure of the storage underneath a use case. The domain only carries it: the store
+/// puts its own error inside, and the API layer takes it out again to map it (database
+/// down, a lost race, a bug).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StorageError(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl StorageError {
+    /// Wraps the storage's own error.
+    pub fn new(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Box::new(cause))
+    }
+
+    /// The storage's own error, when it is a `T`.
+    pub fn cause<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        self.0.downcast_ref()
     }
 }

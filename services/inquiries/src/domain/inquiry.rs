@@ -1,10 +1,12 @@
-//! An inquiry, its life (the state machine of `InquiryStatus` in the contract) and its due
-//! date. Every change goes through a method here that checks the rule, applies it and
+//! An inquiry, what may be asked of it (the commands of the RPCs that change it) and its
+//! life. Every change goes through a method here that checks the rule, applies it and
 //! returns what the history records, so the store only persists decisions made here.
 
 use std::fmt;
 
-use jalia_model::{AgencyCode, CountryCode, Email, LanguageCode, Phone};
+use jalia_model::{
+    AgencyCode, CountryCode, Email, IfMatch, LanguageCode, Phone, RequestId, reasons,
+};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -12,71 +14,26 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::calendar::{add_days, local_date, midnights_between};
+use super::category::Category;
+use super::due::{DueBasis, DueDate, TargetLookup};
 use super::error::Error;
+use super::message::{Message, Visibility};
 use super::reference::Reference;
+use super::status::{StateChange, Status, Target};
 use super::text::PersonalText;
 
-/// Where an inquiry stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Status {
-    /// Submitted, not yet assigned.
-    New,
-    /// Assigned, not yet worked on.
-    Assigned,
-    /// Being worked on.
-    InProgress,
-    /// Waiting for the citizen; the due-date clock is paused.
-    WaitingOnCitizen,
-    /// At least one public reply was given.
-    Answered,
-    /// Nothing more to do.
-    Closed,
-    /// Sent to another, competent administration.
-    Referred,
-}
-
-impl Status {
-    /// Every status, in the contract's order.
-    pub const ALL: [Self; 7] = [
-        Self::New,
-        Self::Assigned,
-        Self::InProgress,
-        Self::WaitingOnCitizen,
-        Self::Answered,
-        Self::Closed,
-        Self::Referred,
-    ];
-
-    /// The statuses in which a passed due date makes an inquiry overdue.
-    pub const AWAITING_ANSWER: [Self; 3] = [Self::New, Self::Assigned, Self::InProgress];
-
-    /// The contract's name, for messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::New => "NEW",
-            Self::Assigned => "ASSIGNED",
-            Self::InProgress => "IN_PROGRESS",
-            Self::WaitingOnCitizen => "WAITING_ON_CITIZEN",
-            Self::Answered => "ANSWERED",
-            Self::Closed => "CLOSED",
-            Self::Referred => "REFERRED",
-        }
-    }
-
-    /// Whether TransitionInquiry may move an inquiry from `self` to `to`. ASSIGNED is
-    /// reached only through AssignInquiry, so it is never a transition's target.
-    pub fn may_become(self, to: Self) -> bool {
-        use Status::{Answered, Assigned, Closed, InProgress, New, Referred, WaitingOnCitizen};
-        matches!(
-            (self, to),
-            (New | Assigned, InProgress | Answered | Referred | Closed)
-                | (InProgress, WaitingOnCitizen | Answered | Referred | Closed)
-                | (WaitingOnCitizen, InProgress | Answered | Closed)
-                | (Answered, Closed)
-                | (Answered | Closed | Referred, InProgress)
-        )
-    }
-}
+/// Longest requester name, in characters.
+pub const MAX_REQUESTER_NAME_CHARS: usize = 200;
+/// Longest subject, in characters.
+pub const MAX_SUBJECT_CHARS: usize = 200;
+/// Longest team name.
+pub const MAX_TEAM_CHARS: usize = 100;
+/// Longest agent `sub`.
+pub const MAX_AGENT_CHARS: usize = 200;
+/// Longest name of the administration an inquiry is referred to.
+pub const MAX_ADMINISTRATION_CHARS: usize = 200;
+/// Longest reference that administration gives.
+pub const MAX_EXTERNAL_REFERENCE_CHARS: usize = 100;
 
 /// How an inquiry reached the agency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -111,15 +68,6 @@ pub enum Priority {
     Normal,
     /// First in line.
     High,
-}
-
-/// What the due date was computed from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DueDateSource {
-    /// The linked catalog service's processing time.
-    CatalogProcessingTime,
-    /// The category's default response time.
-    CategoryDefault,
 }
 
 /// The citizen an inquiry is for. Every field is personal data: `Debug` shows none.
@@ -161,163 +109,6 @@ pub struct Assignment {
     pub team: Option<String>,
     /// The agent's `sub`.
     pub agent: Option<String>,
-}
-
-/// How an inquiry's due date is made: the submission date, plus the response time of its
-/// source, plus the days started while waiting on the citizen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DueDate {
-    /// The submission date in the agency's zone.
-    pub submitted_on: Date,
-    /// Calendar days allowed to answer.
-    pub response_days: i64,
-    /// Days pushed back by finished waits on the citizen.
-    pub paused_days: i64,
-    /// Where `response_days` came from.
-    pub source: DueDateSource,
-    /// True while the catalog could not be asked and the category default stands in.
-    pub pending: bool,
-    /// The catalog revision the processing time was read from.
-    pub service_revision: Option<i64>,
-}
-
-impl DueDate {
-    /// The due date, not counting a wait in progress.
-    pub fn settled(&self) -> Date {
-        add_days(
-            self.submitted_on,
-            self.response_days.saturating_add(self.paused_days),
-        )
-    }
-}
-
-/// What the catalog said about a linked service's processing time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetLookup {
-    /// No service is linked.
-    NoService,
-    /// The service's processing time, in calendar days rounded up.
-    Found {
-        /// Days.
-        days: i64,
-        /// The catalog revision it was read from.
-        revision: i64,
-    },
-    /// The service exists but states no processing time.
-    NoTarget {
-        /// The catalog revision read.
-        revision: i64,
-    },
-    /// The catalog says the service does not exist (or is not published).
-    NotFound,
-    /// The catalog did not answer in time.
-    Unreachable,
-}
-
-/// The response time an inquiry gets, and from where.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DueBasis {
-    /// Calendar days.
-    pub days: i64,
-    /// From where.
-    pub source: DueDateSource,
-    /// Whether the catalog still has to be asked.
-    pub pending: bool,
-    /// The catalog revision, when the catalog answered.
-    pub revision: Option<i64>,
-}
-
-/// The catalog said the linked service does not exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UnknownService;
-
-impl DueBasis {
-    /// The basis the contract prescribes: the service's processing time when the catalog
-    /// gives one, else the category's default (flagged pending when the catalog could not
-    /// be asked).
-    pub fn choose(lookup: TargetLookup, category_days: i64) -> Result<Self, UnknownService> {
-        let category = |pending| Self {
-            days: category_days,
-            source: DueDateSource::CategoryDefault,
-            pending,
-            revision: None,
-        };
-        match lookup {
-            TargetLookup::NoService => Ok(category(false)),
-            TargetLookup::NoTarget { revision } => Ok(Self {
-                revision: Some(revision),
-                ..category(false)
-            }),
-            TargetLookup::Unreachable => Ok(category(true)),
-            TargetLookup::Found { days, revision } => Ok(Self {
-                days,
-                source: DueDateSource::CatalogProcessingTime,
-                pending: false,
-                revision: Some(revision),
-            }),
-            TargetLookup::NotFound => Err(UnknownService),
-        }
-    }
-}
-
-/// One recorded change of status or assignment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateChange {
-    /// Before; None for the submission itself.
-    pub from: Option<Status>,
-    /// After.
-    pub to: Status,
-    /// The caller's `sub`.
-    pub actor: String,
-    /// When.
-    pub at: Timestamp,
-    /// The actor's note.
-    pub note: Option<PersonalText>,
-    /// The assignment made, for AssignInquiry.
-    pub assignment: Option<Assignment>,
-    /// The referral, for a move to REFERRED.
-    pub referral: Option<Referral>,
-}
-
-/// Where a transition goes, with what the target needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// NEW: never allowed, kept so that asking for it is refused by the state machine
-    /// (FAILED_PRECONDITION) like any other transition the status does not allow.
-    New,
-    /// IN_PROGRESS (also the reopening of a finished inquiry).
-    InProgress,
-    /// WAITING_ON_CITIZEN.
-    WaitingOnCitizen,
-    /// ANSWERED.
-    Answered,
-    /// CLOSED.
-    Closed,
-    /// REFERRED, with where to.
-    Referred(Referral),
-}
-
-impl Target {
-    /// The status it leads to.
-    pub fn status(&self) -> Status {
-        match self {
-            Self::New => Status::New,
-            Self::InProgress => Status::InProgress,
-            Self::WaitingOnCitizen => Status::WaitingOnCitizen,
-            Self::Answered => Status::Answered,
-            Self::Closed => Status::Closed,
-            Self::Referred(_) => Status::Referred,
-        }
-    }
-}
-
-/// Who may see a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Visibility {
-    /// A reply the citizen sees.
-    PublicReply,
-    /// A note for staff only.
-    InternalNote,
 }
 
 /// A citizen's inquiry.
@@ -373,7 +164,8 @@ pub struct Inquiry {
     pub version: i64,
 }
 
-/// The input fields of a submission, checked.
+/// The input fields of a submission, checked. Its serde form is what a retried
+/// submission is compared by (the request_id's fingerprint).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Submission {
     /// The agency it goes to.
@@ -396,17 +188,126 @@ pub struct Submission {
     pub answer_before: Option<Date>,
 }
 
+/// An inquiry's name: `agencies/{agency}/inquiries/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InquiryName {
+    /// The agency in the name.
+    pub agency: AgencyCode,
+    /// The id in the name.
+    pub id: Uuid,
+}
+
+/// SubmitInquiry, checked.
+#[derive(Debug, Clone)]
+pub struct SubmitCommand {
+    /// The inquiry's input fields.
+    pub submission: Submission,
+    /// The caller's idempotency key; None when the call is not idempotent.
+    pub request_id: Option<RequestId>,
+}
+
+/// UpdateInquiry's changes: None leaves a field as it is; `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TriageChanges {
+    /// A new category.
+    pub category: Option<Uuid>,
+    /// A new (or no) service.
+    pub service: Option<Option<String>>,
+    /// A new (or no) event.
+    pub event: Option<Option<String>>,
+    /// A new (or no) date the answer is needed by.
+    pub answer_before: Option<Option<Date>>,
+    /// A priority set by the handler.
+    pub priority: Option<Priority>,
+}
+
+impl TriageChanges {
+    /// Whether the due date is computed again: a new category or service changes its
+    /// basis.
+    pub fn rebases_due_date(&self) -> bool {
+        self.category.is_some() || self.service.is_some()
+    }
+
+    /// The service `inquiry` will be linked to after these changes.
+    pub fn service_after<'a>(&'a self, inquiry: &'a Inquiry) -> Option<&'a str> {
+        match &self.service {
+            Some(service) => service.as_deref(),
+            None => inquiry.service.as_deref(),
+        }
+    }
+}
+
+/// What an update's use case found out for it before the change.
+#[derive(Debug, Clone, Copy)]
+pub struct TriageFacts<'a> {
+    /// The category the inquiry will have, when the changes name one or rebase the due
+    /// date; None when the named category does not exist in the inquiry's agency.
+    pub category: Option<&'a Category>,
+    /// The service the catalog was asked about (before the transaction).
+    pub service_asked: Option<&'a str>,
+    /// What the catalog said about it.
+    pub lookup: TargetLookup,
+}
+
+/// UpdateInquiry, checked.
+#[derive(Debug, Clone)]
+pub struct UpdateCommand {
+    /// Which inquiry.
+    pub name: InquiryName,
+    /// The version the caller read, if it sent an etag.
+    pub if_match: Option<IfMatch>,
+    /// What to change.
+    pub changes: TriageChanges,
+}
+
+/// AssignInquiry, checked.
+#[derive(Debug, Clone)]
+pub struct AssignCommand {
+    /// Which inquiry.
+    pub name: InquiryName,
+    /// The version the caller read.
+    pub if_match: IfMatch,
+    /// The new assignment.
+    pub assignment: Assignment,
+    /// A note for the history.
+    pub note: Option<PersonalText>,
+}
+
+/// TransitionInquiry, checked.
+#[derive(Debug, Clone)]
+pub struct TransitionCommand {
+    /// Which inquiry.
+    pub name: InquiryName,
+    /// The version the caller read.
+    pub if_match: IfMatch,
+    /// Where to.
+    pub target: Target,
+    /// A note for the history.
+    pub note: Option<PersonalText>,
+}
+
 impl Inquiry {
-    /// A new inquiry from a checked submission, NEW, with the history's first entry.
+    /// A new inquiry from a checked submission, NEW, with the history's first entry. Its
+    /// response time comes from what the catalog said about the linked service (`lookup`)
+    /// or else from its `category`.
+    #[allow(clippy::too_many_arguments)] // each is one fact of the submission
     pub fn submit(
         id: Uuid,
         reference: Reference,
         submission: Submission,
-        basis: DueBasis,
+        category: &Category,
+        lookup: TargetLookup,
         actor: &str,
         now: Timestamp,
         zone: &TimeZone,
-    ) -> (Self, StateChange) {
+    ) -> Result<(Self, StateChange), Error> {
+        if category.id != submission.category || category.agency != submission.agency {
+            return Err(Error::Internal(
+                "a submission was given another category than its own".to_owned(),
+            ));
+        }
+        let basis = DueBasis::choose(lookup, category.default_response_days)
+            .map_err(|_| unknown_service())?;
         let mut inquiry = Self {
             id,
             agency: submission.agency,
@@ -450,7 +351,7 @@ impl Inquiry {
             assignment: None,
             referral: None,
         };
-        (inquiry, change)
+        Ok((inquiry, change))
     }
 
     /// The due date as of `now`: a wait in progress pushes it by the days it started.
@@ -469,27 +370,73 @@ impl Inquiry {
         self.paused.saturating_add(waiting)
     }
 
-    /// Refuses a stale etag.
-    pub fn check_version(&self, expected: Option<i64>) -> Result<(), Error> {
-        match expected {
-            Some(version) if version != self.version => Err(Error::StaleEtag),
-            _ => Ok(()),
-        }
-    }
-
     /// Refuses changes to a CLOSED or REFERRED inquiry (reopen it first).
     pub fn check_still_handled(&self) -> Result<(), Error> {
         match self.status {
             Status::Closed => Err(Error::precondition(
-                "INQUIRY_CLOSED",
+                reasons::INQUIRY_CLOSED,
                 "the inquiry is CLOSED: reopen it first",
             )),
             Status::Referred => Err(Error::precondition(
-                "INQUIRY_REFERRED",
+                reasons::INQUIRY_REFERRED,
                 "the inquiry is REFERRED: reopen it first",
             )),
             _ => Ok(()),
         }
+    }
+
+    /// Changes the triage fields (UpdateInquiry). A new category or service computes the
+    /// due date again from `facts`, which the use case gathered beforehand; a service that
+    /// changed since the catalog was asked about it makes the update stale.
+    pub fn update_triage(
+        &mut self,
+        changes: &TriageChanges,
+        facts: TriageFacts<'_>,
+        now: Timestamp,
+        zone: &TimeZone,
+    ) -> Result<(), Error> {
+        self.check_still_handled()?;
+        if let Some(id) = changes.category {
+            let category = facts
+                .category
+                .filter(|category| category.id == id && category.agency == self.agency)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "inquiry.category",
+                        "no such category in the inquiry's agency",
+                    )
+                })?;
+            self.category = category.id;
+        }
+        if let Some(service) = &changes.service {
+            self.service = service.clone();
+        }
+        if let Some(event) = &changes.event {
+            self.event = event.clone();
+        }
+        if changes.rebases_due_date() {
+            if self.service.as_deref() != facts.service_asked {
+                return Err(Error::Stale);
+            }
+            let category = facts
+                .category
+                .filter(|category| category.id == self.category)
+                .ok_or_else(|| {
+                    Error::Internal("an update's category was not looked up".to_owned())
+                })?;
+            let basis = DueBasis::choose(facts.lookup, category.default_response_days)
+                .map_err(|_| unknown_service())?;
+            self.rebase_due_date(basis, now, zone);
+        }
+        if let Some(answer_before) = changes.answer_before {
+            self.answer_before = answer_before;
+            self.raise_priority_if_needed(now, zone);
+        }
+        if let Some(priority) = changes.priority {
+            self.priority = priority;
+        }
+        self.touch(now);
+        Ok(())
     }
 
     /// Replaces the assignment; a NEW inquiry becomes ASSIGNED.
@@ -531,13 +478,13 @@ impl Inquiry {
         let to = target.status();
         if !from.may_become(to) {
             return Err(Error::precondition(
-                "TRANSITION_NOT_ALLOWED",
+                reasons::TRANSITION_NOT_ALLOWED,
                 format!("an inquiry cannot go from {} to {}", from.name(), to.name()),
             ));
         }
         if to == Status::Answered && self.first_response_at.is_none() {
             return Err(Error::precondition(
-                "NO_PUBLIC_REPLY",
+                reasons::NO_PUBLIC_REPLY,
                 "an inquiry is answered by a public reply: add one first",
             ));
         }
@@ -569,9 +516,17 @@ impl Inquiry {
         })
     }
 
-    /// Records that a message was added: a public reply needs a handled inquiry and the
-    /// first one sets the first-response time.
-    pub fn record_message(&mut self, visibility: Visibility, now: Timestamp) -> Result<(), Error> {
+    /// Adds a message: a public reply needs a handled inquiry, and the first one sets
+    /// the first-response time. Any message changes the inquiry (its etag and update
+    /// time), so that a sync by `updated_after` sees it.
+    pub fn add_message(
+        &mut self,
+        id: Uuid,
+        visibility: Visibility,
+        body: PersonalText,
+        author: &str,
+        now: Timestamp,
+    ) -> Result<Message, Error> {
         if visibility == Visibility::PublicReply {
             self.check_still_handled()?;
             if self.first_response_at.is_none() {
@@ -579,12 +534,41 @@ impl Inquiry {
             }
         }
         self.touch(now);
-        Ok(())
+        Ok(Message {
+            id,
+            inquiry_id: self.id,
+            agency: self.agency.clone(),
+            visibility,
+            body,
+            author: author.to_owned(),
+            created_at: now,
+        })
     }
 
-    /// Takes a new response-time basis (a new category or service, or the catalog finally
-    /// answering); finished waits still count.
-    pub fn rebase_due_date(&mut self, basis: DueBasis, now: Timestamp, zone: &TimeZone) {
+    /// Settles a due date that waited for the catalog, now that it answered about
+    /// `service_asked`: its processing time, or the category's default when the service
+    /// was retired meanwhile. False (nothing changed) when the due date no longer waits,
+    /// or waits on another service than the one asked about.
+    pub fn settle_due_date(
+        &mut self,
+        service_asked: Option<&str>,
+        lookup: TargetLookup,
+        category: &Category,
+        now: Timestamp,
+        zone: &TimeZone,
+    ) -> bool {
+        if !self.due.pending || self.service.as_deref() != service_asked {
+            return false;
+        }
+        let days = category.default_response_days;
+        let basis = DueBasis::choose(lookup, days).unwrap_or(DueBasis::category_default(days));
+        self.rebase_due_date(basis, now, zone);
+        self.touch(now);
+        true
+    }
+
+    /// Takes a new response-time basis; finished waits still count.
+    fn rebase_due_date(&mut self, basis: DueBasis, now: Timestamp, zone: &TimeZone) {
         self.due.response_days = basis.days;
         self.due.source = basis.source;
         self.due.pending = basis.pending;
@@ -592,14 +576,8 @@ impl Inquiry {
         self.raise_priority_if_needed(now, zone);
     }
 
-    /// Sets the date the citizen needs an answer by.
-    pub fn set_answer_before(&mut self, date: Option<Date>, now: Timestamp, zone: &TimeZone) {
-        self.answer_before = date;
-        self.raise_priority_if_needed(now, zone);
-    }
-
     /// Marks a change: a new version and update time.
-    pub fn touch(&mut self, now: Timestamp) {
+    fn touch(&mut self, now: Timestamp) {
         self.updated_at = now.max(self.updated_at);
         self.version += 1;
     }
@@ -629,12 +607,21 @@ impl Inquiry {
     }
 }
 
+fn unknown_service() -> Error {
+    Error::invalid(
+        "inquiry.service",
+        "the services catalog has no published service by this name",
+    )
+}
 #[cfg(test)]
 mod tests {
     use jiff::civil::date;
 
     use super::*;
     use crate::domain::calendar::AGENCY_TIME_ZONE;
+    use crate::domain::due::DueDateSource;
+
+    const CATEGORY: Uuid = Uuid::from_u128(0x0198_a1b2_7c3d_7e4f_8a5b_6c7d_8e9f_0a1b);
 
     fn zone() -> TimeZone {
         TimeZone::get(AGENCY_TIME_ZONE).unwrap()
@@ -656,13 +643,17 @@ mod tests {
                 diaspora: true,
             },
             channel: Channel::EventDesk,
-            category: Uuid::now_v7(),
+            category: CATEGORY,
             service: None,
             event: None,
             subject: PersonalText::parse("Permis", 1, 200).unwrap(),
             body: PersonalText::parse("Comment déposer ?", 1, 10_000).unwrap(),
             answer_before,
         }
+    }
+
+    fn note() -> PersonalText {
+        PersonalText::parse("réponse", 1, 100).unwrap()
     }
 
     /// The contract's overdue rule, which the store's list filter and statistics apply
@@ -672,57 +663,39 @@ mod tests {
             && local_date(now, zone) > inquiry.due_date(now, zone)
     }
 
-    fn basis(days: i64) -> DueBasis {
-        DueBasis::choose(TargetLookup::NoService, days).unwrap()
+    fn category(days: i64) -> Category {
+        Category {
+            id: CATEGORY,
+            agency: AgencyCode::parse("bm").unwrap(),
+            display_name: jalia_model::LocalizedText::single("fr", "Permis de construire"),
+            default_response_days: days,
+            created_at: at("2025-08-01T08:00:00Z"),
+            updated_at: at("2025-08-01T08:00:00Z"),
+            version: 1,
+        }
     }
 
-    fn submitted(days: i64, answer_before: Option<Date>) -> Inquiry {
+    fn submit(
+        days: i64,
+        answer_before: Option<Date>,
+        lookup: TargetLookup,
+    ) -> Result<Inquiry, Error> {
         let reference = Reference::new(AgencyCode::parse("bm").unwrap(), 2025, 1);
         Inquiry::submit(
             Uuid::now_v7(),
             reference,
             submission(answer_before),
-            basis(days),
+            &category(days),
+            lookup,
             "desk-app",
             at("2025-08-10T10:00:00Z"),
             &zone(),
         )
-        .0
+        .map(|(inquiry, _)| inquiry)
     }
 
-    #[test]
-    fn the_contract_transitions_and_no_others() {
-        use Status::*;
-        let allowed = [
-            (New, InProgress),
-            (New, Answered),
-            (New, Referred),
-            (New, Closed),
-            (Assigned, InProgress),
-            (Assigned, Answered),
-            (Assigned, Referred),
-            (Assigned, Closed),
-            (InProgress, WaitingOnCitizen),
-            (InProgress, Answered),
-            (InProgress, Referred),
-            (InProgress, Closed),
-            (WaitingOnCitizen, InProgress),
-            (WaitingOnCitizen, Answered),
-            (WaitingOnCitizen, Closed),
-            (Answered, Closed),
-            (Answered, InProgress),
-            (Closed, InProgress),
-            (Referred, InProgress),
-        ];
-        for from in Status::ALL {
-            for to in Status::ALL {
-                assert_eq!(
-                    from.may_become(to),
-                    allowed.contains(&(from, to)),
-                    "{from:?} -> {to:?}"
-                );
-            }
-        }
+    fn submitted(days: i64, answer_before: Option<Date>) -> Inquiry {
+        submit(days, answer_before, TargetLookup::NoService).unwrap()
     }
 
     #[test]
@@ -792,17 +765,29 @@ mod tests {
             .unwrap_err();
         assert!(matches!(
             err,
-            Error::FailedPrecondition {
+            Error::Precondition {
                 reason: "NO_PUBLIC_REPLY",
                 ..
             }
         ));
         inquiry
-            .record_message(Visibility::InternalNote, at("2025-08-12T10:00:00Z"))
+            .add_message(
+                Uuid::now_v7(),
+                Visibility::InternalNote,
+                note(),
+                "agent",
+                at("2025-08-12T10:00:00Z"),
+            )
             .unwrap();
         assert_eq!(inquiry.first_response_at, None);
         inquiry
-            .record_message(Visibility::PublicReply, at("2025-08-12T11:00:00Z"))
+            .add_message(
+                Uuid::now_v7(),
+                Visibility::PublicReply,
+                note(),
+                "agent",
+                at("2025-08-12T11:00:00Z"),
+            )
             .unwrap();
         inquiry
             .transition(
@@ -865,11 +850,23 @@ mod tests {
         );
         assert!(
             inquiry
-                .record_message(Visibility::PublicReply, at("2025-08-12T11:00:00Z"))
+                .add_message(
+                    Uuid::now_v7(),
+                    Visibility::PublicReply,
+                    note(),
+                    "agent",
+                    at("2025-08-12T11:00:00Z")
+                )
                 .is_err()
         );
         inquiry
-            .record_message(Visibility::InternalNote, at("2025-08-12T11:00:00Z"))
+            .add_message(
+                Uuid::now_v7(),
+                Visibility::InternalNote,
+                note(),
+                "agent",
+                at("2025-08-12T11:00:00Z"),
+            )
             .unwrap();
         inquiry
             .transition(
@@ -884,28 +881,158 @@ mod tests {
     }
 
     #[test]
-    fn the_due_basis_follows_the_catalog_answer() {
-        let found = DueBasis::choose(
-            TargetLookup::Found {
-                days: 30,
-                revision: 4,
-            },
-            10,
+    fn a_requester_never_shows_in_debug() {
+        assert!(!format!("{:?}", submission(None).requester).contains("Exemple"));
+    }
+
+    #[test]
+    fn an_update_takes_the_due_date_from_the_new_category_or_service() {
+        let zone = zone();
+        let now = at("2025-08-11T10:00:00Z");
+        let mut inquiry = submitted(15, None);
+        let housing = Category {
+            id: Uuid::now_v7(),
+            default_response_days: 5,
+            ..category(15)
+        };
+        let to_housing = TriageChanges {
+            category: Some(housing.id),
+            ..TriageChanges::default()
+        };
+        let facts = TriageFacts {
+            category: Some(&housing),
+            service_asked: None,
+            lookup: TargetLookup::NoService,
+        };
+        inquiry
+            .update_triage(&to_housing, facts, now, &zone)
+            .unwrap();
+        assert_eq!(inquiry.category, housing.id);
+        assert_eq!(inquiry.due.settled(), date(2025, 8, 15));
+
+        let service = "agencies/bm/services/0198a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b";
+        let link = TriageChanges {
+            service: Some(Some(service.to_owned())),
+            ..TriageChanges::default()
+        };
+        let found = TargetLookup::Found {
+            days: 30,
+            revision: 3,
+        };
+        let asked = |lookup| TriageFacts {
+            category: Some(&housing),
+            service_asked: Some(service),
+            lookup,
+        };
+        let unknown = inquiry
+            .clone()
+            .update_triage(&link, asked(TargetLookup::NotFound), now, &zone)
+            .unwrap_err();
+        assert!(matches!(&unknown, Error::Invalid(v) if v[0].field == "inquiry.service"));
+        let version = inquiry.version;
+        inquiry
+            .update_triage(&link, asked(found), now, &zone)
+            .unwrap();
+        assert_eq!(inquiry.due.settled(), date(2025, 9, 9));
+        assert_eq!(inquiry.due.source, DueDateSource::CatalogProcessingTime);
+        assert_eq!(inquiry.version, version + 1);
+
+        // The service changed since the catalog was asked about another one.
+        let to_housing_again = TriageChanges {
+            category: Some(housing.id),
+            ..TriageChanges::default()
+        };
+        let stale = inquiry
+            .clone()
+            .update_triage(&to_housing_again, facts, now, &zone)
+            .unwrap_err();
+        assert!(matches!(stale, Error::Stale));
+        // A category of another agency is no category of the inquiry's.
+        let foreign = Category {
+            agency: AgencyCode::parse("khouribga").unwrap(),
+            ..housing.clone()
+        };
+        let missing = inquiry
+            .clone()
+            .update_triage(
+                &to_housing_again,
+                TriageFacts {
+                    category: Some(&foreign),
+                    service_asked: Some(service),
+                    lookup: found,
+                },
+                now,
+                &zone,
+            )
+            .unwrap_err();
+        assert!(matches!(&missing, Error::Invalid(v) if v[0].field == "inquiry.category"));
+
+        inquiry
+            .transition(Target::Closed, "agent", None, now, &zone)
+            .unwrap();
+        let closed = inquiry
+            .update_triage(
+                &TriageChanges {
+                    priority: Some(Priority::High),
+                    ..TriageChanges::default()
+                },
+                facts,
+                now,
+                &zone,
+            )
+            .unwrap_err();
+        assert!(matches!(
+            closed,
+            Error::Precondition {
+                reason: "INQUIRY_CLOSED",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_pending_due_date_settles_once_for_the_service_asked_about() {
+        let zone = zone();
+        let service = "agencies/bm/services/0198a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b";
+        let reference = Reference::new(AgencyCode::parse("bm").unwrap(), 2025, 1);
+        let mut linked = submission(None);
+        linked.service = Some(service.to_owned());
+        let (mut inquiry, _) = Inquiry::submit(
+            Uuid::now_v7(),
+            reference,
+            linked,
+            &category(10),
+            TargetLookup::Unreachable,
+            "desk-app",
+            at("2025-08-10T10:00:00Z"),
+            &zone,
         )
         .unwrap();
+        assert!(inquiry.due.pending);
+        assert_eq!(inquiry.due.settled(), date(2025, 8, 20));
+        let later = at("2025-08-12T08:00:00Z");
+        let found = TargetLookup::Found {
+            days: 30,
+            revision: 3,
+        };
+        assert!(!inquiry.settle_due_date(Some("another"), found, &category(10), later, &zone));
+        assert!(inquiry.settle_due_date(Some(service), found, &category(10), later, &zone));
+        assert!(!inquiry.due.pending);
         assert_eq!(
-            (found.days, found.source, found.pending),
-            (30, DueDateSource::CatalogProcessingTime, false)
+            inquiry.due.settled(),
+            date(2025, 9, 9),
+            "from the submission date"
         );
-        let down = DueBasis::choose(TargetLookup::Unreachable, 10).unwrap();
+        assert!(!inquiry.settle_due_date(Some(service), found, &category(10), later, &zone));
+
+        // A service retired meanwhile leaves the category's default, settled.
+        let mut retired = submit(10, None, TargetLookup::NoService).unwrap();
+        retired.due.pending = true;
+        assert!(retired.settle_due_date(None, TargetLookup::NotFound, &category(10), later, &zone));
         assert_eq!(
-            (down.days, down.source, down.pending),
-            (10, DueDateSource::CategoryDefault, true)
+            (retired.due.source, retired.due.pending),
+            (DueDateSource::CategoryDefault, false)
         );
-        assert_eq!(
-            DueBasis::choose(TargetLookup::NotFound, 10),
-            Err(UnknownService)
-        );
-        assert!(!format!("{:?}", submission(None).requester).contains("Exemple"));
+        assert!(submit(10, None, TargetLookup::NotFound).is_err());
     }
 }

@@ -1,15 +1,26 @@
 //! Messages on an inquiry: public replies to the citizen and internal notes for staff.
-//! They are only ever appended.
+//! They are only ever appended (see `Inquiry::add_message` for what adding one does to
+//! the inquiry).
 
-use jalia_model::AgencyCode;
+use jalia_model::{AgencyCode, RequestId};
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::inquiry::Visibility;
+use super::inquiry::InquiryName;
 use super::text::PersonalText;
 
 /// Longest message body, in characters.
 pub const MAX_BODY_CHARS: usize = 10_000;
+
+/// Who may see a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Visibility {
+    /// A reply the citizen sees.
+    PublicReply,
+    /// A note for staff only.
+    InternalNote,
+}
 
 /// A message on an inquiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,4 +39,17 @@ pub struct Message {
     pub author: String,
     /// When it was added.
     pub created_at: Timestamp,
+}
+
+/// AddInquiryMessage, checked.
+#[derive(Debug, Clone)]
+pub struct AddMessageCommand {
+    /// Which inquiry.
+    pub inquiry: InquiryName,
+    /// The caller's idempotency key; None when the call is not idempotent.
+    pub request_id: Option<RequestId>,
+    /// Who sees it.
+    pub visibility: Visibility,
+    /// The text.
+    pub body: PersonalText,
 }

@@ -6,7 +6,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::inquiry::{Channel, Status, Visibility};
+use super::inquiry::{Channel, InquiryName};
+use super::message::Visibility;
+use super::status::Status;
 
 /// The orders inquiries are listed in; both are keyset orders ending with the id.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,13 +22,9 @@ pub enum InquiryOrder {
 
 /// The filters of ListInquiries, as the caller asked for them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InquiryListRequest {
+pub struct InquiryQuery {
     /// One agency, or None for `agencies/-`.
     pub agency: Option<AgencyCode>,
-    /// Requested page size, already checked.
-    pub page_size: u32,
-    /// The previous page's token, empty for the first page.
-    pub page_token: String,
     /// Changed strictly after.
     pub updated_after: Option<Timestamp>,
     /// Any of these statuses.
@@ -51,6 +49,35 @@ pub struct InquiryListRequest {
     pub mine: bool,
     /// The order.
     pub order: InquiryOrder,
+}
+
+impl InquiryQuery {
+    /// The filter this query runs for a caller named `subject` allowed to read `agency`
+    /// (None: every agency): `mine` is that caller's agent queue, and the statuses are
+    /// put in one order without repeats, so that equal queries bind page tokens alike.
+    pub fn filter(&self, subject: &str, agency: Option<AgencyCode>) -> InquiryFilter {
+        let mut statuses = self.statuses.clone();
+        statuses.sort_unstable();
+        statuses.dedup();
+        InquiryFilter {
+            agency,
+            updated_after: self.updated_after,
+            statuses,
+            category: self.category,
+            service: self.service.clone(),
+            event: self.event.clone(),
+            channel: self.channel,
+            agent: if self.mine {
+                Some(subject.to_owned())
+            } else {
+                self.agent.clone()
+            },
+            team: self.team.clone(),
+            unassigned: self.unassigned,
+            overdue: self.overdue,
+            order: self.order,
+        }
+    }
 }
 
 /// The filter a list runs, with the caller's visibility and `mine` resolved.
@@ -91,6 +118,28 @@ pub struct InquiryCursor {
     pub id: Uuid,
 }
 
+/// The filters of ListInquiryMessages, as the caller asked for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageQuery {
+    /// The inquiry.
+    pub inquiry: InquiryName,
+    /// Added strictly after.
+    pub added_after: Option<Timestamp>,
+    /// Only this visibility.
+    pub visibility: Option<Visibility>,
+}
+
+impl MessageQuery {
+    /// The filter this query runs, once the inquiry is known to be visible.
+    pub fn filter(&self) -> MessageFilter {
+        MessageFilter {
+            inquiry_id: self.inquiry.id,
+            added_after: self.added_after,
+            visibility: self.visibility,
+        }
+    }
+}
+
 /// The filter of ListInquiryMessages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageFilter {
@@ -118,11 +167,24 @@ pub struct IdCursor {
     pub id: Uuid,
 }
 
-/// One page of a list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<T> {
-    /// The items, in order.
-    pub items: Vec<T>,
-    /// The token of the next page; None on the last page.
-    pub next_page_token: Option<String>,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mine_is_the_callers_queue_and_statuses_bind_alike_in_any_order() {
+        let query = InquiryQuery {
+            statuses: vec![Status::Closed, Status::New, Status::Closed],
+            mine: true,
+            ..InquiryQuery::default()
+        };
+        let filter = query.filter("agent-urbanisme", None);
+        assert_eq!(filter.agent.as_deref(), Some("agent-urbanisme"));
+        assert_eq!(filter.statuses, [Status::New, Status::Closed]);
+        let reordered = InquiryQuery {
+            statuses: vec![Status::New, Status::Closed],
+            ..query
+        };
+        assert_eq!(reordered.filter("agent-urbanisme", None), filter);
+    }
 }

@@ -5,6 +5,10 @@
 use std::fmt;
 
 use jalia_model::AgencyCode;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::calendar::local_date;
 
 /// An inquiry's human reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,11 +27,6 @@ impl Reference {
             sequence,
         }
     }
-
-    /// The year of submission.
-    pub fn year(&self) -> i16 {
-        self.year
-    }
 }
 
 impl fmt::Display for Reference {
@@ -40,6 +39,12 @@ impl fmt::Display for Reference {
             self.sequence
         )
     }
+}
+
+/// The year whose sequence an inquiry submitted at `now` takes: the year of submission in
+/// the agency's zone (an inquiry sent at 23:30 UTC on 31 December is the next year's).
+pub fn submission_year(now: Timestamp, zone: &TimeZone) -> i16 {
+    local_date(now, zone).year()
 }
 
 /// A reference as a citizen types it, in the form it is stored: letter case ignored,
@@ -64,5 +69,8 @@ mod tests {
             "BM-2025-1234567"
         );
         assert_eq!(normalize_typed(" bm-2025-000042 "), "BM-2025-000042");
+        let zone = TimeZone::get(crate::domain::calendar::AGENCY_TIME_ZONE).unwrap();
+        let new_year = "2025-12-31T23:30:00Z".parse().unwrap();
+        assert_eq!(submission_year(new_year, &zone), 2026);
     }
 }

@@ -1,10 +1,13 @@
 //! Statistics over the inquiries submitted in a period, as they stand now.
 
-use jiff::SignedDuration;
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
-use super::inquiry::{Channel, Status};
+use super::calendar::{add_days, start_of_day};
+use super::inquiry::Channel;
+use super::status::Status;
 
 /// A period of whole days, both ends included, in the agency's zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +16,17 @@ pub struct Period {
     pub start: Date,
     /// Last day.
     pub end: Date,
+}
+
+impl Period {
+    /// The instants the period covers in `zone`: from the first instant of its first
+    /// day, up to (not including) the first instant of the day after its last.
+    pub fn instants(&self, zone: &TimeZone) -> (Timestamp, Timestamp) {
+        (
+            start_of_day(self.start, zone),
+            start_of_day(add_days(self.end, 1), zone),
+        )
+    }
 }
 
 /// The figures of GetInquiryStatistics.
@@ -65,6 +79,18 @@ pub fn median_micros(mut values: Vec<i64>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_runs_from_its_first_midnight_to_the_midnight_after_its_last_day() {
+        let zone = TimeZone::get(crate::domain::calendar::AGENCY_TIME_ZONE).unwrap();
+        let august = Period {
+            start: jiff::civil::date(2025, 8, 1),
+            end: jiff::civil::date(2025, 8, 31),
+        };
+        let (from, to) = august.instants(&zone);
+        assert_eq!(from, "2025-07-31T23:00:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(to, "2025-08-31T23:00:00Z".parse::<Timestamp>().unwrap());
+    }
 
     #[test]
     fn medians_of_odd_and_even_counts() {

@@ -126,6 +126,19 @@ pub fn hashes_match(stored: &[u8], presented: &[u8]) -> bool {
     std::hint::black_box(difference) == 0
 }
 
+/// Whether `typed` is the code whose hash is `stored` (None: no inquiry had the
+/// reference). Every case takes the same steps, a comparison of two full hashes, so that
+/// neither the answer nor its timing tells a wrong reference from a wrong code.
+pub fn code_opens(stored: Option<&[u8]>, typed: &str) -> bool {
+    const NO_HASH: [u8; 32] = [0; 32];
+    let presented = TrackingCode::from_typed(typed).map(|code| code.hash());
+    let matched = hashes_match(
+        stored.unwrap_or(&NO_HASH),
+        presented.as_ref().unwrap_or(&NO_HASH),
+    );
+    matched && stored.is_some() && presented.is_some()
+}
+
 fn encode(bytes: &[u8; CODE_BYTES]) -> String {
     let mut value = bytes
         .iter()
@@ -191,6 +204,20 @@ mod tests {
         assert!(hashes_match(&a, &a));
         assert!(!hashes_match(&a, &b));
         assert!(!hashes_match(&a, &a[..31]));
+    }
+
+    #[test]
+    fn only_the_right_code_opens_and_nothing_opens_a_missing_reference() {
+        let code = key().code_for(Uuid::now_v7());
+        let stored = code.hash();
+        assert!(code_opens(Some(&stored), &code.grouped().to_lowercase()));
+        assert!(!code_opens(Some(&stored), "0000-0000-0000-0000"));
+        assert!(!code_opens(Some(&stored), "not a code"));
+        assert!(!code_opens(None, &code.grouped()));
+        assert!(
+            !code_opens(Some(&[0; 32]), ""),
+            "an unparsable code never matches"
+        );
     }
 
     #[test]

@@ -4,20 +4,23 @@ use std::collections::HashMap;
 
 use jalia_db::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QuerySelect,
 };
-use jalia_db::{Backend, DbError, DbErrorKind, from_micros, lock_for_update, to_micros};
-use jalia_model::{AgencyCode, LocalizedText};
+use jalia_db::{
+    Backend, DbError, DbErrorKind, Direction, Keyset, from_micros, lock_for_update, to_micros,
+};
+use jalia_model::{AgencyCode, reasons};
 use uuid::Uuid;
 
-use super::entity::{category, category_name};
+use super::entities::{category, category_name};
+use super::stored::StoredName;
 use super::{corrupt, stored_i32};
 use crate::domain::Error;
 use crate::domain::category::{Category, name_keys};
 use crate::domain::query::CategoryFilter;
 
 /// Stores a new category; a name another category of the agency has is ALREADY_EXISTS.
-pub async fn insert_category<C: ConnectionTrait>(conn: &C, value: &Category) -> Result<(), Error> {
+pub async fn insert<C: ConnectionTrait>(conn: &C, value: &Category) -> Result<(), Error> {
     category::Entity::insert(row(value)?.into_active_model().reset_all())
         .exec_without_returning(conn)
         .await?;
@@ -25,7 +28,7 @@ pub async fn insert_category<C: ConnectionTrait>(conn: &C, value: &Category) -> 
 }
 
 /// Stores a category's new state, names included.
-pub async fn update_category<C: ConnectionTrait>(conn: &C, value: &Category) -> Result<(), Error> {
+pub async fn update<C: ConnectionTrait>(conn: &C, value: &Category) -> Result<(), Error> {
     category::Entity::update(row(value)?.into_active_model().reset_all())
         .exec_without_returning(conn)
         .await?;
@@ -37,7 +40,7 @@ pub async fn update_category<C: ConnectionTrait>(conn: &C, value: &Category) -> 
 }
 
 /// The category `id` of `agency`.
-pub async fn find_category<C: ConnectionTrait>(
+pub async fn find<C: ConnectionTrait>(
     conn: &C,
     agency: &AgencyCode,
     id: Uuid,
@@ -51,7 +54,7 @@ pub async fn find_category<C: ConnectionTrait>(
 }
 
 /// The category `id` of `agency`, locked until the transaction ends.
-pub async fn lock_category<C: ConnectionTrait>(
+pub async fn lock<C: ConnectionTrait>(
     conn: &C,
     backend: Backend,
     agency: &AgencyCode,
@@ -68,7 +71,7 @@ pub async fn lock_category<C: ConnectionTrait>(
 }
 
 /// The categories with these ids, by id.
-pub async fn categories_by_ids<C: ConnectionTrait>(
+pub async fn by_ids<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<HashMap<Uuid, Category>, Error> {
@@ -88,7 +91,7 @@ pub async fn categories_by_ids<C: ConnectionTrait>(
 }
 
 /// A page of categories in id (creation) order, after `after`.
-pub async fn list_categories<C: ConnectionTrait>(
+pub async fn list<C: ConnectionTrait>(
     conn: &C,
     filter: &CategoryFilter,
     after: Option<Uuid>,
@@ -101,12 +104,11 @@ pub async fn list_categories<C: ConnectionTrait>(
     if let Some(instant) = filter.updated_after {
         condition = condition.add(category::Column::UpdatedAt.gt(to_micros(instant)));
     }
-    if let Some(id) = after {
-        condition = condition.add(category::Column::Id.gt(id));
-    }
-    category::Entity::find()
-        .filter(condition)
-        .order_by_asc(category::Column::Id)
+    Keyset::new([category::Column::Id], Direction::Ascending)
+        .apply(
+            category::Entity::find().filter(condition),
+            after.map(|id| [id.into()]),
+        )
         .limit(limit)
         .all(conn)
         .await?
@@ -139,12 +141,12 @@ async fn insert_names<C: ConnectionTrait>(conn: &C, value: &Category) -> Result<
             let err = DbError::from(err);
             if err.kind() == DbErrorKind::UniqueViolation {
                 Error::AlreadyExists {
-                    reason: "CATEGORY_NAME_TAKEN",
+                    reason: reasons::CATEGORY_NAME_TAKEN,
                     message: "another category of the agency has this name in one of its languages"
                         .to_owned(),
                 }
             } else {
-                Error::Database(err)
+                err.into()
             }
         })?;
     Ok(())
@@ -154,8 +156,7 @@ fn row(value: &Category) -> Result<category::Model, Error> {
     Ok(category::Model {
         id: value.id,
         agency: value.agency.to_string(),
-        display_name: serde_json::to_string(&value.display_name)
-            .map_err(|_| corrupt("category name"))?,
+        display_name: StoredName::encode(&value.display_name)?,
         default_response_days: stored_i32(value.default_response_days, "response days")?,
         created_at: to_micros(value.created_at),
         updated_at: to_micros(value.updated_at),
@@ -164,8 +165,7 @@ fn row(value: &Category) -> Result<category::Model, Error> {
 }
 
 fn from_row(row: category::Model) -> Result<Category, Error> {
-    let display_name: LocalizedText =
-        serde_json::from_str(&row.display_name).map_err(|_| corrupt("category name"))?;
+    let display_name = StoredName::decode(&row.display_name)?;
     Ok(Category {
         id: row.id,
         agency: AgencyCode::parse(&row.agency).map_err(|_| corrupt("agency"))?,

@@ -1,27 +1,27 @@
 //! Inquiries and their history.
 
-use jalia_db::sea_orm::sea_query::{Expr, ExprTrait};
+use jalia_db::sea_orm::sea_query::Expr;
 use jalia_db::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
-use jalia_db::{Backend, from_micros, lock_for_update, to_micros};
+use jalia_db::{
+    Backend, DbError, Direction, Keyset, StoredCode, from_micros, lock_for_update, to_micros,
+};
 use jalia_model::{AgencyCode, CountryCode, Email, LanguageCode, Phone};
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
-use super::codes::Code;
-use super::entity::{history as history_row, inquiry};
+use super::entities::{history as history_row, inquiry};
 use super::{corrupt, stored_i32};
 use crate::domain::Error;
 use crate::domain::calendar::{date_from_key, date_key};
-use crate::domain::inquiry::{
-    Assignment, Channel, DueDate, DueDateSource, Inquiry, Priority, Referral, Requester,
-    StateChange, Status,
-};
+use crate::domain::due::{DueDate, DueDateSource};
+use crate::domain::inquiry::{Assignment, Channel, Inquiry, Priority, Referral, Requester};
 use crate::domain::query::{InquiryCursor, InquiryFilter, InquiryOrder};
 use crate::domain::reference::Reference;
 use crate::domain::statistics::Statistics;
+use crate::domain::status::{StateChange, Status};
 use crate::domain::text::PersonalText;
 
 /// Takes the next reference sequence of `agency` in `year`. The counter row is created or
@@ -56,12 +56,12 @@ pub async fn next_sequence<C: ConnectionTrait>(
             [agency.as_str().into(), i32::from(year).into()],
         ))
         .await?
-        .ok_or_else(|| Error::Corrupt("the reference counter upsert returned no row".to_owned()))?;
+        .ok_or_else(|| DbError::other("the reference counter upsert returned no row"))?;
     Ok(row.try_get::<i64>("", "last_sequence")?)
 }
 
 /// Stores a new inquiry with the hash of its tracking code.
-pub async fn insert_inquiry<C: ConnectionTrait>(
+pub async fn insert<C: ConnectionTrait>(
     conn: &C,
     value: &Inquiry,
     tracking_hash: &[u8],
@@ -77,7 +77,7 @@ pub async fn insert_inquiry<C: ConnectionTrait>(
 }
 
 /// Stores an inquiry's new state (everything but its identity and tracking hash).
-pub async fn save_inquiry<C: ConnectionTrait>(conn: &C, value: &Inquiry) -> Result<(), Error> {
+pub async fn save<C: ConnectionTrait>(conn: &C, value: &Inquiry) -> Result<(), Error> {
     let mut active = row(value, Vec::new())?.into_active_model().reset_all();
     active.not_set(inquiry::Column::TrackingHash);
     active.not_set(inquiry::Column::Reference);
@@ -99,7 +99,7 @@ pub async fn append_history<C: ConnectionTrait>(
     let row = history_row::Model {
         inquiry_id,
         position: stored_i32(version, "history position")?,
-        from_status: change.from.map(Code::code),
+        from_status: change.from.map(StoredCode::code),
         to_status: change.to.code(),
         actor: change.actor.clone(),
         change_time: to_micros(change.at),
@@ -148,10 +148,7 @@ pub async fn history<C: ConnectionTrait>(
 }
 
 /// The inquiry `id`, whoever owns it (callers check visibility).
-pub async fn find_inquiry<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<Inquiry>, Error> {
+pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Inquiry>, Error> {
     inquiry::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -160,7 +157,7 @@ pub async fn find_inquiry<C: ConnectionTrait>(
 }
 
 /// The inquiry `id`, locked until the transaction ends.
-pub async fn lock_inquiry<C: ConnectionTrait>(
+pub async fn lock<C: ConnectionTrait>(
     conn: &C,
     backend: Backend,
     id: Uuid,
@@ -190,7 +187,7 @@ pub async fn find_by_reference<C: ConnectionTrait>(
 
 /// A page of inquiries matching `filter`, after `after`, in the filter's order.
 /// `today` is the current date key in the agency zone, for the overdue filter.
-pub async fn list_inquiries<C: ConnectionTrait>(
+pub async fn list<C: ConnectionTrait>(
     conn: &C,
     filter: &InquiryFilter,
     today: i32,
@@ -234,31 +231,16 @@ pub async fn list_inquiries<C: ConnectionTrait>(
             .add(Col::Status.is_in(Status::AWAITING_ANSWER.iter().map(|s| s.code())))
             .add(Col::DueDate.lt(today));
     }
-    let query = match filter.order {
-        InquiryOrder::CreateTime => {
-            if let Some(cursor) = after {
-                condition = condition.add(Col::Id.gt(cursor.id));
-            }
-            inquiry::Entity::find()
-                .filter(condition)
-                .order_by_asc(Col::Id)
-        }
-        InquiryOrder::DueDate => {
-            if let Some(cursor) = after {
-                let due = cursor.due.unwrap_or(i32::MIN);
-                condition = condition.add(
-                    Condition::any()
-                        .add(Col::DueDate.gt(due))
-                        .add(Col::DueDate.eq(due).and(Col::Id.gt(cursor.id))),
-                );
-            }
-            inquiry::Entity::find()
-                .filter(condition)
-                .order_by_asc(Col::DueDate)
-                .order_by_asc(Col::Id)
-        }
+    let select = inquiry::Entity::find().filter(condition);
+    let select = match filter.order {
+        InquiryOrder::CreateTime => Keyset::new([Col::Id], Direction::Ascending)
+            .apply(select, after.map(|cursor| [cursor.id.into()])),
+        InquiryOrder::DueDate => Keyset::new([Col::DueDate, Col::Id], Direction::Ascending).apply(
+            select,
+            after.map(|cursor| [cursor.due.unwrap_or(i32::MIN).into(), cursor.id.into()]),
+        ),
     };
-    query
+    select
         .limit(limit)
         .all(conn)
         .await?
@@ -273,13 +255,9 @@ pub async fn pending_due_dates<C: ConnectionTrait>(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<Inquiry>, Error> {
-    let mut condition = Condition::all().add(inquiry::Column::DueDatePending.eq(true));
-    if let Some(id) = after {
-        condition = condition.add(inquiry::Column::Id.gt(id));
-    }
-    inquiry::Entity::find()
-        .filter(condition)
-        .order_by_asc(inquiry::Column::Id)
+    let pending = inquiry::Entity::find().filter(inquiry::Column::DueDatePending.eq(true));
+    Keyset::new([inquiry::Column::Id], Direction::Ascending)
+        .apply(pending, after.map(|id| [id.into()]))
         .limit(limit)
         .all(conn)
         .await?

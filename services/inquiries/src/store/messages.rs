@@ -4,20 +4,18 @@ use jalia_db::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect,
 };
-use jalia_db::{from_micros, to_micros};
+use jalia_db::{Direction, Keyset, StoredCode, from_micros, to_micros};
 use jalia_model::AgencyCode;
 use uuid::Uuid;
 
-use super::codes::Code;
-use super::entity::message;
+use super::entities::message;
 use crate::domain::Error;
-use crate::domain::inquiry::Visibility;
-use crate::domain::message::Message;
+use crate::domain::message::{Message, Visibility};
 use crate::domain::query::MessageFilter;
 use crate::domain::text::PersonalText;
 
 /// Stores a new message.
-pub async fn insert_message<C: ConnectionTrait>(conn: &C, value: &Message) -> Result<(), Error> {
+pub async fn insert<C: ConnectionTrait>(conn: &C, value: &Message) -> Result<(), Error> {
     let row = message::Model {
         id: value.id,
         inquiry_id: value.inquiry_id,
@@ -33,7 +31,7 @@ pub async fn insert_message<C: ConnectionTrait>(conn: &C, value: &Message) -> Re
 }
 
 /// The message `id` of an inquiry of `agency`.
-pub async fn find_message<C: ConnectionTrait>(
+pub async fn find<C: ConnectionTrait>(
     conn: &C,
     agency: &AgencyCode,
     inquiry_id: Uuid,
@@ -48,7 +46,7 @@ pub async fn find_message<C: ConnectionTrait>(
 }
 
 /// A page of an inquiry's messages, oldest first, after `after`.
-pub async fn list_messages<C: ConnectionTrait>(
+pub async fn list<C: ConnectionTrait>(
     conn: &C,
     agency: &AgencyCode,
     filter: &MessageFilter,
@@ -62,12 +60,11 @@ pub async fn list_messages<C: ConnectionTrait>(
     if let Some(visibility) = filter.visibility {
         condition = condition.add(message::Column::Visibility.eq(visibility.code()));
     }
-    if let Some(id) = after {
-        condition = condition.add(message::Column::Id.gt(id));
-    }
-    message::Entity::find()
-        .filter(condition)
-        .order_by_asc(message::Column::Id)
+    Keyset::new([message::Column::Id], Direction::Ascending)
+        .apply(
+            message::Entity::find().filter(condition),
+            after.map(|id| [id.into()]),
+        )
         .limit(limit)
         .all(conn)
         .await?

@@ -1,47 +1,68 @@
-//! Storage of inquiries, their history and messages, and categories: sea-orm entities, the
-//! migrations, and the queries and writes the use cases run inside jalia-db transactions.
-//! Rows are converted to domain values here, and database errors to the service's error.
+//! Storage of inquiries, their history and messages, and categories: sea-orm entities,
+//! the migrations, the queries and writes the use cases run inside jalia-db transactions,
+//! and the stored shapes. Rows are converted to domain values here, and database errors
+//! to the service's error.
 
-mod categories;
-pub mod codes;
-pub mod entity;
-mod inquiries;
-mod messages;
-pub mod migration;
+pub mod categories;
+mod entities;
+pub mod inquiries;
+pub mod messages;
+mod migration;
+pub mod stored;
 
-pub use categories::{
-    categories_by_ids, find_category, insert_category, list_categories, lock_category,
-    update_category,
-};
-pub use inquiries::{
-    append_history, find_by_reference, find_inquiry, history, insert_inquiry, list_inquiries,
-    lock_inquiry, next_sequence, pending_due_dates, save_inquiry, statistics,
-};
-pub use messages::{find_message, insert_message, list_messages, public_replies};
 pub use migration::Migrator;
 
 use jalia_db::sea_orm::DbErr;
+use jalia_db::{DbError, TransactionError, UnknownCode};
 
 use crate::domain::Error;
+use crate::domain::error::StorageError;
+
+impl From<DbError> for Error {
+    fn from(err: DbError) -> Self {
+        Self::Storage(StorageError::new(err))
+    }
+}
 
 impl From<DbErr> for Error {
     fn from(err: DbErr) -> Self {
-        Self::Database(err.into())
+        DbError::from(err).into()
     }
 }
 
-impl From<codes::UnknownCode> for Error {
-    fn from(err: codes::UnknownCode) -> Self {
-        Self::Corrupt(err.to_string())
+impl From<UnknownCode> for Error {
+    fn from(err: UnknownCode) -> Self {
+        DbError::from(err).into()
     }
 }
 
-/// A stored value that does not decode.
+impl TransactionError for Error {
+    fn as_db_error(&self) -> Option<&DbError> {
+        match self {
+            Self::Storage(err) => err.cause::<DbError>(),
+            _ => None,
+        }
+    }
+}
+
+/// A stored value that does not decode: a bug or a schema mismatch.
 fn corrupt(what: &str) -> Error {
-    Error::Corrupt(format!("stored {what} does not decode"))
+    DbError::other(format!("stored {what} does not decode")).into()
 }
 
 /// A count or day number as stored (INTEGER), refusing silent truncation.
 fn stored_i32(value: i64, what: &str) -> Result<i32, Error> {
-    i32::try_from(value).map_err(|_| Error::Corrupt(format!("{what} out of range")))
+    i32::try_from(value).map_err(|_| DbError::other(format!("{what} out of range")).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_race_stays_retryable_through_the_services_error() {
+        let conflict = Error::from(DbError::other("bug"));
+        assert!(conflict.as_db_error().is_some());
+        assert!(Error::Stale.as_db_error().is_none());
+    }
 }

@@ -1,0 +1,168 @@
+//! Inquiry categories: listing, creating and changing them.
+
+use jalia_db::IdempotencyScope;
+use jalia_model::{Caller, Page, PageRequest};
+use jiff::Timestamp;
+use serde::{Serialize, Serializer};
+use uuid::Uuid;
+
+use super::{Inquiries, Made, methods};
+use crate::domain::Error;
+use crate::domain::access::{check_parent, check_visible};
+use crate::domain::category::{Category, CreateCategoryCommand, UpdateCategoryCommand};
+use crate::domain::query::{CategoryFilter, IdCursor};
+use crate::store;
+use crate::store::stored::CategoryReplay;
+
+/// A category under `create_once`.
+struct NewCategory<'a> {
+    command: &'a CreateCategoryCommand,
+    id: Uuid,
+    now: Timestamp,
+}
+
+impl Serialize for NewCategory<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        retry_key(self.command).serialize(serializer)
+    }
+}
+
+/// What a retry is compared by: `[agency, names, default days]`, the fingerprint earlier
+/// releases stored too. The fresh id and the time differ between tries, so they are left
+/// out.
+fn retry_key(command: &CreateCategoryCommand) -> impl Serialize + '_ {
+    (
+        command.agency.as_str(),
+        &command.display_name,
+        command.default_response_days,
+    )
+}
+
+impl Inquiries {
+    /// A page of categories: an agency's, or every agency's. Categories hold nothing
+    /// private, so any reader may list any agency's.
+    pub async fn list_categories(
+        &self,
+        caller: &Caller,
+        filter: &CategoryFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Category>, Error> {
+        let pager = self.pages.pager(
+            methods::LIST_INQUIRY_CATEGORIES,
+            Some(caller),
+            filter,
+            page,
+            self.now(),
+        )?;
+        let after: Option<IdCursor> = pager.cursor()?;
+        let rows = store::categories::list(
+            self.db.connection(),
+            filter,
+            after.map(|cursor| cursor.id),
+            pager.fetch_limit(),
+        )
+        .await?;
+        Ok(pager.page(rows, |last| IdCursor { id: last.id }))
+    }
+
+    /// Creates a category; a retry with the same request_id returns the same category.
+    pub async fn create_category(
+        &self,
+        caller: &Caller,
+        command: CreateCategoryCommand,
+    ) -> Result<Category, Error> {
+        check_parent(caller, &command.agency)?;
+        let now = self.now();
+        let new = NewCategory {
+            command: &command,
+            id: Uuid::now_v7(),
+            now,
+        };
+        let scope = IdempotencyScope::new(caller, methods::CREATE_INQUIRY_CATEGORY);
+        let made = self
+            .db
+            .create_once(command.request_id, &scope, &new, now, |tx, new| {
+                Box::pin(async move {
+                    let category = Category::create(new.id, new.command, new.now);
+                    store::categories::insert(tx, &category).await?;
+                    Ok::<_, Error>(Made::new(
+                        CategoryReplay {
+                            category_id: category.id,
+                        },
+                        category,
+                    ))
+                })
+            })
+            .await?
+            .into_inner();
+        let category = match made {
+            Made {
+                made: Some(category),
+                ..
+            } => category,
+            Made { replay, .. } => {
+                store::categories::find(self.db.connection(), &command.agency, replay.category_id)
+                    .await?
+                    .ok_or_else(|| Error::Internal("a replayed category is missing".to_owned()))?
+            }
+        };
+        tracing::info!(
+            category_id = %category.id,
+            agency = %category.agency,
+            "inquiry category created"
+        );
+        Ok(category)
+    }
+
+    /// Changes a category's names or default response time.
+    pub async fn update_category(
+        &self,
+        caller: &Caller,
+        command: UpdateCategoryCommand,
+    ) -> Result<Category, Error> {
+        check_visible(caller, &command.name.agency, "inquiry category")?;
+        let now = self.now();
+        let category = self
+            .db
+            .write(&(self, &command, now), |tx, (this, command, now)| {
+                Box::pin(async move {
+                    let mut category = store::categories::lock(
+                        tx,
+                        this.db.backend(),
+                        &command.name.agency,
+                        command.name.id,
+                    )
+                    .await?
+                    .ok_or(Error::NotFound("inquiry category"))?;
+                    category.update(command, *now)?;
+                    store::categories::update(tx, &category).await?;
+                    Ok::<_, Error>(category)
+                })
+            })
+            .await?;
+        tracing::info!(category_id = %category.id, "inquiry category updated");
+        Ok(category)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jalia_model::{AgencyCode, LocalizedText};
+
+    use super::*;
+
+    #[test]
+    fn a_retry_is_compared_by_what_earlier_releases_stored() {
+        let command = CreateCategoryCommand {
+            agency: AgencyCode::parse("bm").unwrap(),
+            request_id: None,
+            display_name: LocalizedText::single("fr", "Permis de construire")
+                .with("ar", "رخصة البناء"),
+            default_response_days: 15,
+        };
+        assert_eq!(
+            serde_json::to_string(&retry_key(&command)).unwrap(),
+            r#"["bm",{"ar":"رخصة البناء","fr":"Permis de construire"},15]"#
+        );
+    }
+}

@@ -1,0 +1,491 @@
+//! The inquiries themselves: submitting, the citizen's lookup, reading and listing, and
+//! the handlers' changes (triage, assignment, transitions).
+
+use std::time::Duration;
+
+use jalia_db::sea_orm::DatabaseTransaction;
+use jalia_db::{IdempotencyScope, Idempotent};
+use jalia_model::{Caller, LocalizedText, Page, PageRequest};
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Serialize, Serializer};
+use uuid::Uuid;
+
+use super::{Inquiries, Made, methods};
+use crate::domain::Error;
+use crate::domain::access::{check_parent, check_visible, list_scope};
+use crate::domain::calendar::{date_key, local_date};
+use crate::domain::category::Category;
+use crate::domain::due::TargetLookup;
+use crate::domain::inquiry::{
+    AssignCommand, Inquiry, InquiryName, Referral, SubmitCommand, TransitionCommand, TriageFacts,
+    UpdateCommand,
+};
+use crate::domain::message::Message;
+use crate::domain::query::{InquiryCursor, InquiryOrder, InquiryQuery};
+use crate::domain::reference::{Reference, normalize_typed, submission_year};
+use crate::domain::status::{StateChange, Status};
+use crate::domain::tracking::{TrackingCode, code_opens};
+use crate::store;
+use crate::store::stored::SubmissionReplay;
+
+/// The longest reference looked up; anything longer is no reference of ours.
+const MAX_REFERENCE_CHARS: usize = 64;
+
+/// An inquiry as staff read it, with what depends on "now" computed.
+#[derive(Debug, Clone)]
+pub struct InquiryView {
+    /// The inquiry.
+    pub inquiry: Inquiry,
+    /// Its category's name.
+    pub category_name: LocalizedText,
+    /// Its history, oldest first (only for GetInquiry).
+    pub history: Vec<StateChange>,
+    /// The due date as of now.
+    pub due_date: Date,
+    /// Time waited on the citizen as of now.
+    pub paused: SignedDuration,
+}
+
+/// A submission's outcome: the inquiry and the tracking code, shown this once.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// The inquiry.
+    pub view: InquiryView,
+    /// The citizen's code.
+    pub tracking_code: TrackingCode,
+}
+
+/// What a citizen sees of their inquiry.
+#[derive(Debug, Clone)]
+pub struct CitizenView {
+    /// The reference.
+    pub reference: Reference,
+    /// Where it stands.
+    pub status: Status,
+    /// The category's name.
+    pub category_name: LocalizedText,
+    /// Where it went, while REFERRED.
+    pub referral: Option<Referral>,
+    /// Submission.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// The due date as of now.
+    pub due_date: Date,
+    /// Public replies, oldest first.
+    pub replies: Vec<Message>,
+}
+
+/// A submission under `create_once`, with what its transaction needs.
+struct NewInquiry<'a> {
+    this: &'a Inquiries,
+    command: &'a SubmitCommand,
+    category: &'a Category,
+    lookup: TargetLookup,
+    actor: &'a str,
+    id: Uuid,
+    now: Timestamp,
+}
+
+/// What a retry is compared by: the submission alone (the fingerprint earlier releases
+/// stored too). The catalog's answer, the fresh id and the time differ between tries of
+/// one request, so they are left out.
+impl Serialize for NewInquiry<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.command.submission.serialize(serializer)
+    }
+}
+
+impl Inquiries {
+    /// Submits an inquiry; a retry with the same request_id returns the same inquiry and
+    /// tracking code.
+    pub async fn submit(
+        &self,
+        caller: &Caller,
+        command: SubmitCommand,
+        budget: Option<Duration>,
+    ) -> Result<Submitted, Error> {
+        let submission = &command.submission;
+        check_parent(caller, &submission.agency)?;
+        // Read before the write transaction, so SQLite's single writer is held for less:
+        // categories are never deleted, and the foreign key still guards the insert.
+        let category = store::categories::find(
+            self.db.connection(),
+            &submission.agency,
+            submission.category,
+        )
+        .await?
+        .ok_or_else(|| Error::invalid("inquiry.category", "no such category in this agency"))?;
+        let lookup = self
+            .processing_target(submission.service.as_deref(), budget)
+            .await;
+        let now = self.now();
+        let new = NewInquiry {
+            this: self,
+            command: &command,
+            category: &category,
+            lookup,
+            actor: &caller.subject,
+            id: Uuid::now_v7(),
+            now,
+        };
+        let scope = IdempotencyScope::new(caller, methods::SUBMIT_INQUIRY);
+        let outcome = self
+            .db
+            .create_once(command.request_id, &scope, &new, now, |tx, new| {
+                Box::pin(submit_in(tx, new))
+            })
+            .await?;
+        let replayed = matches!(outcome, Idempotent::Replayed(_));
+        let view = match outcome.into_inner() {
+            Made {
+                made: Some(view), ..
+            } => view,
+            Made { replay, .. } => self.replayed(replay.inquiry_id).await?,
+        };
+        tracing::info!(
+            inquiry_id = %view.inquiry.id,
+            agency = %view.inquiry.agency,
+            due_date_pending = view.inquiry.due.pending,
+            replayed,
+            "inquiry submitted"
+        );
+        Ok(Submitted {
+            tracking_code: self.tracking.code_for(view.inquiry.id),
+            view,
+        })
+    }
+
+    /// A citizen's view of their inquiry, by reference and tracking code. A wrong
+    /// reference and a wrong code are the same refusal, reached by the same steps.
+    pub async fn lookup(&self, reference: &str, typed_code: &str) -> Result<CitizenView, Error> {
+        let conn = self.db.connection();
+        let reference = normalize_typed(reference);
+        let found = if reference.chars().count() <= MAX_REFERENCE_CHARS {
+            store::inquiries::find_by_reference(conn, &reference).await?
+        } else {
+            None
+        };
+        let opens = code_opens(found.as_ref().map(|(_, hash)| hash.as_slice()), typed_code);
+        let inquiry = match found {
+            Some((inquiry, _)) if opens => inquiry,
+            _ => {
+                tracing::debug!("inquiry lookup did not match");
+                return Err(Error::NotFound("inquiry"));
+            }
+        };
+        let replies = store::messages::public_replies(conn, &inquiry.agency, inquiry.id).await?;
+        let category = self.category_of(conn, &inquiry).await?;
+        tracing::info!(inquiry_id = %inquiry.id, "inquiry looked up by its citizen");
+        Ok(CitizenView {
+            due_date: inquiry.due_date(self.now(), &self.zone),
+            reference: inquiry.reference,
+            status: inquiry.status,
+            category_name: category.display_name,
+            referral: inquiry.referral,
+            created_at: inquiry.created_at,
+            updated_at: inquiry.updated_at,
+            replies,
+        })
+    }
+
+    /// An inquiry with its history.
+    pub async fn get(&self, caller: &Caller, name: &InquiryName) -> Result<InquiryView, Error> {
+        let conn = self.db.connection();
+        let inquiry = self.visible_inquiry(caller, name).await?;
+        let category = self.category_of(conn, &inquiry).await?;
+        let history = store::inquiries::history(conn, inquiry.id).await?;
+        Ok(self.view_at(inquiry, category.display_name, history, self.now()))
+    }
+
+    /// A page of inquiries.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        query: &InquiryQuery,
+        page: &PageRequest,
+    ) -> Result<Page<InquiryView>, Error> {
+        let conn = self.db.connection();
+        let filter = query.filter(&caller.subject, list_scope(caller, query.agency.clone())?);
+        let now = self.now();
+        let pager = self
+            .pages
+            .pager(methods::LIST_INQUIRIES, Some(caller), &filter, page, now)?;
+        let after: Option<InquiryCursor> = pager.cursor()?;
+        let today = date_key(local_date(now, &self.zone));
+        let rows = store::inquiries::list(conn, &filter, today, after, pager.fetch_limit()).await?;
+        let page = pager.page(rows, |last| InquiryCursor {
+            due: (filter.order == InquiryOrder::DueDate).then(|| date_key(last.due.settled())),
+            id: last.id,
+        });
+        let categories =
+            store::categories::by_ids(conn, page.items.iter().map(|inquiry| inquiry.category))
+                .await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|inquiry| {
+                let name = categories
+                    .get(&inquiry.category)
+                    .map(|category| category.display_name.clone())
+                    .ok_or_else(|| {
+                        Error::Internal("an inquiry's category is missing".to_owned())
+                    })?;
+                Ok(self.view_at(inquiry, name, Vec::new(), now))
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(Page {
+            items,
+            next_page_token: page.next_page_token,
+        })
+    }
+
+    /// Changes an inquiry's triage fields, computing the due date again when its category
+    /// or service changes (the catalog is asked before the transaction).
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        command: UpdateCommand,
+        budget: Option<Duration>,
+    ) -> Result<InquiryView, Error> {
+        let current = self.visible_inquiry(caller, &command.name).await?;
+        let changes = &command.changes;
+        let service_asked = changes.service_after(&current).map(str::to_owned);
+        let lookup = if changes.rebases_due_date() {
+            self.processing_target(service_asked.as_deref(), budget)
+                .await
+        } else {
+            TargetLookup::NoService
+        };
+        let now = self.now();
+        let input = (self, caller, &command, service_asked, lookup, now);
+        let view = self
+            .db
+            .write(&input, |tx, input| Box::pin(update_in(tx, input)))
+            .await?;
+        tracing::info!(inquiry_id = %view.inquiry.id, "inquiry triage updated");
+        Ok(view)
+    }
+
+    /// Assigns an inquiry to a team and/or an agent.
+    pub async fn assign(
+        &self,
+        caller: &Caller,
+        command: AssignCommand,
+    ) -> Result<InquiryView, Error> {
+        check_visible(caller, &command.name.agency, "inquiry")?;
+        let now = self.now();
+        let input = (self, caller, &command, now);
+        let view = self
+            .db
+            .write(&input, |tx, (this, caller, command, now)| {
+                Box::pin(async move {
+                    let mut inquiry = this.lock_visible(tx, caller, &command.name).await?;
+                    command.if_match.check(inquiry.version)?;
+                    let change = inquiry.assign(
+                        command.assignment.clone(),
+                        &caller.subject,
+                        command.note.clone(),
+                        *now,
+                    )?;
+                    store::inquiries::save(tx, &inquiry).await?;
+                    store::inquiries::append_history(tx, inquiry.id, inquiry.version, &change)
+                        .await?;
+                    this.view_in(tx, inquiry, *now).await
+                })
+            })
+            .await?;
+        tracing::info!(
+            inquiry_id = %view.inquiry.id,
+            status = view.inquiry.status.name(),
+            "inquiry assigned"
+        );
+        Ok(view)
+    }
+
+    /// Moves an inquiry to another status.
+    pub async fn transition(
+        &self,
+        caller: &Caller,
+        command: TransitionCommand,
+    ) -> Result<InquiryView, Error> {
+        check_visible(caller, &command.name.agency, "inquiry")?;
+        let now = self.now();
+        let input = (self, caller, &command, now);
+        let view = self
+            .db
+            .write(&input, |tx, (this, caller, command, now)| {
+                Box::pin(async move {
+                    let mut inquiry = this.lock_visible(tx, caller, &command.name).await?;
+                    command.if_match.check(inquiry.version)?;
+                    let change = inquiry.transition(
+                        command.target.clone(),
+                        &caller.subject,
+                        command.note.clone(),
+                        *now,
+                        &this.zone,
+                    )?;
+                    store::inquiries::save(tx, &inquiry).await?;
+                    store::inquiries::append_history(tx, inquiry.id, inquiry.version, &change)
+                        .await?;
+                    this.view_in(tx, inquiry, *now).await
+                })
+            })
+            .await?;
+        tracing::info!(
+            inquiry_id = %view.inquiry.id,
+            status = view.inquiry.status.name(),
+            "inquiry moved"
+        );
+        Ok(view)
+    }
+
+    /// The inquiry `name` if the caller may see it.
+    pub(super) async fn visible_inquiry(
+        &self,
+        caller: &Caller,
+        name: &InquiryName,
+    ) -> Result<Inquiry, Error> {
+        check_visible(caller, &name.agency, "inquiry")?;
+        store::inquiries::find(self.db.connection(), name.id)
+            .await?
+            .filter(|inquiry| inquiry.agency == name.agency)
+            .ok_or(Error::NotFound("inquiry"))
+    }
+
+    /// The inquiry `name`, locked until the transaction ends, if the caller may see it.
+    pub(super) async fn lock_visible(
+        &self,
+        tx: &DatabaseTransaction,
+        caller: &Caller,
+        name: &InquiryName,
+    ) -> Result<Inquiry, Error> {
+        check_visible(caller, &name.agency, "inquiry")?;
+        store::inquiries::lock(tx, self.db.backend(), name.id)
+            .await?
+            .filter(|inquiry| inquiry.agency == name.agency)
+            .ok_or(Error::NotFound("inquiry"))
+    }
+
+    /// The inquiry a replayed submission made, as of now.
+    async fn replayed(&self, id: Uuid) -> Result<InquiryView, Error> {
+        let conn = self.db.connection();
+        let inquiry = store::inquiries::find(conn, id).await?.ok_or_else(|| {
+            Error::Internal("a replayed submission's inquiry is missing".to_owned())
+        })?;
+        self.view_in(conn, inquiry, self.now()).await
+    }
+}
+
+async fn submit_in(
+    tx: &DatabaseTransaction,
+    new: &NewInquiry<'_>,
+) -> Result<Made<SubmissionReplay, InquiryView>, Error> {
+    let this = new.this;
+    let submission = &new.command.submission;
+    let year = submission_year(new.now, &this.zone);
+    let sequence =
+        store::inquiries::next_sequence(tx, this.db.backend(), &submission.agency, year).await?;
+    let (inquiry, change) = Inquiry::submit(
+        new.id,
+        Reference::new(submission.agency.clone(), year, sequence),
+        submission.clone(),
+        new.category,
+        new.lookup,
+        new.actor,
+        new.now,
+        &this.zone,
+    )?;
+    let code = this.tracking.code_for(inquiry.id);
+    store::inquiries::insert(tx, &inquiry, &code.hash()).await?;
+    store::inquiries::append_history(tx, inquiry.id, inquiry.version, &change).await?;
+    let name = new.category.display_name.clone();
+    let view = this.view_at(inquiry, name, Vec::new(), new.now);
+    Ok(Made::new(SubmissionReplay { inquiry_id: new.id }, view))
+}
+
+type UpdateInput<'a> = (
+    &'a Inquiries,
+    &'a Caller,
+    &'a UpdateCommand,
+    Option<String>,
+    TargetLookup,
+    Timestamp,
+);
+
+async fn update_in(
+    tx: &DatabaseTransaction,
+    (this, caller, command, service_asked, lookup, now): &UpdateInput<'_>,
+) -> Result<InquiryView, Error> {
+    let mut inquiry = this.lock_visible(tx, caller, &command.name).await?;
+    if let Some(if_match) = command.if_match {
+        if_match.check(inquiry.version)?;
+    }
+    let changes = &command.changes;
+    // The category the inquiry will have, when the changes name one or move its due date.
+    let category = match changes.category {
+        Some(id) => store::categories::find(tx, &inquiry.agency, id).await?,
+        None if changes.rebases_due_date() => Some(this.category_of(tx, &inquiry).await?),
+        None => None,
+    };
+    let facts = TriageFacts {
+        category: category.as_ref(),
+        service_asked: service_asked.as_deref(),
+        lookup: *lookup,
+    };
+    inquiry.update_triage(changes, facts, *now, &this.zone)?;
+    store::inquiries::save(tx, &inquiry).await?;
+    match category {
+        Some(category) if category.id == inquiry.category => {
+            Ok(this.view_at(inquiry, category.display_name, Vec::new(), *now))
+        }
+        _ => this.view_in(tx, inquiry, *now).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jalia_model::{AgencyCode, CountryCode, Email, LanguageCode, Phone};
+    use jiff::civil::date;
+
+    use crate::domain::inquiry::{Channel, Requester, Submission};
+    use crate::domain::text::PersonalText;
+
+    use super::*;
+
+    #[test]
+    fn a_retried_submission_is_compared_by_what_earlier_releases_stored() {
+        let text = |value: &str| PersonalText::parse(value, 1, 200).unwrap();
+        let submission = Submission {
+            agency: AgencyCode::parse("bm").unwrap(),
+            requester: Requester {
+                display_name: text("Samira Fictive"),
+                email: Some(Email::parse("samira.fictive@example.org").unwrap()),
+                phone: Some(Phone::parse("+33 6 98 76 54 32").unwrap()),
+                country_of_residence: CountryCode::parse("FR").unwrap(),
+                preferred_language: Some(LanguageCode::parse("fr").unwrap()),
+                diaspora: true,
+            },
+            channel: Channel::EventDesk,
+            category: Uuid::from_u128(0x0198_a1b2_7c3d_7e4f_8a5b_6c7d_8e9f_0a1b),
+            service: None,
+            event: Some("agencies/bm/events/0198a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1c".to_owned()),
+            subject: text("Permis"),
+            body: text("Comment déposer ?"),
+            answer_before: Some(date(2025, 8, 31)),
+        };
+        // NewInquiry serializes as its submission alone.
+        assert_eq!(
+            serde_json::to_string(&submission).unwrap(),
+            concat!(
+                r#"{"agency":"bm","requester":{"display_name":"Samira Fictive","#,
+                r#""email":"samira.fictive@example.org","phone":"+33698765432","#,
+                r#""country_of_residence":"FR","preferred_language":"fr","diaspora":true},"#,
+                r#""channel":"EventDesk","category":"0198a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b","#,
+                r#""service":null,"event":"agencies/bm/events/0198a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1c","#,
+                r#""subject":"Permis","body":"Comment déposer ?","answer_before":"2025-08-31"}"#
+            )
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! Messages on an inquiry: adding a public reply or an internal note, and listing them.
+
+use jalia_db::IdempotencyScope;
+use jalia_db::sea_orm::DatabaseTransaction;
+use jalia_model::{Caller, Page, PageRequest};
+use jiff::Timestamp;
+use serde::{Serialize, Serializer};
+use uuid::Uuid;
+
+use super::{Inquiries, Made, methods};
+use crate::domain::Error;
+use crate::domain::access::check_visible;
+use crate::domain::message::{AddMessageCommand, Message};
+use crate::domain::query::{IdCursor, MessageQuery};
+use crate::store;
+use crate::store::stored::MessageReplay;
+
+/// A message under `create_once`, with what its transaction needs.
+struct NewMessage<'a> {
+    this: &'a Inquiries,
+    caller: &'a Caller,
+    command: &'a AddMessageCommand,
+    id: Uuid,
+    now: Timestamp,
+}
+
+impl Serialize for NewMessage<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        retry_key(self.command).serialize(serializer)
+    }
+}
+
+/// What a retry is compared by: `[agency, inquiry id, visibility, body]`, the fingerprint
+/// earlier releases stored too, so that a retry spanning an upgrade is still recognised.
+/// The fresh id and the time differ between tries of one request, so they are left out.
+fn retry_key(command: &AddMessageCommand) -> impl Serialize + '_ {
+    (
+        command.inquiry.agency.as_str(),
+        command.inquiry.id,
+        command.visibility,
+        &command.body,
+    )
+}
+
+impl Inquiries {
+    /// Adds a public reply or an internal note; a retry with the same request_id returns
+    /// the same message.
+    pub async fn add_message(
+        &self,
+        caller: &Caller,
+        command: AddMessageCommand,
+    ) -> Result<Message, Error> {
+        check_visible(caller, &command.inquiry.agency, "inquiry")?;
+        let now = self.now();
+        let new = NewMessage {
+            this: self,
+            caller,
+            command: &command,
+            id: Uuid::now_v7(),
+            now,
+        };
+        let scope = IdempotencyScope::new(caller, methods::ADD_INQUIRY_MESSAGE);
+        let made = self
+            .db
+            .create_once(command.request_id, &scope, &new, now, |tx, new| {
+                Box::pin(add_message_in(tx, new))
+            })
+            .await?
+            .into_inner();
+        let message = match made {
+            Made {
+                made: Some(message),
+                ..
+            } => message,
+            Made { replay, .. } => store::messages::find(
+                self.db.connection(),
+                &command.inquiry.agency,
+                command.inquiry.id,
+                replay.message_id,
+            )
+            .await?
+            .ok_or_else(|| Error::Internal("a replayed message is missing".to_owned()))?,
+        };
+        tracing::info!(
+            inquiry_id = %message.inquiry_id,
+            message_id = %message.id,
+            visibility = ?message.visibility,
+            "inquiry message added"
+        );
+        Ok(message)
+    }
+
+    /// A page of an inquiry's messages, oldest first.
+    pub async fn list_messages(
+        &self,
+        caller: &Caller,
+        query: &MessageQuery,
+        page: &PageRequest,
+    ) -> Result<Page<Message>, Error> {
+        let inquiry = self.visible_inquiry(caller, &query.inquiry).await?;
+        let filter = query.filter();
+        let pager = self.pages.pager(
+            methods::LIST_INQUIRY_MESSAGES,
+            Some(caller),
+            &filter,
+            page,
+            self.now(),
+        )?;
+        let after: Option<IdCursor> = pager.cursor()?;
+        let rows = store::messages::list(
+            self.db.connection(),
+            &inquiry.agency,
+            &filter,
+            after.map(|cursor| cursor.id),
+            pager.fetch_limit(),
+        )
+        .await?;
+        Ok(pager.page(rows, |last| IdCursor { id: last.id }))
+    }
+}
+
+async fn add_message_in(
+    tx: &DatabaseTransaction,
+    new: &NewMessage<'_>,
+) -> Result<Made<MessageReplay, Message>, Error> {
+    let command = new.command;
+    let mut inquiry = new
+        .this
+        .lock_visible(tx, new.caller, &command.inquiry)
+        .await?;
+    let message = inquiry.add_message(
+        new.id,
+        command.visibility,
+        command.body.clone(),
+        &new.caller.subject,
+        new.now,
+    )?;
+    store::inquiries::save(tx, &inquiry).await?;
+    store::messages::insert(tx, &message).await?;
+    Ok(Made::new(
+        MessageReplay {
+            message_id: message.id,
+        },
+        message,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use jalia_model::AgencyCode;
+
+    use super::*;
+    use crate::domain::inquiry::InquiryName;
+    use crate::domain::message::Visibility;
+    use crate::domain::text::PersonalText;
+
+    #[test]
+    fn a_retry_is_compared_by_what_earlier_releases_stored() {
+        let command = AddMessageCommand {
+            inquiry: InquiryName {
+                agency: AgencyCode::parse("bm").unwrap(),
+                id: Uuid::from_u128(0x0198_a1b2_7c3d_7e4f_8a5b_6c7d_8e9f_0a1b),
+            },
+            request_id: None,
+            visibility: Visibility::PublicReply,
+            body: PersonalText::parse("Première réponse", 1, 100).unwrap(),
+        };
+        assert_eq!(
+            serde_json::to_string(&retry_key(&command)).unwrap(),
+            r#"["bm","0198a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b","PublicReply","Première réponse"]"#
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! The statistics of a period.
+
+use std::collections::HashMap;
+
+use jalia_model::{AgencyCode, Caller};
+use jiff::SignedDuration;
+use uuid::Uuid;
+
+use super::Inquiries;
+use crate::domain::Error;
+use crate::domain::access::list_scope;
+use crate::domain::calendar::{date_key, local_date};
+use crate::domain::category::Category;
+use crate::domain::statistics::{Period, Statistics, median_micros};
+use crate::store;
+
+/// The statistics of a period, with the categories they mention.
+#[derive(Debug, Clone)]
+pub struct StatisticsReport {
+    /// The figures.
+    pub statistics: Statistics,
+    /// Categories by id.
+    pub categories: HashMap<Uuid, Category>,
+}
+
+impl Inquiries {
+    /// The statistics of the inquiries submitted in `period` to `agency` (None: every
+    /// agency the caller may read), as they stand now.
+    pub async fn statistics(
+        &self,
+        caller: &Caller,
+        agency: Option<AgencyCode>,
+        period: Period,
+    ) -> Result<StatisticsReport, Error> {
+        let agency = list_scope(caller, agency)?;
+        let conn = self.db.connection();
+        let (from, to) = period.instants(&self.zone);
+        let today = date_key(local_date(self.now(), &self.zone));
+        let (mut statistics, durations) =
+            store::inquiries::statistics(conn, agency.as_ref(), from, to, today).await?;
+        statistics.median_first_response =
+            median_micros(durations).map(SignedDuration::from_micros);
+        let categories =
+            store::categories::by_ids(conn, statistics.by_category.iter().map(|(id, _)| *id))
+                .await?;
+        Ok(StatisticsReport {
+            statistics,
+            categories,
+        })
+    }
+}

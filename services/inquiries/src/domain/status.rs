@@ -1,0 +1,164 @@
+//! Where an inquiry stands, the moves between statuses the contract allows
+//! (`InquiryStatus`), and the history entry each change leaves.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::inquiry::{Assignment, Referral};
+use super::text::PersonalText;
+
+/// Longest note an actor leaves in the history, in characters.
+pub const MAX_NOTE_CHARS: usize = 2_000;
+
+/// Where an inquiry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Status {
+    /// Submitted, not yet assigned.
+    New,
+    /// Assigned, not yet worked on.
+    Assigned,
+    /// Being worked on.
+    InProgress,
+    /// Waiting for the citizen; the due-date clock is paused.
+    WaitingOnCitizen,
+    /// At least one public reply was given.
+    Answered,
+    /// Nothing more to do.
+    Closed,
+    /// Sent to another, competent administration.
+    Referred,
+}
+
+impl Status {
+    /// Every status, in the contract's order.
+    pub const ALL: [Self; 7] = [
+        Self::New,
+        Self::Assigned,
+        Self::InProgress,
+        Self::WaitingOnCitizen,
+        Self::Answered,
+        Self::Closed,
+        Self::Referred,
+    ];
+
+    /// The statuses in which a passed due date makes an inquiry overdue.
+    pub const AWAITING_ANSWER: [Self; 3] = [Self::New, Self::Assigned, Self::InProgress];
+
+    /// The contract's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::New => "NEW",
+            Self::Assigned => "ASSIGNED",
+            Self::InProgress => "IN_PROGRESS",
+            Self::WaitingOnCitizen => "WAITING_ON_CITIZEN",
+            Self::Answered => "ANSWERED",
+            Self::Closed => "CLOSED",
+            Self::Referred => "REFERRED",
+        }
+    }
+
+    /// Whether TransitionInquiry may move an inquiry from `self` to `to`. ASSIGNED is
+    /// reached only through AssignInquiry, so it is never a transition's target.
+    pub fn may_become(self, to: Self) -> bool {
+        use Status::{Answered, Assigned, Closed, InProgress, New, Referred, WaitingOnCitizen};
+        matches!(
+            (self, to),
+            (New | Assigned, InProgress | Answered | Referred | Closed)
+                | (InProgress, WaitingOnCitizen | Answered | Referred | Closed)
+                | (WaitingOnCitizen, InProgress | Answered | Closed)
+                | (Answered, Closed)
+                | (Answered | Closed | Referred, InProgress)
+        )
+    }
+}
+
+/// Where a transition goes, with what the target needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// NEW: never allowed, kept so that asking for it is refused by the state machine
+    /// (FAILED_PRECONDITION) like any other transition the status does not allow.
+    New,
+    /// IN_PROGRESS (also the reopening of a finished inquiry).
+    InProgress,
+    /// WAITING_ON_CITIZEN.
+    WaitingOnCitizen,
+    /// ANSWERED.
+    Answered,
+    /// CLOSED.
+    Closed,
+    /// REFERRED, with where to.
+    Referred(Referral),
+}
+
+impl Target {
+    /// The status it leads to.
+    pub fn status(&self) -> Status {
+        match self {
+            Self::New => Status::New,
+            Self::InProgress => Status::InProgress,
+            Self::WaitingOnCitizen => Status::WaitingOnCitizen,
+            Self::Answered => Status::Answered,
+            Self::Closed => Status::Closed,
+            Self::Referred(_) => Status::Referred,
+        }
+    }
+}
+
+/// One recorded change of status or assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    /// Before; None for the submission itself.
+    pub from: Option<Status>,
+    /// After.
+    pub to: Status,
+    /// The caller's `sub`.
+    pub actor: String,
+    /// When.
+    pub at: Timestamp,
+    /// The actor's note.
+    pub note: Option<PersonalText>,
+    /// The assignment made, for AssignInquiry.
+    pub assignment: Option<Assignment>,
+    /// The referral, for a move to REFERRED.
+    pub referral: Option<Referral>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_transitions_and_no_others() {
+        use Status::*;
+        let allowed = [
+            (New, InProgress),
+            (New, Answered),
+            (New, Referred),
+            (New, Closed),
+            (Assigned, InProgress),
+            (Assigned, Answered),
+            (Assigned, Referred),
+            (Assigned, Closed),
+            (InProgress, WaitingOnCitizen),
+            (InProgress, Answered),
+            (InProgress, Referred),
+            (InProgress, Closed),
+            (WaitingOnCitizen, InProgress),
+            (WaitingOnCitizen, Answered),
+            (WaitingOnCitizen, Closed),
+            (Answered, Closed),
+            (Answered, InProgress),
+            (Closed, InProgress),
+            (Referred, InProgress),
+        ];
+        for from in Status::ALL {
+            for to in Status::ALL {
+                assert_eq!(
+                    from.may_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} -> {to:?}"
+                );
+            }
+        }
+    }
+}
