@@ -5,6 +5,7 @@
 
 mod agencies;
 mod bad_input;
+mod content;
 mod helpers;
 mod idempotency;
 mod lifecycle;
