@@ -48,3 +48,68 @@ fn missing_field(field: &str) -> PreconditionViolation {
         "required to publish",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use jalia_runtime::reasons;
+    use tonic::Code;
+    use tonic_types::StatusExt;
+
+    use super::*;
+
+    fn reason(status: &Status) -> String {
+        status
+            .get_details_error_info()
+            .map(|info| info.reason)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn each_condition_has_its_one_reason() {
+        let cases = [
+            (Error::Stale, Code::Aborted, reasons::STALE_ETAG),
+            (
+                Error::OtherAgency("no".to_owned()),
+                Code::PermissionDenied,
+                reasons::OTHER_AGENCY,
+            ),
+            (
+                Error::MinistryOnly("no".to_owned()),
+                Code::PermissionDenied,
+                reasons::MINISTRY_ONLY,
+            ),
+            (
+                Error::NotFound("public service"),
+                Code::NotFound,
+                reasons::NOT_FOUND,
+            ),
+            (
+                DbError::unavailable("connection refused").into(),
+                Code::Unavailable,
+                reasons::DATABASE_UNAVAILABLE,
+            ),
+            (
+                DbError::other("column secret_x").into(),
+                Code::Internal,
+                reasons::INTERNAL,
+            ),
+        ];
+        for (error, code, expected) in cases {
+            let status = Status::from(error);
+            assert_eq!((status.code(), reason(&status).as_str()), (code, expected));
+            assert!(!status.message().contains("secret_x"));
+        }
+    }
+
+    #[test]
+    fn an_incomplete_service_says_what_it_lacks() {
+        let status = Status::from(Error::Precondition {
+            reason: reasons::SERVICE_INCOMPLETE,
+            message: "the service cannot be published without: category".to_owned(),
+            missing: vec!["category"],
+        });
+        let failure = status.get_details_precondition_failure().unwrap();
+        assert_eq!(failure.violations[0].r#type, reasons::MISSING_FIELD);
+        assert_eq!(failure.violations[0].subject, "public_service.category");
+    }
+}

@@ -3,7 +3,7 @@
 
 use jalia_db::sea_orm::DatabaseTransaction;
 use jalia_db::{IdempotencyScope, Idempotent};
-use jalia_model::{AgencyCode, Caller, Page, PageRequest, reasons};
+use jalia_model::{AgencyCode, Caller, Page, PageRequest};
 use jiff::Timestamp;
 use serde::{Serialize, Serializer};
 
@@ -134,10 +134,7 @@ async fn create_agency(
         command.now,
     )?;
     if !store::agencies::insert(tx, &agency).await? {
-        return Err(Error::AlreadyExists {
-            reason: reasons::AGENCY_EXISTS,
-            message: format!("agency `{}` exists already", agency.code),
-        });
+        return Err(agency.code_taken());
     }
     let agencies = labels(tx, parents([&agency])).await?;
     Ok(Stored(Labelled {

@@ -3,7 +3,7 @@
 
 use jalia_db::sea_orm::DatabaseTransaction;
 use jalia_db::{IdempotencyScope, Idempotent};
-use jalia_model::{Caller, IfMatch, Page, PageRequest};
+use jalia_model::{AgencyCode, Caller, IfMatch, MAX_PAGE_SIZE, Page, PageRequest};
 use jiff::Timestamp;
 use serde::{Serialize, Serializer};
 use uuid::Uuid;
@@ -13,7 +13,7 @@ use crate::domain::Error;
 use crate::domain::access::{StatusVisibility, Viewer};
 use crate::domain::agency::Labelled;
 use crate::domain::public_service::{
-    NewService, PublicService, ServiceName, ServiceUpdate, Status, named_agencies,
+    NewService, PublicService, ServiceContent, ServiceName, ServiceUpdate, Status, named_agencies,
 };
 use crate::domain::query::{RevisionQuery, ServiceQuery};
 use crate::domain::revision::Revision;
@@ -257,7 +257,7 @@ impl Catalog {
     pub(crate) async fn services_of(
         &self,
         caller: &Caller,
-        agency: &jalia_model::AgencyCode,
+        agency: &AgencyCode,
     ) -> Result<Vec<PublicService>, Error> {
         let query = ServiceQuery {
             agency: Some(agency.clone()),
@@ -265,7 +265,7 @@ impl Catalog {
             ..ServiceQuery::default()
         };
         let mut services = Vec::new();
-        let mut page = PageRequest::first(jalia_model::MAX_PAGE_SIZE);
+        let mut page = PageRequest::first(MAX_PAGE_SIZE);
         loop {
             let found = self
                 .list_public_services(Some(caller), &query, &page)
@@ -285,8 +285,8 @@ impl Catalog {
 /// across an upgrade still replays. The caller, the fresh id and the time differ between
 /// tries and are left out.
 struct CreateService<'a> {
-    agency: jalia_model::AgencyCode,
-    content: Stored<crate::domain::public_service::ServiceContent>,
+    agency: AgencyCode,
+    content: Stored<ServiceContent>,
     actor: &'a str,
     now: Timestamp,
 }

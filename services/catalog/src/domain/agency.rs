@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use jalia_model::reasons;
 use jalia_model::{
     AgencyCode, Caller, FallbackChain, FieldViolation, IfMatch, LanguageCode, LocalizedText,
     PostalAddress, RequestId, Violations, quote,
@@ -293,6 +294,15 @@ impl Agency {
                 ..self.clone()
             })
             .map_err(Error::Invalid)
+    }
+
+    /// The refusal of a create whose code another agency has (ALREADY_EXISTS): codes
+    /// name agencies for good.
+    pub fn code_taken(&self) -> Error {
+        Error::AlreadyExists {
+            reason: reasons::AGENCY_EXISTS,
+            message: format!("agency `{}` exists already", self.code),
+        }
     }
 
     /// Its own label, for responses naming it.

@@ -86,3 +86,16 @@ impl TransactionError for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_storage_failure_is_still_a_database_error_to_the_write_helper() {
+        // The write helper retries only what it can see is a database conflict.
+        let err = Error::from(DbError::unavailable("gone"));
+        assert!(err.as_db_error().is_some_and(|db| !db.is_retryable()));
+        assert!(Error::Stale.as_db_error().is_none());
+    }
+}
