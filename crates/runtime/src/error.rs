@@ -5,7 +5,9 @@
 //!
 //! What goes back to the caller is bounded: the message and every violation are cut to
 //! a few hundred characters and the violations to [`MAX_VIOLATIONS`], so that no input,
-//! however large, comes back in a trailer.
+//! however large, comes back in a trailer. A FAILED_PRECONDITION may also say what is
+//! missing, one PreconditionFailure violation per thing (see
+//! [`ApiError::with_precondition_violations`]).
 
 use std::time::Duration;
 
@@ -72,6 +74,34 @@ impl ErrorCode {
 
 pub use jalia_model::FieldViolation;
 
+/// One thing a refused change needs first, as a PreconditionFailure violation names it:
+/// its type (one of [`reasons`], e.g. [`reasons::MISSING_FIELD`]), its subject (a field
+/// path such as `public_service.category`) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreconditionViolation {
+    /// The kind of violation, a stable UPPER_SNAKE name.
+    pub kind: &'static str,
+    /// What it is about, e.g. a field path of the resource.
+    pub subject: String,
+    /// What is wrong, for the caller's developers.
+    pub description: String,
+}
+
+impl PreconditionViolation {
+    /// A violation of `kind` about `subject`.
+    pub fn new(
+        kind: &'static str,
+        subject: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            subject: subject.into(),
+            description: description.into(),
+        }
+    }
+}
+
 /// An error as a caller sees it. Each service converts its own error enum into this once,
 /// and this into a [`Status`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +110,7 @@ pub struct ApiError {
     reason: &'static str,
     message: String,
     violations: Vec<FieldViolation>,
+    preconditions: Vec<PreconditionViolation>,
     retry_after: Option<Duration>,
 }
 
@@ -91,6 +122,7 @@ impl ApiError {
             reason,
             message: message.into(),
             violations: Vec::new(),
+            preconditions: Vec::new(),
             retry_after: None,
         }
     }
@@ -161,6 +193,13 @@ impl ApiError {
         )
     }
 
+    /// Says what a refused change needs first (FAILED_PRECONDITION): sent as a
+    /// PreconditionFailure detail, bounded like field violations.
+    pub fn with_precondition_violations(mut self, violations: Vec<PreconditionViolation>) -> Self {
+        self.preconditions = violations;
+        self
+    }
+
     /// Suggests when to retry (RESOURCE_EXHAUSTED, UNAVAILABLE).
     pub fn with_retry_after(mut self, delay: Duration) -> Self {
         self.retry_after = Some(delay);
@@ -180,6 +219,11 @@ impl ApiError {
     /// The field violations.
     pub fn violations(&self) -> &[FieldViolation] {
         &self.violations
+    }
+
+    /// What a refused change needs first.
+    pub fn precondition_violations(&self) -> &[PreconditionViolation] {
+        &self.preconditions
     }
 
     /// The message for the caller.
@@ -250,6 +294,22 @@ impl From<ApiError> for Status {
                     .map(|v| {
                         tonic_types::FieldViolation::new(
                             truncate_chars(&v.field, MAX_VIOLATION_CHARS),
+                            truncate_chars(&v.description, MAX_VIOLATION_CHARS),
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        if !error.preconditions.is_empty() {
+            details.set_precondition_failure(
+                error
+                    .preconditions
+                    .into_iter()
+                    .take(MAX_VIOLATIONS)
+                    .map(|v| {
+                        tonic_types::PreconditionViolation::new(
+                            v.kind,
+                            truncate_chars(&v.subject, MAX_VIOLATION_CHARS),
                             truncate_chars(&v.description, MAX_VIOLATION_CHARS),
                         )
                     })
@@ -329,6 +389,37 @@ mod tests {
             status.get_details_error_info().unwrap().reason,
             "STALE_ETAG"
         );
+    }
+
+    #[test]
+    fn preconditions_go_back_as_a_bounded_precondition_failure() {
+        let long = "x".repeat(10_000);
+        let status: Status = ApiError::new(
+            ErrorCode::FailedPrecondition,
+            reasons::SERVICE_INCOMPLETE,
+            "the service cannot be published yet",
+        )
+        .with_precondition_violations(
+            std::iter::once(PreconditionViolation::new(
+                reasons::MISSING_FIELD,
+                "public_service.category",
+                "required to publish",
+            ))
+            .chain(
+                (0..1000).map(|_| PreconditionViolation::new(reasons::MISSING_FIELD, &long, &long)),
+            )
+            .collect(),
+        )
+        .into();
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        let failure = status.get_details_precondition_failure().unwrap();
+        assert_eq!(failure.violations.len(), MAX_VIOLATIONS);
+        assert_eq!(failure.violations[0].r#type, "MISSING_FIELD");
+        assert_eq!(failure.violations[0].subject, "public_service.category");
+        assert!(failure.violations[1].subject.chars().count() <= MAX_VIOLATION_CHARS);
+        assert!(trailer_bytes(status) < 64 * 1024);
+        let plain: Status = ApiError::not_found("service").into();
+        assert!(plain.get_details_precondition_failure().is_none());
     }
 
     #[cfg(feature = "db")]

@@ -16,7 +16,7 @@ pub mod tls;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock, system_clock};
 pub use config::{ConfigError, Defaults, EnvPrefix, Secret, ServerSettings, StorageSettings};
-pub use error::{ApiError, ErrorCode, FieldViolation, reasons};
+pub use error::{ApiError, ErrorCode, FieldViolation, PreconditionViolation, reasons};
 pub use server::{Contract, ServeOptions, Server, ServerError, Shutdown, ShutdownTrigger};
 
 /// Whether a server runs for development (HS256 tokens with a generated key, readable

@@ -8,21 +8,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark fails loudly
 #![allow(clippy::print_stdout, clippy::print_stderr)] // and reports on stdout
 
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use jalia_catalog::app::Catalog;
-use jalia_catalog::domain::place::HttpsUrl;
-use jalia_catalog::domain::public_service::{Audience, Channel, ChannelKind, ServiceContent};
-use jalia_catalog::domain::taxonomy::{TermContent, TermKind};
 use jalia_catalog::{Application, Config};
 use jalia_db::sea_orm::{ConnectionTrait, DbBackend, Statement};
 use jalia_db::testing::{POSTGRES_URL_ENV, TestDatabase};
 use jalia_db::{Backend, Db};
-use jalia_model::{AgencyCode, AgencyScope, Caller, LocalizedText};
 use jalia_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
-use jalia_proto::catalog::v1::{GetCategoryRequest, SearchPublicServicesRequest};
+use jalia_proto::catalog::v1::{
+    Agency, AgencyKind, Category, Channel, ChannelKind, CreateAgencyRequest, CreateCategoryRequest,
+    CreatePublicServiceRequest, GetCategoryRequest, PublicService, PublishPublicServiceRequest,
+    SearchPublicServicesRequest,
+};
+use jalia_proto::r#type::v1::{Audience, LocalizedString, LocalizedText};
 use jalia_runtime::{Shutdown, system_clock};
+use jalia_testing::{DevTokens, authed};
 use tonic::transport::{Channel as Transport, Endpoint};
 use uuid::Uuid;
 
@@ -129,102 +129,99 @@ impl Lcg {
     }
 }
 
-fn content(rng: &mut Lcg, category: Uuid) -> ServiceContent {
-    let online = Channel::new(
-        ChannelKind::Online,
-        LocalizedText::default(),
-        Some(HttpsUrl::parse("https://www.rokhas.ma").unwrap()),
-        None,
-        None,
-        None,
-    )
-    .unwrap();
-    ServiceContent {
-        display_name: LocalizedText::single("fr", &rng.french(3, 1)).with("ar", &rng.arabic(3)),
-        description: LocalizedText::single("fr", &rng.french(15, 10)).with("ar", &rng.arabic(15)),
-        keywords: (0..3)
-            .map(|_| LocalizedText::single("fr", &rng.french(1, 0)).with("ar", &rng.arabic(1)))
+fn text(entries: &[(&str, &str)]) -> LocalizedText {
+    LocalizedText {
+        entries: entries
+            .iter()
+            .map(|(language, text)| LocalizedString {
+                language_code: (*language).to_owned(),
+                text: (*text).to_owned(),
+            })
             .collect(),
-        category: Some(category),
-        audiences: vec![Audience::Citizens, Audience::Diaspora],
-        channels: vec![online],
-        ..ServiceContent::default()
+        resolved: None,
     }
 }
 
-fn system_caller() -> Caller {
-    Caller {
-        subject: "bench".to_owned(),
-        agency: AgencyScope::Ministry,
-        scopes: ["catalog.read", "catalog.write"]
-            .into_iter()
-            .map(str::to_owned)
-            .collect::<BTreeSet<_>>(),
+fn content(rng: &mut Lcg, category: &str) -> PublicService {
+    PublicService {
+        display_name: Some(text(&[("fr", &rng.french(3, 1)), ("ar", &rng.arabic(3))])),
+        description: Some(text(&[
+            ("fr", &rng.french(15, 10)),
+            ("ar", &rng.arabic(15)),
+        ])),
+        keywords: (0..3)
+            .map(|_| text(&[("fr", &rng.french(1, 0)), ("ar", &rng.arabic(1))]))
+            .collect(),
+        category: category.to_owned(),
+        audiences: vec![Audience::Citizens as i32, Audience::Diaspora as i32],
+        channels: vec![Channel {
+            kind: ChannelKind::Online as i32,
+            url: "https://www.rokhas.ma".to_owned(),
+            ..Channel::default()
+        }],
+        ..PublicService::default()
     }
 }
 
-/// 10,000 published services written through the catalog's own use cases (so tokens
-/// and revisions are written as in production), from a few tasks at once.
-async fn seed(catalog: &Catalog) -> Uuid {
-    let caller = system_caller();
-    let agency = AgencyCode::parse("bm").unwrap();
-    catalog
-        .create_agency(
-            &caller,
-            agency.clone(),
-            jalia_catalog::domain::agency::AgencyContent {
-                display_name: LocalizedText::single("fr", "Agence urbaine de Béni Mellal"),
-                kind: jalia_catalog::domain::agency::AgencyKind::UrbanAgency,
-                region: LocalizedText::default(),
-                province: LocalizedText::default(),
-                contact_points: Vec::new(),
-                parent_body: None,
-                sites: Vec::new(),
-                fallback_languages: Vec::new(),
+/// 10,000 published services written through the catalog's API (so tokens and
+/// revisions are written as in production), from a few tasks at once. Gives the
+/// category's id.
+async fn seed(client: &CatalogServiceClient<Transport>, token: &str) -> Uuid {
+    let mut client = client.clone();
+    client
+        .create_agency(authed(
+            CreateAgencyRequest {
+                agency: Some(Agency {
+                    code: "bm".to_owned(),
+                    display_name: Some(text(&[("fr", "Agence urbaine de Béni Mellal")])),
+                    kind: AgencyKind::UrbanAgency as i32,
+                    ..Agency::default()
+                }),
+                request_id: String::new(),
             },
-            None,
-        )
+            token,
+        ))
         .await
         .unwrap();
-    let category = catalog
-        .create_term(
-            &caller,
-            TermKind::Category,
-            TermContent {
-                display_name: LocalizedText::single("fr", "Urbanisme"),
-                description: LocalizedText::default(),
+    let category = client
+        .create_category(authed(
+            CreateCategoryRequest {
+                category: Some(Category {
+                    display_name: Some(text(&[("fr", "Urbanisme")])),
+                    ..Category::default()
+                }),
+                request_id: String::new(),
             },
-            None,
-        )
+            token,
+        ))
         .await
         .unwrap()
-        .id;
+        .into_inner()
+        .name;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for task in 0..SEED_TASKS {
-        let catalog = catalog.clone();
-        let caller = caller.clone();
-        let agency = agency.clone();
+        let mut client = client.clone();
+        let (token, category) = (token.to_owned(), category.clone());
         tasks.push(tokio::spawn(async move {
             let mut rng = Lcg(task as u64 + 1);
             for _ in (task..SERVICES).step_by(SEED_TASKS) {
-                let draft = catalog
-                    .create_public_service(
-                        &caller,
-                        agency.clone(),
-                        content(&mut rng, category),
-                        None,
-                    )
+                let request = CreatePublicServiceRequest {
+                    parent: "agencies/bm".to_owned(),
+                    public_service: Some(content(&mut rng, &category)),
+                    request_id: String::new(),
+                };
+                let draft = client
+                    .create_public_service(authed(request, &token))
                     .await
                     .unwrap()
-                    .value;
-                catalog
-                    .publish_public_service(
-                        &caller,
-                        &agency,
-                        draft.id,
-                        &jalia_catalog::domain::etag(draft.revision),
-                    )
+                    .into_inner();
+                let publish = PublishPublicServiceRequest {
+                    name: draft.name,
+                    etag: draft.etag,
+                };
+                client
+                    .publish_public_service(authed(publish, &token))
                     .await
                     .unwrap();
             }
@@ -238,6 +235,9 @@ async fn seed(catalog: &Catalog) -> Uuid {
         started.elapsed().as_secs_f64()
     );
     category
+        .strip_prefix("categories/")
+        .and_then(|id| id.parse().ok())
+        .unwrap()
 }
 
 struct Latencies(Vec<Duration>);
@@ -369,8 +369,14 @@ async fn run_on(label: &str, database: TestDatabase) {
     let config = Config::development(dir.path(), database.config().url());
     jalia_catalog::migrate(&config.storage).await.unwrap();
     let app = Application::build(config, system_clock()).await.unwrap();
-    let category = seed(app.catalog()).await;
-    let db = app.catalog().db().clone();
+    let addr = app.local_addr();
+    let (trigger, shutdown) = Shutdown::manual();
+    let server = tokio::spawn(app.run(shutdown));
+    let mut client = client(addr).await;
+    let token =
+        DevTokens::for_data_dir(dir.path()).mint("bench", "*", &["catalog.read", "catalog.write"]);
+    let category = seed(&client, &token).await;
+    let db = database.db().clone();
     // Steady state: statistics gathered (and on PostgreSQL the visibility map set), as
     // autovacuum or a periodic optimize would leave a table that was filled long ago.
     let maintenance = match db.backend() {
@@ -381,10 +387,6 @@ async fn run_on(label: &str, database: TestDatabase) {
         .execute_unprepared(maintenance)
         .await
         .unwrap();
-    let addr = app.local_addr();
-    let (trigger, shutdown) = Shutdown::manual();
-    let server = tokio::spawn(app.run(shutdown));
-    let mut client = client(addr).await;
 
     let (search, per_query) = measure_searches(&mut client).await;
     let get_category = measure_get_category(&mut client, category).await;

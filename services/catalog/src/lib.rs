@@ -3,25 +3,27 @@
 //! the public services each agency offers, described as CPSV-AP does, with their full
 //! revision history and a search that reads Arabic and French the way people type them.
 //!
-//! Layout: `domain` (types, rules, folding; no tonic, prost or sea-orm), `store` (tables
-//! and queries), `app` (one use case per RPC), `api` (the gRPC face), `demo` (the Béni
-//! Mellal demo data). This file is the composition root the `jalia` binary calls.
+//! Layout (the suite's one service shape): `domain` (types and their rules, folding; no
+//! tonic, prost, sea-orm or jalia-db), `app` (one use case per RPC, one file per
+//! aggregate), `store` (tables, migrations, stored shapes, queries), `api` (the gRPC face:
+//! requests in, responses out, one error mapping), `demo` (the Béni Mellal demo data,
+//! loaded through the use cases), `background` (the purge of old idempotency records).
+//! This file is the composition root the `jalia` binary calls.
 
-pub mod api;
-pub mod app;
+mod api;
+mod app;
+mod background;
 mod demo;
-pub mod domain;
+mod domain;
 mod store;
 
 use std::path::Path;
 
 use jalia_db::{Db, DbConfig, DbError, PAGE_TOKEN_TTL, PageTokens};
-use jalia_proto::catalog::v1::catalog_service_server::CatalogServiceServer;
 use jalia_runtime::config::{Defaults, EnvPrefix, ServerSettings, StorageSettings};
 use jalia_runtime::{Contract, Server, ServerError, SharedClock, Shutdown};
-use tonic::service::Routes;
 
-pub use store::Migrator;
+use store::Migrator;
 
 /// The full gRPC service name.
 pub const SERVICE: &str = jalia_proto::service_names::CATALOG;
@@ -105,7 +107,7 @@ pub enum StartError {
     Server(#[from] ServerError),
     /// The demo data could not be loaded.
     #[error("loading the demo data failed: {0}")]
-    Demo(String),
+    Demo(#[source] domain::Error),
 }
 
 async fn connect(storage: &StorageSettings) -> Result<Db, StartError> {
@@ -130,6 +132,21 @@ pub struct Application {
     catalog: app::Catalog,
 }
 
+/// Drops idempotency records older than their retention (at least 7 days). `run` does
+/// it every hour in the background; this handle runs one round on demand.
+#[derive(Debug, Clone)]
+pub struct IdempotencyPurge {
+    catalog: app::Catalog,
+}
+
+impl IdempotencyPurge {
+    /// One round: deletes every record past its retention, as of the service's clock.
+    /// Returns how many were deleted.
+    pub async fn run_once(&self) -> Result<u64, DbError> {
+        self.catalog.purge_idempotency_records().await
+    }
+}
+
 impl Application {
     /// Connects to the database and binds the listeners; does not migrate.
     pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartError> {
@@ -148,26 +165,33 @@ impl Application {
         self.server.local_addr()
     }
 
-    /// The use cases, for tools that drive the catalog without the network (benchmarks).
-    pub fn catalog(&self) -> &app::Catalog {
-        &self.catalog
-    }
-
     /// Loads the Béni Mellal demo data; loading it again changes nothing.
     pub async fn load_demo(&self) -> Result<(), StartError> {
-        demo::load(&self.catalog)
-            .await
-            .map_err(|err| StartError::Demo(err.to_string()))
+        demo::load(&self.catalog).await.map_err(StartError::Demo)
     }
 
-    /// Serves until `shutdown` fires, then drains.
+    /// A handle on the purge of old idempotency records, to run a round on demand.
+    pub fn idempotency_purge(&self) -> IdempotencyPurge {
+        IdempotencyPurge {
+            catalog: self.catalog.clone(),
+        }
+    }
+
+    /// Serves until `shutdown` fires, then drains; the background purge runs beside it
+    /// and stops on the same signal.
     pub async fn run(self, shutdown: Shutdown) -> Result<(), ServerError> {
-        let limits = &self.server.settings().limits;
-        let routes = Routes::new(
-            CatalogServiceServer::new(api::CatalogApi::new(self.catalog))
-                .max_decoding_message_size(limits.max_message_bytes)
-                .max_encoding_message_size(limits.max_message_bytes),
-        );
-        self.server.serve(&[CONTRACT], routes, shutdown).await
+        let routes = api::routes(self.catalog.clone(), &self.server.settings().limits);
+        let (stop_background, background_stopped) = Shutdown::manual();
+        let background = tokio::spawn(background::run(
+            self.catalog,
+            shutdown.clone(),
+            background_stopped,
+        ));
+        let served = self.server.serve(&[CONTRACT], routes, shutdown).await;
+        stop_background.trigger();
+        if let Err(err) = background.await {
+            tracing::warn!(error = %err, "the background task ended abnormally");
+        }
+        served
     }
 }

@@ -1,87 +1,115 @@
 //! The one mapping of the catalog's errors to gRPC statuses, through jalia-runtime's
-//! ApiError (field violations, ErrorInfo with a stable reason; INTERNAL never carries its
-//! cause to the caller).
+//! ApiError: field violations, an ErrorInfo with one reason per condition (the suite's
+//! vocabulary), PreconditionFailure details naming what a service lacks; database
+//! failures mapped once by `ApiError::from(&DbError)`. INTERNAL never carries its cause
+//! to the caller.
 
-use jalia_db::{DbErrorKind, IdempotencyError};
-use jalia_runtime::{ApiError, ErrorCode};
+use jalia_db::DbError;
+use jalia_runtime::{ApiError, ErrorCode, PreconditionViolation, reasons};
 use tonic::Status;
-use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::domain::Error;
 
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
-        match error {
-            Error::InvalidArgument(violations) => ApiError::invalid_argument(violations).into(),
-            Error::NotFound(what) => ApiError::new(
-                ErrorCode::NotFound,
-                "NOT_FOUND",
-                format!("{what} not found"),
-            )
-            .into(),
+        let api = match error {
+            Error::Invalid(violations) => ApiError::invalid_argument(violations),
+            Error::NotFound(what) => ApiError::not_found(what),
             Error::AlreadyExists { reason, message } => {
-                ApiError::new(ErrorCode::AlreadyExists, reason, message).into()
+                ApiError::new(ErrorCode::AlreadyExists, reason, message)
             }
-            Error::PermissionDenied { reason, message } => {
-                ApiError::new(ErrorCode::PermissionDenied, reason, message).into()
+            Error::OtherAgency(message) => ApiError::other_agency(message),
+            Error::MinistryOnly(message) => {
+                ApiError::new(ErrorCode::PermissionDenied, reasons::MINISTRY_ONLY, message)
             }
-            Error::FailedPrecondition {
+            Error::Precondition {
                 reason,
                 message,
                 missing,
-            } => {
-                let status: Status =
-                    ApiError::new(ErrorCode::FailedPrecondition, reason, message).into();
-                with_missing_fields(status, &missing)
-            }
-            Error::Aborted => ApiError::new(
-                ErrorCode::Aborted,
-                "ETAG_MISMATCH",
-                "the resource changed since it was read: read it again and retry",
-            )
-            .into(),
-            Error::Db(err) => match err.kind() {
-                DbErrorKind::Unavailable => {
-                    ApiError::unavailable("DATABASE_UNAVAILABLE", &err).into()
-                }
-                DbErrorKind::Conflict => {
-                    tracing::warn!(error = %err, "write kept conflicting");
-                    ApiError::new(
-                        ErrorCode::Aborted,
-                        "CONCURRENT_WRITE",
-                        "too many concurrent changes: retry",
-                    )
-                    .into()
-                }
-                DbErrorKind::UniqueViolation
-                | DbErrorKind::ForeignKeyViolation
-                | DbErrorKind::Other => ApiError::internal(&err).into(),
+            } => ApiError::new(ErrorCode::FailedPrecondition, reason, message)
+                .with_precondition_violations(
+                    missing.iter().map(|field| missing_field(field)).collect(),
+                ),
+            Error::Stale => ApiError::stale_etag(),
+            Error::Storage(failure) => match failure.downcast_ref::<DbError>() {
+                Some(err) => ApiError::from(err),
+                None => ApiError::internal(&failure),
             },
-            Error::Idempotency(IdempotencyError::Mismatch) => {
-                ApiError::invalid_field("request_id", "was already used for a different request")
-                    .into()
-            }
-            Error::Idempotency(err @ IdempotencyError::Corrupt(_)) => {
-                ApiError::internal(&err).into()
-            }
-            Error::Corrupt(cause) => ApiError::internal(&cause).into(),
-        }
+        };
+        api.into()
     }
 }
 
-/// Adds a PreconditionFailure listing the fields a complete service needs, so a caller
-/// knows what to fill in before publishing.
-fn with_missing_fields(status: Status, missing: &[&str]) -> Status {
-    if missing.is_empty() {
-        return status;
+/// A field of the service a caller must fill in first.
+fn missing_field(field: &str) -> PreconditionViolation {
+    PreconditionViolation::new(
+        reasons::MISSING_FIELD,
+        format!("public_service.{field}"),
+        "required to publish",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use jalia_runtime::reasons;
+    use tonic::Code;
+    use tonic_types::StatusExt;
+
+    use super::*;
+
+    fn reason(status: &Status) -> String {
+        status
+            .get_details_error_info()
+            .map(|info| info.reason)
+            .unwrap_or_default()
     }
-    let mut details: ErrorDetails = status.get_error_details();
-    for field in missing {
-        details.add_precondition_failure_violation(
-            "MISSING_FIELD",
-            format!("public_service.{field}"),
-            "required to publish",
-        );
+
+    #[test]
+    fn each_condition_has_its_one_reason() {
+        let cases = [
+            (Error::Stale, Code::Aborted, reasons::STALE_ETAG),
+            (
+                Error::OtherAgency("no".to_owned()),
+                Code::PermissionDenied,
+                reasons::OTHER_AGENCY,
+            ),
+            (
+                Error::MinistryOnly("no".to_owned()),
+                Code::PermissionDenied,
+                reasons::MINISTRY_ONLY,
+            ),
+            (
+                Error::NotFound("public service"),
+                Code::NotFound,
+                reasons::NOT_FOUND,
+            ),
+            (
+                DbError::unavailable("connection refused").into(),
+                Code::Unavailable,
+                reasons::DATABASE_UNAVAILABLE,
+            ),
+            (
+                DbError::other("column secret_x").into(),
+                Code::Internal,
+                reasons::INTERNAL,
+            ),
+        ];
+        for (error, code, expected) in cases {
+            let status = Status::from(error);
+            assert_eq!((status.code(), reason(&status).as_str()), (code, expected));
+            assert!(!status.message().contains("secret_x"));
+        }
     }
-    Status::with_error_details(status.code(), status.message(), details)
+
+    #[test]
+    fn an_incomplete_service_says_what_it_lacks() {
+        let status = Status::from(Error::Precondition {
+            reason: reasons::SERVICE_INCOMPLETE,
+            message: "the service cannot be published without: category".to_owned(),
+            missing: vec!["category"],
+        });
+        let failure = status.get_details_precondition_failure().unwrap();
+        assert_eq!(failure.violations[0].r#type, reasons::MISSING_FIELD);
+        assert_eq!(failure.violations[0].subject, "public_service.category");
+    }
 }

@@ -1,439 +1,269 @@
-//! The CatalogService over gRPC: each handler converts its request into domain inputs,
-//! calls one use case, and renders the result for the reader's language. The access rule
-//! of every RPC (scope or public) is enforced by the server's gate from the contract.
+//! The CatalogService over gRPC: each handler takes the request out, converts it into
+//! domain values (`request`), makes one call to the use cases and converts the result
+//! for the reader's language (`response`). The access rule of every RPC (scope or
+//! public) is enforced by the server's gate from the contract.
 
-mod convert;
 mod error;
-mod render;
+mod request;
+mod response;
 
 use jalia_model::{Caller, LanguageCode};
 use jalia_proto::catalog::v1 as wire;
-use jalia_proto::catalog::v1::catalog_service_server::CatalogService;
+use jalia_proto::catalog::v1::catalog_service_server::{CatalogService, CatalogServiceServer};
+use jalia_runtime::config::Limits;
 use jalia_runtime::server::{caller, wanted_languages};
-use jalia_runtime::{ApiError, ErrorCode};
+use jalia_runtime::{ApiError, ErrorCode, reasons};
+use tonic::service::Routes;
 use tonic::{Request, Response, Status};
 
-use crate::app::Catalog;
-use crate::domain::access::Viewer;
-use crate::domain::query::{AgencyQuery, RevisionQuery, SearchQuery, TermQuery};
+use crate::app::{Catalog, Lifecycle};
 use crate::domain::taxonomy::TermKind;
-use convert::{ServiceFilters, TermUpdate};
-use render::Reader;
+use request::TermParts;
 
-/// The gRPC face of the catalog's use cases.
+/// The service's routes, with the configured message size limits.
+pub(crate) fn routes(catalog: Catalog, limits: &Limits) -> Routes {
+    Routes::new(
+        CatalogServiceServer::new(Api { catalog })
+            .max_decoding_message_size(limits.max_message_bytes)
+            .max_encoding_message_size(limits.max_message_bytes),
+    )
+}
+
+/// The tonic implementation of `CatalogService`.
 #[derive(Debug, Clone)]
-pub struct CatalogApi {
+struct Api {
     catalog: Catalog,
 }
 
-impl CatalogApi {
-    /// Serves `catalog`.
-    pub fn new(catalog: Catalog) -> Self {
-        Self { catalog }
-    }
-}
-
-/// The authenticated caller of an RPC that declares a scope; the gate already refused
-/// calls without a token, so a missing one is refused the same way here.
-fn required_caller<T>(request: &Request<T>) -> Result<&Caller, Status> {
-    caller(request).ok_or_else(|| {
+/// The verified caller of an RPC that declares a scope; the gate lets such a call
+/// through only with one, so a missing one is refused the same way here.
+fn caller_of<T>(request: &Request<T>) -> Result<Caller, Status> {
+    caller(request).cloned().ok_or_else(|| {
         ApiError::new(
             ErrorCode::Unauthenticated,
-            "UNAUTHENTICATED",
+            reasons::UNAUTHENTICATED,
             "this call needs a bearer token",
         )
         .into()
     })
 }
 
+/// The caller of a public RPC, if it presented a token, and the languages it reads in
+/// (the request's `language_code` field, which `language` picks, else `accept-language`).
+fn reader<T>(
+    request: &Request<T>,
+    language: impl Fn(&T) -> &str,
+) -> (Option<Caller>, Vec<LanguageCode>) {
+    let wanted = wanted_languages(request, language(request.get_ref()));
+    (caller(request).cloned(), wanted)
+}
+
+/// The languages the reader wants: the request's own field, else `accept-language`.
 fn languages<T>(request: &Request<T>, language_code: &str) -> Vec<LanguageCode> {
     wanted_languages(request, language_code)
 }
 
+type Answer<T> = Result<Response<T>, Status>;
+
 #[tonic::async_trait]
-impl CatalogService for CatalogApi {
-    async fn get_agency(
-        &self,
-        request: Request<wire::GetAgencyRequest>,
-    ) -> Result<Response<wire::Agency>, Status> {
-        let message = request.get_ref();
-        let wanted = languages(&request, &message.language_code);
-        let code = convert::agency_code(&message.name, "name")?;
+impl CatalogService for Api {
+    async fn get_agency(&self, request: Request<wire::GetAgencyRequest>) -> Answer<wire::Agency> {
+        let wanted = languages(&request, &request.get_ref().language_code);
+        let code = request::agency_code(&request.get_ref().name, "name")?;
         let found = self.catalog.get_agency(&code).await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &found.agencies).agency(&found.value),
-        ))
+        Ok(Response::new(response::agency(&found, &wanted)))
     }
 
     async fn list_agencies(
         &self,
         request: Request<wire::ListAgenciesRequest>,
-    ) -> Result<Response<wire::ListAgenciesResponse>, Status> {
-        let message = request.get_ref();
-        let wanted = languages(&request, &message.language_code);
-        let viewer = Viewer::new(caller(&request));
-        let parent_body = if message.parent_body.is_empty() {
-            Ok(None)
-        } else {
-            convert::agency_code(&message.parent_body, "parent_body").map(Some)
-        };
-        let (page, (kind, (parent_body, updated_after))) = convert::merge(
-            convert::page(message.page_size, &message.page_token),
-            convert::merge(
-                convert::agency_kind_filter(message.kind),
-                convert::merge(
-                    parent_body,
-                    convert::updated_after(message.updated_after.as_ref()),
-                ),
-            ),
-        )?;
-        let query = AgencyQuery {
-            kind,
-            parent_body,
-            updated_after,
-        };
+    ) -> Answer<wire::ListAgenciesResponse> {
+        let (viewer, wanted) = reader(&request, |m| &m.language_code);
+        let (query, page) = request::list_agencies(request.get_ref())?;
         let found = self
             .catalog
-            .list_agencies(viewer.agency_claim(), &query, &page)
+            .list_agencies(viewer.as_ref(), &query, &page)
             .await?;
-        let reader = Reader::new(&wanted, &found.agencies);
-        Ok(Response::new(wire::ListAgenciesResponse {
-            agencies: found.value.items.iter().map(|a| reader.agency(a)).collect(),
-            next_page_token: found.value.next_page_token.unwrap_or_default(),
-        }))
+        Ok(Response::new(response::agencies(&found, &wanted)))
     }
 
     async fn create_agency(
         &self,
         request: Request<wire::CreateAgencyRequest>,
-    ) -> Result<Response<wire::Agency>, Status> {
-        let caller = required_caller(&request)?;
-        let message = request.get_ref();
-        let wanted = languages(&request, "");
-        let ((code, content), request_id) = convert::merge(
-            convert::new_agency(message.agency.as_ref()),
-            convert::request_id(&message.request_id),
-        )?;
-        let created = self
-            .catalog
-            .create_agency(caller, code, content, request_id)
-            .await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &created.agencies).agency(&created.value),
-        ))
+    ) -> Answer<wire::Agency> {
+        let (caller, wanted) = (caller_of(&request)?, languages(&request, ""));
+        let new = request::new_agency(request.into_inner())?;
+        let created = self.catalog.create_agency(&caller, new).await?;
+        Ok(Response::new(response::agency(&created, &wanted)))
     }
 
     async fn update_agency(
         &self,
         request: Request<wire::UpdateAgencyRequest>,
-    ) -> Result<Response<wire::Agency>, Status> {
-        let caller = required_caller(&request)?;
-        let message = request.get_ref();
-        let wanted = languages(&request, "");
-        let (code, etag, patch) =
-            convert::agency_update(message.agency.as_ref(), message.update_mask.as_ref())?;
-        let updated = self
-            .catalog
-            .update_agency(caller, code, patch, &etag)
-            .await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &updated.agencies).agency(&updated.value),
-        ))
+    ) -> Answer<wire::Agency> {
+        let (caller, wanted) = (caller_of(&request)?, languages(&request, ""));
+        let update = request::agency_update(request.into_inner())?;
+        let updated = self.catalog.update_agency(&caller, update).await?;
+        Ok(Response::new(response::agency(&updated, &wanted)))
     }
 
     async fn get_category(
         &self,
         request: Request<wire::GetCategoryRequest>,
-    ) -> Result<Response<wire::Category>, Status> {
-        let message = request.get_ref();
-        let wanted = languages(&request, &message.language_code);
-        let id = convert::term_name(TermKind::Category, &message.name)?;
+    ) -> Answer<wire::Category> {
+        let wanted = languages(&request, &request.get_ref().language_code);
+        let id = request::term_name(TermKind::Category, &request.get_ref().name)?;
         let term = self.catalog.get_term(TermKind::Category, id).await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &Default::default()).category(&term),
-        ))
+        Ok(Response::new(response::category(&term, &wanted)))
     }
 
     async fn list_categories(
         &self,
         request: Request<wire::ListCategoriesRequest>,
-    ) -> Result<Response<wire::ListCategoriesResponse>, Status> {
-        let message = request.get_ref();
-        let wanted = languages(&request, &message.language_code);
-        let viewer = Viewer::new(caller(&request));
-        let (page, updated_after) = convert::merge(
-            convert::page(message.page_size, &message.page_token),
-            convert::updated_after(message.updated_after.as_ref()),
-        )?;
-        let query = TermQuery {
-            kind: TermKind::Category,
-            updated_after,
-        };
+    ) -> Answer<wire::ListCategoriesResponse> {
+        let (viewer, wanted) = reader(&request, |m| &m.language_code);
+        let (query, page) = request::list_categories(request.get_ref())?;
         let found = self
             .catalog
-            .list_terms(viewer.agency_claim(), &query, &page)
+            .list_terms(viewer.as_ref(), &query, &page)
             .await?;
-        let labels = Default::default();
-        let reader = Reader::new(&wanted, &labels);
-        Ok(Response::new(wire::ListCategoriesResponse {
-            categories: found.items.iter().map(|t| reader.category(t)).collect(),
-            next_page_token: found.next_page_token.unwrap_or_default(),
-        }))
+        Ok(Response::new(response::categories(&found, &wanted)))
     }
 
     async fn create_category(
         &self,
         request: Request<wire::CreateCategoryRequest>,
-    ) -> Result<Response<wire::Category>, Status> {
-        let caller = required_caller(&request)?;
-        let message = request.get_ref();
-        let wanted = languages(&request, "");
-        let category = message.category.clone().unwrap_or_default();
-        let (content, request_id) = convert::merge(
-            convert::new_term(
-                category.display_name.as_ref(),
-                category.description.as_ref(),
-                "category",
-            ),
-            convert::request_id(&message.request_id),
-        )?;
-        let term = self
-            .catalog
-            .create_term(caller, TermKind::Category, content, request_id)
-            .await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &Default::default()).category(&term),
-        ))
+    ) -> Answer<wire::Category> {
+        let (caller, wanted) = (caller_of(&request)?, languages(&request, ""));
+        let m = request.into_inner();
+        let category = m.category.unwrap_or_default();
+        let new = request::new_term(&category_parts(&category), &m.request_id)?;
+        let term = self.catalog.create_term(&caller, new).await?;
+        Ok(Response::new(response::category(&term, &wanted)))
     }
 
     async fn update_category(
         &self,
         request: Request<wire::UpdateCategoryRequest>,
-    ) -> Result<Response<wire::Category>, Status> {
-        let caller = required_caller(&request)?;
-        let message = request.get_ref();
-        let wanted = languages(&request, "");
-        let category = message.category.clone().unwrap_or_default();
-        let (id, etag, patch) = convert::term_update(
-            &TermUpdate {
-                kind: TermKind::Category,
-                field: "category",
-                name: &category.name,
-                etag: &category.etag,
-                display_name: category.display_name.as_ref(),
-                description: category.description.as_ref(),
-            },
-            message.update_mask.as_ref(),
+    ) -> Answer<wire::Category> {
+        let (caller, wanted) = (caller_of(&request)?, languages(&request, ""));
+        let m = request.into_inner();
+        let category = m.category.unwrap_or_default();
+        let update = request::term_update(
+            &category_parts(&category),
+            &category,
+            m.update_mask.as_ref(),
         )?;
-        let term = self
-            .catalog
-            .update_term(caller, TermKind::Category, id, patch, &etag)
-            .await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &Default::default()).category(&term),
-        ))
+        let term = self.catalog.update_term(&caller, update).await?;
+        Ok(Response::new(response::category(&term, &wanted)))
     }
 
     async fn get_life_event(
         &self,
         request: Request<wire::GetLifeEventRequest>,
-    ) -> Result<Response<wire::LifeEvent>, Status> {
-        let message = request.get_ref();
-        let wanted = languages(&request, &message.language_code);
-        let id = convert::term_name(TermKind::LifeEvent, &message.name)?;
+    ) -> Answer<wire::LifeEvent> {
+        let wanted = languages(&request, &request.get_ref().language_code);
+        let id = request::term_name(TermKind::LifeEvent, &request.get_ref().name)?;
         let term = self.catalog.get_term(TermKind::LifeEvent, id).await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &Default::default()).life_event(&term),
-        ))
+        Ok(Response::new(response::life_event(&term, &wanted)))
     }
 
     async fn list_life_events(
         &self,
         request: Request<wire::ListLifeEventsRequest>,
-    ) -> Result<Response<wire::ListLifeEventsResponse>, Status> {
-        let message = request.get_ref();
-        let wanted = languages(&request, &message.language_code);
-        let viewer = Viewer::new(caller(&request));
-        let (page, updated_after) = convert::merge(
-            convert::page(message.page_size, &message.page_token),
-            convert::updated_after(message.updated_after.as_ref()),
-        )?;
-        let query = TermQuery {
-            kind: TermKind::LifeEvent,
-            updated_after,
-        };
+    ) -> Answer<wire::ListLifeEventsResponse> {
+        let (viewer, wanted) = reader(&request, |m| &m.language_code);
+        let (query, page) = request::list_life_events(request.get_ref())?;
         let found = self
             .catalog
-            .list_terms(viewer.agency_claim(), &query, &page)
+            .list_terms(viewer.as_ref(), &query, &page)
             .await?;
-        let labels = Default::default();
-        let reader = Reader::new(&wanted, &labels);
-        Ok(Response::new(wire::ListLifeEventsResponse {
-            life_events: found.items.iter().map(|t| reader.life_event(t)).collect(),
-            next_page_token: found.next_page_token.unwrap_or_default(),
-        }))
+        Ok(Response::new(response::life_events(&found, &wanted)))
     }
 
     async fn create_life_event(
         &self,
         request: Request<wire::CreateLifeEventRequest>,
-    ) -> Result<Response<wire::LifeEvent>, Status> {
-        let caller = required_caller(&request)?;
-        let message = request.get_ref();
-        let wanted = languages(&request, "");
-        let life_event = message.life_event.clone().unwrap_or_default();
-        let (content, request_id) = convert::merge(
-            convert::new_term(
-                life_event.display_name.as_ref(),
-                life_event.description.as_ref(),
-                "life_event",
-            ),
-            convert::request_id(&message.request_id),
-        )?;
-        let term = self
-            .catalog
-            .create_term(caller, TermKind::LifeEvent, content, request_id)
-            .await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &Default::default()).life_event(&term),
-        ))
+    ) -> Answer<wire::LifeEvent> {
+        let (caller, wanted) = (caller_of(&request)?, languages(&request, ""));
+        let m = request.into_inner();
+        let life_event = m.life_event.unwrap_or_default();
+        let new = request::new_term(&life_event_parts(&life_event), &m.request_id)?;
+        let term = self.catalog.create_term(&caller, new).await?;
+        Ok(Response::new(response::life_event(&term, &wanted)))
     }
 
     async fn update_life_event(
         &self,
         request: Request<wire::UpdateLifeEventRequest>,
-    ) -> Result<Response<wire::LifeEvent>, Status> {
-        let caller = required_caller(&request)?;
-        let message = request.get_ref();
-        let wanted = languages(&request, "");
-        let life_event = message.life_event.clone().unwrap_or_default();
-        let (id, etag, patch) = convert::term_update(
-            &TermUpdate {
-                kind: TermKind::LifeEvent,
-                field: "life_event",
-                name: &life_event.name,
-                etag: &life_event.etag,
-                display_name: life_event.display_name.as_ref(),
-                description: life_event.description.as_ref(),
-            },
-            message.update_mask.as_ref(),
+    ) -> Answer<wire::LifeEvent> {
+        let (caller, wanted) = (caller_of(&request)?, languages(&request, ""));
+        let m = request.into_inner();
+        let life_event = m.life_event.unwrap_or_default();
+        let update = request::term_update(
+            &life_event_parts(&life_event),
+            &life_event,
+            m.update_mask.as_ref(),
         )?;
-        let term = self
-            .catalog
-            .update_term(caller, TermKind::LifeEvent, id, patch, &etag)
-            .await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &Default::default()).life_event(&term),
-        ))
+        let term = self.catalog.update_term(&caller, update).await?;
+        Ok(Response::new(response::life_event(&term, &wanted)))
     }
 
     async fn get_public_service(
         &self,
         request: Request<wire::GetPublicServiceRequest>,
-    ) -> Result<Response<wire::PublicService>, Status> {
-        let message = request.get_ref();
-        let wanted = languages(&request, &message.language_code);
-        let viewer = Viewer::new(caller(&request));
-        let (agency, id) = convert::service_name(&message.name, "name")?;
+    ) -> Answer<wire::PublicService> {
+        let (viewer, wanted) = reader(&request, |m| &m.language_code);
+        let name = request::service_name(&request.get_ref().name, "name")?;
         let found = self
             .catalog
-            .get_public_service(&viewer, &agency, id)
+            .get_public_service(viewer.as_ref(), &name)
             .await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &found.agencies).service(&found.value),
-        ))
+        Ok(Response::new(response::service(&found, &wanted)))
     }
 
     async fn list_public_services(
         &self,
         request: Request<wire::ListPublicServicesRequest>,
-    ) -> Result<Response<wire::ListPublicServicesResponse>, Status> {
-        let message = request.get_ref();
-        let wanted = languages(&request, &message.language_code);
-        let viewer = Viewer::new(caller(&request));
-        let (page, query) = convert::merge(
-            convert::page(message.page_size, &message.page_token),
-            convert::service_query(&ServiceFilters {
-                parent: &message.parent,
-                category: &message.category,
-                life_event: &message.life_event,
-                audience: message.audience,
-                channel_kind: message.channel_kind,
-                statuses: &message.statuses,
-                updated_after: message.updated_after.as_ref(),
-            }),
-        )?;
+    ) -> Answer<wire::ListPublicServicesResponse> {
+        let (viewer, wanted) = reader(&request, |m| &m.language_code);
+        let (query, page) = request::list_services(request.get_ref())?;
         let found = self
             .catalog
-            .list_public_services(&viewer, &query, &page)
+            .list_public_services(viewer.as_ref(), &query, &page)
             .await?;
-        let reader = Reader::new(&wanted, &found.agencies);
-        Ok(Response::new(wire::ListPublicServicesResponse {
-            public_services: found
-                .value
-                .items
-                .iter()
-                .map(|s| reader.service(s))
-                .collect(),
-            next_page_token: found.value.next_page_token.unwrap_or_default(),
-        }))
+        Ok(Response::new(response::services(&found, &wanted)))
     }
 
     async fn create_public_service(
         &self,
         request: Request<wire::CreatePublicServiceRequest>,
-    ) -> Result<Response<wire::PublicService>, Status> {
-        let caller = required_caller(&request)?;
-        let message = request.get_ref();
-        let wanted = languages(&request, "");
-        let (agency, (content, request_id)) = convert::merge(
-            convert::agency_code(&message.parent, "parent"),
-            convert::merge(
-                convert::new_service(message.public_service.as_ref()),
-                convert::request_id(&message.request_id),
-            ),
-        )?;
-        let created = self
-            .catalog
-            .create_public_service(caller, agency, content, request_id)
-            .await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &created.agencies).service(&created.value),
-        ))
+    ) -> Answer<wire::PublicService> {
+        let (caller, wanted) = (caller_of(&request)?, languages(&request, ""));
+        let new = request::new_service(request.into_inner())?;
+        let created = self.catalog.create_public_service(&caller, new).await?;
+        Ok(Response::new(response::service(&created, &wanted)))
     }
 
     async fn update_public_service(
         &self,
         request: Request<wire::UpdatePublicServiceRequest>,
-    ) -> Result<Response<wire::PublicService>, Status> {
-        let caller = required_caller(&request)?;
-        let message = request.get_ref();
-        let wanted = languages(&request, "");
-        let ((agency, id), etag, patch) = convert::service_update(
-            message.public_service.as_ref(),
-            message.update_mask.as_ref(),
-        )?;
-        let updated = self
-            .catalog
-            .update_public_service(caller, &agency, id, patch, &etag)
-            .await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &updated.agencies).service(&updated.value),
-        ))
+    ) -> Answer<wire::PublicService> {
+        let (caller, wanted) = (caller_of(&request)?, languages(&request, ""));
+        let update = request::service_update(request.into_inner())?;
+        let updated = self.catalog.update_public_service(&caller, update).await?;
+        Ok(Response::new(response::service(&updated, &wanted)))
     }
 
     async fn delete_public_service(
         &self,
         request: Request<wire::DeletePublicServiceRequest>,
-    ) -> Result<Response<()>, Status> {
-        let caller = required_caller(&request)?;
-        let message = request.get_ref();
-        let ((agency, id), etag) = convert::merge(
-            convert::service_name(&message.name, "name"),
-            convert::required_etag(&message.etag, "etag"),
-        )?;
+    ) -> Answer<()> {
+        let caller = caller_of(&request)?;
+        let (name, if_match) =
+            request::lifecycle(&request.get_ref().name, &request.get_ref().etag)?;
         self.catalog
-            .delete_public_service(caller, &agency, id, &etag)
+            .delete_public_service(&caller, name, if_match)
             .await?;
         Ok(Response::new(()))
     }
@@ -441,151 +271,96 @@ impl CatalogService for CatalogApi {
     async fn publish_public_service(
         &self,
         request: Request<wire::PublishPublicServiceRequest>,
-    ) -> Result<Response<wire::PublicService>, Status> {
-        let caller = required_caller(&request)?;
-        let message = request.get_ref();
-        let wanted = languages(&request, "");
-        let ((agency, id), etag) = convert::merge(
-            convert::service_name(&message.name, "name"),
-            convert::required_etag(&message.etag, "etag"),
-        )?;
-        let published = self
-            .catalog
-            .publish_public_service(caller, &agency, id, &etag)
+    ) -> Answer<wire::PublicService> {
+        let (caller, wanted) = (caller_of(&request)?, languages(&request, ""));
+        let (name, if_match) =
+            request::lifecycle(&request.get_ref().name, &request.get_ref().etag)?;
+        let published = (self.catalog)
+            .change_lifecycle(&caller, Lifecycle::Publish, name, if_match)
             .await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &published.agencies).service(&published.value),
-        ))
+        Ok(Response::new(response::service(&published, &wanted)))
     }
 
     async fn retire_public_service(
         &self,
         request: Request<wire::RetirePublicServiceRequest>,
-    ) -> Result<Response<wire::PublicService>, Status> {
-        let caller = required_caller(&request)?;
-        let message = request.get_ref();
-        let wanted = languages(&request, "");
-        let ((agency, id), etag) = convert::merge(
-            convert::service_name(&message.name, "name"),
-            convert::required_etag(&message.etag, "etag"),
-        )?;
-        let retired = self
-            .catalog
-            .retire_public_service(caller, &agency, id, &etag)
+    ) -> Answer<wire::PublicService> {
+        let (caller, wanted) = (caller_of(&request)?, languages(&request, ""));
+        let (name, if_match) =
+            request::lifecycle(&request.get_ref().name, &request.get_ref().etag)?;
+        let retired = (self.catalog)
+            .change_lifecycle(&caller, Lifecycle::Retire, name, if_match)
             .await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &retired.agencies).service(&retired.value),
-        ))
+        Ok(Response::new(response::service(&retired, &wanted)))
     }
 
     async fn list_public_service_revisions(
         &self,
         request: Request<wire::ListPublicServiceRevisionsRequest>,
-    ) -> Result<Response<wire::ListPublicServiceRevisionsResponse>, Status> {
-        let message = request.get_ref();
-        let wanted = languages(&request, &message.language_code);
-        let viewer = Viewer::new(caller(&request));
-        let ((agency, service), (page, created_after)) = convert::merge(
-            convert::service_name(&message.parent, "parent"),
-            convert::merge(
-                convert::page(message.page_size, &message.page_token),
-                convert::updated_after(message.updated_after.as_ref()),
-            ),
-        )?;
-        let query = RevisionQuery {
-            service,
-            created_after,
-        };
+    ) -> Answer<wire::ListPublicServiceRevisionsResponse> {
+        let (viewer, wanted) = reader(&request, |m| &m.language_code);
+        let (query, page) = request::list_revisions(request.get_ref())?;
         let found = self
             .catalog
-            .list_revisions(&viewer, &agency, &query, &page)
+            .list_revisions(viewer.as_ref(), &query, &page)
             .await?;
-        let reader = Reader::new(&wanted, &found.agencies);
-        Ok(Response::new(wire::ListPublicServiceRevisionsResponse {
-            public_service_revisions: found
-                .value
-                .items
-                .iter()
-                .map(|r| reader.revision(r))
-                .collect(),
-            next_page_token: found.value.next_page_token.unwrap_or_default(),
-        }))
+        Ok(Response::new(response::revisions(&found, &wanted)))
     }
 
     async fn get_public_service_revision(
         &self,
         request: Request<wire::GetPublicServiceRevisionRequest>,
-    ) -> Result<Response<wire::PublicServiceRevision>, Status> {
-        let message = request.get_ref();
-        let wanted = languages(&request, &message.language_code);
-        let viewer = Viewer::new(caller(&request));
-        let (agency, id, number) = convert::revision_name(&message.name)?;
+    ) -> Answer<wire::PublicServiceRevision> {
+        let (viewer, wanted) = reader(&request, |m| &m.language_code);
+        let (name, number) = request::revision_name(&request.get_ref().name)?;
         let found = self
             .catalog
-            .get_revision(&viewer, &agency, id, number)
+            .get_revision(viewer.as_ref(), &name, number)
             .await?;
-        Ok(Response::new(
-            Reader::new(&wanted, &found.agencies).revision(&found.value),
-        ))
+        Ok(Response::new(response::revision(&found, &wanted)))
     }
 
     async fn search_public_services(
         &self,
         request: Request<wire::SearchPublicServicesRequest>,
-    ) -> Result<Response<wire::SearchPublicServicesResponse>, Status> {
-        let message = request.get_ref();
-        let wanted = languages(&request, &message.language_code);
-        let viewer = Viewer::new(caller(&request));
-        let (words, (page, filter)) = convert::merge(
-            convert::search_words(&message.query),
-            convert::merge(
-                convert::page(message.page_size, &message.page_token),
-                convert::service_query(&ServiceFilters {
-                    parent: &message.parent,
-                    category: &message.category,
-                    life_event: &message.life_event,
-                    audience: message.audience,
-                    channel_kind: message.channel_kind,
-                    statuses: &message.statuses,
-                    updated_after: message.updated_after.as_ref(),
-                }),
-            ),
-        )?;
-        let query = SearchQuery { words, filter };
+    ) -> Answer<wire::SearchPublicServicesResponse> {
+        let (viewer, wanted) = reader(&request, |m| &m.language_code);
+        let (query, page) = request::search(request.get_ref())?;
         let found = self
             .catalog
-            .search_public_services(&viewer, &query, &page)
+            .search_public_services(viewer.as_ref(), &query, &page)
             .await?;
-        let reader = Reader::new(&wanted, &found.agencies);
-        Ok(Response::new(wire::SearchPublicServicesResponse {
-            results: found
-                .value
-                .items
-                .iter()
-                .map(|hit| reader.search_result(hit))
-                .collect(),
-            next_page_token: found.value.next_page_token.unwrap_or_default(),
-        }))
+        Ok(Response::new(response::search_results(&found, &wanted)))
     }
 
     async fn get_processing_target(
         &self,
         request: Request<wire::GetProcessingTargetRequest>,
-    ) -> Result<Response<wire::GetProcessingTargetResponse>, Status> {
-        let (agency, id) = convert::service_name(&request.get_ref().name, "name")?;
-        let service = self.catalog.processing_target(&agency, id).await?;
-        Ok(Response::new(wire::GetProcessingTargetResponse {
-            public_service: service.name(),
-            revision: service.revision,
-            processing_time: service
-                .content
-                .processing_time
-                .map(|time| render::processing_time(time).duration)
-                .unwrap_or_default(),
-            illustrative: service
-                .content
-                .processing_time
-                .is_some_and(|time| time.illustrative),
-        }))
+    ) -> Answer<wire::GetProcessingTargetResponse> {
+        let name = request::service_name(&request.get_ref().name, "name")?;
+        let service = self.catalog.processing_target(&name).await?;
+        Ok(Response::new(response::processing_target(&service)))
+    }
+}
+
+fn category_parts(category: &wire::Category) -> TermParts<'_> {
+    TermParts {
+        kind: TermKind::Category,
+        field: "category",
+        name: &category.name,
+        etag: &category.etag,
+        display_name: category.display_name.as_ref(),
+        description: category.description.as_ref(),
+    }
+}
+
+fn life_event_parts(life_event: &wire::LifeEvent) -> TermParts<'_> {
+    TermParts {
+        kind: TermKind::LifeEvent,
+        field: "life_event",
+        name: &life_event.name,
+        etag: &life_event.etag,
+        display_name: life_event.display_name.as_ref(),
+        description: life_event.description.as_ref(),
     }
 }

@@ -1,64 +1,46 @@
 //! SearchPublicServices: the folded query words over the token index, ranked as the
-//! contract fixes, paged by (score, id).
+//! contract fixes, paged by (score, id) (see `store::search` for why not by a column).
 
-use super::public_services::named_agencies;
-use super::{Catalog, Labelled, method_path};
+use jalia_model::{Caller, Page, PageRequest};
+
+use super::{Catalog, labels, methods};
 use crate::domain::Error;
 use crate::domain::access::{StatusVisibility, Viewer};
-use crate::domain::public_service::PublicService;
-use crate::domain::query::{Page, PageRequest, SearchCursor, SearchQuery};
-use crate::domain::search::{SearchField, score};
+use crate::domain::agency::Labelled;
+use crate::domain::public_service::named_agencies;
+use crate::domain::query::SearchQuery;
 use crate::store;
-
-/// One search result.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchHit {
-    /// The service found.
-    pub service: PublicService,
-    /// The sum over the query words of their best match's weight.
-    pub score: i64,
-    /// The field of the highest-weighted match.
-    pub matched_field: Option<SearchField>,
-}
+use crate::store::search::Hit;
 
 impl Catalog {
     /// SearchPublicServices. The query's words are already folded and non-empty.
-    pub async fn search_public_services(
+    pub(crate) async fn search_public_services(
         &self,
-        viewer: &Viewer<'_>,
+        caller: Option<&Caller>,
         query: &SearchQuery,
         page: &PageRequest,
-    ) -> Result<Labelled<Page<SearchHit>>, Error> {
-        let method = method_path("SearchPublicServices");
-        let agency_claim = viewer.agency_claim();
-        let after: Option<SearchCursor> = self.open_cursor(&method, agency_claim, query, page)?;
-        let visibility = StatusVisibility::of(&query.filter.statuses, viewer);
+    ) -> Result<Labelled<Page<Hit>>, Error> {
+        let pager = self.pages.pager(
+            methods::SEARCH_PUBLIC_SERVICES,
+            caller,
+            query,
+            page,
+            self.now(),
+        )?;
+        let after = pager.cursor()?;
+        let visibility = StatusVisibility::of(&query.filter.statuses, &Viewer::new(caller));
+        let conn = self.db.connection();
         let hits = if visibility.is_empty() || query.words.is_empty() {
             Vec::new()
         } else {
-            store::search::search(self.db.connection(), query, &visibility, after, page.size)
-                .await?
+            store::search::search(conn, query, &visibility, after, pager.fetch_limit()).await?
         };
-        let hits: Vec<SearchHit> = hits
-            .into_iter()
-            .map(|hit| {
-                let (score, matched_field) = score(&hit.weights);
-                SearchHit {
-                    service: hit.service,
-                    score,
-                    matched_field,
-                }
-            })
-            .collect();
-        let page = self.page(&method, agency_claim, query, page, hits, |hit| {
-            SearchCursor {
-                score: hit.score,
-                id: hit.service.id,
-            }
-        })?;
-        let agencies = self
-            .labels(named_agencies(page.items.iter().map(|hit| &hit.service)))
-            .await?;
+        let page = pager.page(hits, store::search::cursor_of);
+        let agencies = labels(
+            conn,
+            named_agencies(page.items.iter().map(|hit| &hit.service)),
+        )
+        .await?;
         Ok(Labelled {
             value: page,
             agencies,

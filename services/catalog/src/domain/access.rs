@@ -1,11 +1,35 @@
 //! Who sees and changes what (the CatalogService conventions): agencies, the taxonomy and
 //! published or retired services are public; drafts and revisions are seen only by the
 //! owning agency's callers holding catalog.read (or ministry-wide ones); a service is
-//! changed only by its own agency's callers (or ministry-wide ones).
+//! changed only by its own agency's callers (or ministry-wide ones); agencies are created,
+//! and the taxonomy changed, by ministry-wide callers only.
 
 use jalia_model::{AgencyCode, Caller};
 
+use super::Error;
 use super::public_service::{PublicService, Status};
+
+/// Refuses a caller that is not ministry-wide (PERMISSION_DENIED `MINISTRY_ONLY`):
+/// `action` says what only the ministry does ("create agencies").
+pub fn ministry_only(caller: &Caller, action: &str) -> Result<(), Error> {
+    if caller.is_ministry_wide() {
+        Ok(())
+    } else {
+        Err(Error::MinistryOnly(format!(
+            "only ministry-wide callers {action}"
+        )))
+    }
+}
+
+/// Refuses a caller acting for another agency than `agency` (PERMISSION_DENIED
+/// `OTHER_AGENCY`), for changes under a resource whose existence is no secret.
+pub fn acting_for(caller: &Caller, agency: &AgencyCode, message: &str) -> Result<(), Error> {
+    if caller.acts_for(agency.as_str()) {
+        Ok(())
+    } else {
+        Err(Error::OtherAgency(message.to_owned()))
+    }
+}
 
 /// The scope that shows drafts and history.
 pub const READ_SCOPE: &str = "catalog.read";
@@ -34,18 +58,9 @@ impl<'a> Viewer<'a> {
     }
 
     /// Nobody in particular.
+    #[cfg(test)]
     pub fn anonymous() -> Self {
         Self { caller: None }
-    }
-
-    /// The caller, if any.
-    pub fn caller(&self) -> Option<&'a Caller> {
-        self.caller
-    }
-
-    /// The agency claim page tokens are bound to: the code, `*`, or empty when anonymous.
-    pub fn agency_claim(&self) -> &'a str {
-        self.caller.map_or("", |caller| caller.agency.as_claim())
     }
 
     /// Whether the viewer sees `agency`'s drafts and history.

@@ -2,24 +2,32 @@
 //! other services). Public: anyone reads them; their own callers or the ministry change
 //! them; only the ministry creates them or moves them in the hierarchy.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use jalia_model::reasons;
 use jalia_model::{
-    AgencyCode, FallbackChain, FieldViolation, LanguageCode, LocalizedText, Violations,
+    AgencyCode, Caller, FallbackChain, FieldViolation, IfMatch, LanguageCode, LocalizedText,
+    PostalAddress, RequestId, Violations, quote,
 };
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::Error;
+use super::access::{acting_for, ministry_only};
 use super::hours::OpeningHours;
-use super::place::{ContactPoint, PostalAddress};
+use super::place::ContactPoint;
 use super::text::MAX_LIST_ITEMS;
-use super::time::micros;
 
 /// How deep a chain of parent bodies may go; deeper means a cycle or nonsense.
 pub const MAX_PARENT_DEPTH: usize = 16;
 
+/// The request field violations about an agency are nested under.
+const FIELD: &str = "agency";
+/// The field naming an agency's parent body.
+const PARENT_FIELD: &str = "agency.parent_body.name";
+
 /// What kind of organisation an agency is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgencyKind {
     /// An urban agency.
@@ -42,40 +50,8 @@ pub enum AgencyKind {
     Consulate,
 }
 
-impl AgencyKind {
-    /// Every kind, in contract order (1-based numbers).
-    pub const ALL: [Self; 9] = [
-        Self::UrbanAgency,
-        Self::Wilaya,
-        Self::Province,
-        Self::Ministry,
-        Self::MinistryBody,
-        Self::RegionalCouncil,
-        Self::ProvincialCouncil,
-        Self::Commune,
-        Self::Consulate,
-    ];
-
-    /// The contract's number.
-    pub fn number(self) -> i32 {
-        Self::ALL
-            .iter()
-            .position(|kind| *kind == self)
-            .map_or(0, |i| i as i32 + 1)
-    }
-
-    /// From the contract's number.
-    pub fn from_number(number: i32) -> Option<Self> {
-        usize::try_from(number)
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|index| Self::ALL.get(index).copied())
-    }
-}
-
 /// What role a site plays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SiteKind {
     /// The headquarters; at most one per agency.
     Headquarters,
@@ -84,7 +60,7 @@ pub enum SiteKind {
 }
 
 /// A place where an agency receives the public.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Site {
     /// Its name.
     pub display_name: LocalizedText,
@@ -97,7 +73,7 @@ pub struct Site {
 }
 
 /// Everything about an agency that callers write.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AgencyContent {
     /// Its name, never empty.
     pub display_name: LocalizedText,
@@ -118,17 +94,27 @@ pub struct AgencyContent {
 }
 
 impl AgencyContent {
-    /// The chain its texts (and its services' texts) fall back along.
-    pub fn fallback_chain(&self) -> FallbackChain {
-        if self.fallback_languages.is_empty() {
-            FallbackChain::default()
-        } else {
-            FallbackChain::new(self.fallback_languages.clone())
+    /// Content of `kind` with nothing else yet, for a create to fill in.
+    pub fn of_kind(kind: AgencyKind) -> Self {
+        Self {
+            display_name: LocalizedText::default(),
+            kind,
+            region: LocalizedText::default(),
+            province: LocalizedText::default(),
+            contact_points: Vec::new(),
+            parent_body: None,
+            sites: Vec::new(),
+            fallback_languages: Vec::new(),
         }
     }
 
+    /// The chain its texts (and its services' texts) fall back along.
+    pub fn fallback_chain(&self) -> FallbackChain {
+        chain_of(&self.fallback_languages)
+    }
+
     /// Checks what a single field cannot: at most one headquarters, bounded lists.
-    /// Violations name `sites` and `contact_points`.
+    /// Violations name `agency.sites` and `agency.contact_points`.
     pub fn check(&self) -> Result<(), Vec<FieldViolation>> {
         let mut violations = Violations::new();
         let headquarters = self
@@ -148,7 +134,17 @@ impl AgencyContent {
                 format!("at most {MAX_LIST_ITEMS} contact points"),
             );
         }
-        violations.finish(|| ())
+        let mut nested = Violations::new();
+        nested.extend_under(FIELD, violations.into_vec());
+        nested.finish(|| ())
+    }
+}
+
+fn chain_of(languages: &[LanguageCode]) -> FallbackChain {
+    if languages.is_empty() {
+        FallbackChain::default()
+    } else {
+        FallbackChain::new(languages.to_vec())
     }
 }
 
@@ -184,26 +180,138 @@ pub fn parse_new_agency_code(code: &str) -> Result<AgencyCode, String> {
         AgencyCode::parse(code)
     } else {
         Err(format!(
-            "`{code}` is not an agency code: 2 to 16 lowercase letters and digits, starting with a letter"
+            "{} is not an agency code: 2 to 16 lowercase letters and digits, starting with a letter",
+            quote(code)
         ))
     }
 }
 
+/// The bodies above a proposed parent body, nearest first and at most
+/// [`MAX_PARENT_DEPTH`] of them, as the store found them; `None` when no agency has the
+/// proposed code.
+pub type Lineage = Option<Vec<AgencyCode>>;
+
+/// Why `parent` cannot be the parent body of `code`, given the bodies above it: it does
+/// not exist, is the agency itself, has the agency above it (a cycle), or sits under a
+/// chain deeper than [`MAX_PARENT_DEPTH`]. The violation names `agency.parent_body.name`.
+fn parent_problem(code: &AgencyCode, parent: &AgencyCode, lineage: &Lineage) -> Option<String> {
+    if parent == code {
+        return Some("an agency cannot be its own parent body".to_owned());
+    }
+    let Some(above) = lineage else {
+        return Some(format!("there is no agency `{parent}`"));
+    };
+    if above.contains(code) {
+        return Some(format!(
+            "`{parent}` reports to `{code}` already: this would make a cycle"
+        ));
+    }
+    (above.len() >= MAX_PARENT_DEPTH).then(|| {
+        format!("the chain of parent bodies above `{parent}` is deeper than {MAX_PARENT_DEPTH}")
+    })
+}
+
 /// An agency as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Agency {
     /// Its code, the {agency} of every name it owns.
     pub code: AgencyCode,
     /// What callers wrote.
     pub content: AgencyContent,
     /// When it was created.
-    #[serde(with = "micros")]
     pub create_time: Timestamp,
     /// When it last changed.
-    #[serde(with = "micros")]
     pub update_time: Timestamp,
     /// Bumped by every change; the etag is made from it.
     pub version: i64,
+}
+
+impl Agency {
+    /// A new agency created by `caller` at `now`: ministry-wide callers only, and its
+    /// parent body, if any, must exist (`lineage` is what the store found above it).
+    pub fn create(
+        caller: &Caller,
+        code: AgencyCode,
+        content: AgencyContent,
+        lineage: &Lineage,
+        now: Timestamp,
+    ) -> Result<Self, Error> {
+        ministry_only(caller, "create agencies")?;
+        if let Some(parent) = &content.parent_body
+            && let Some(problem) = parent_problem(&code, parent, lineage)
+        {
+            return Err(FieldViolation::new(PARENT_FIELD, problem).into());
+        }
+        Ok(Self {
+            code,
+            content,
+            create_time: now,
+            update_time: now,
+            version: 1,
+        })
+    }
+
+    /// Refuses a caller that is neither the agency's own nor ministry-wide.
+    pub fn check_changer(caller: &Caller, code: &AgencyCode) -> Result<(), Error> {
+        acting_for(
+            caller,
+            code,
+            "only the agency's own callers or ministry-wide ones change it",
+        )
+    }
+
+    /// The agency after `patch` by `caller` at `now`: only ministry-wide callers change
+    /// its kind or parent body, which must not make a cycle (`lineage` is what the store
+    /// found above the new parent, when the patch gives one).
+    pub fn updated(
+        &self,
+        caller: &Caller,
+        patch: AgencyPatch,
+        lineage: &Lineage,
+        now: Timestamp,
+    ) -> Result<Self, Error> {
+        Self::check_changer(caller, &self.code)?;
+        let content = patch.apply(self.content.clone());
+        if content.kind != self.content.kind || content.parent_body != self.content.parent_body {
+            ministry_only(caller, "change an agency's kind or parent body")?;
+        }
+        let mut violations = Violations::new();
+        if let Err(found) = content.check() {
+            found.into_iter().for_each(|v| violations.push(v));
+        }
+        if content.parent_body != self.content.parent_body
+            && let Some(parent) = &content.parent_body
+            && let Some(problem) = parent_problem(&self.code, parent, lineage)
+        {
+            violations.add(PARENT_FIELD, problem);
+        }
+        let version = self.version + 1;
+        violations
+            .finish(|| Self {
+                content,
+                update_time: now,
+                version,
+                ..self.clone()
+            })
+            .map_err(Error::Invalid)
+    }
+
+    /// The refusal of a create whose code another agency has (ALREADY_EXISTS): codes
+    /// name agencies for good.
+    pub fn code_taken(&self) -> Error {
+        Error::AlreadyExists {
+            reason: reasons::AGENCY_EXISTS,
+            message: format!("agency `{}` exists already", self.code),
+        }
+    }
+
+    /// Its own label, for responses naming it.
+    pub fn label(&self) -> AgencyLabel {
+        AgencyLabel {
+            display_name: self.content.display_name.clone(),
+            fallback_languages: self.content.fallback_languages.clone(),
+        }
+    }
 }
 
 /// Which parts of an agency an update replaces; None leaves a part as it is.
@@ -256,6 +364,37 @@ impl AgencyPatch {
         }
         content
     }
+
+    /// The parent body this patch would give an agency that has `content` now, when it
+    /// is a new one: the one whose lineage a change must check.
+    pub fn new_parent<'a>(&'a self, content: &AgencyContent) -> Option<&'a AgencyCode> {
+        match &self.parent_body {
+            Some(Some(parent)) if content.parent_body.as_ref() != Some(parent) => Some(parent),
+            _ => None,
+        }
+    }
+}
+
+/// CreateAgency, as the caller asked.
+#[derive(Debug, Clone)]
+pub struct NewAgency {
+    /// The code of the new agency.
+    pub code: AgencyCode,
+    /// What it is.
+    pub content: AgencyContent,
+    /// The caller's request_id; None: not idempotent.
+    pub request_id: Option<RequestId>,
+}
+
+/// UpdateAgency, as the caller asked.
+#[derive(Debug, Clone)]
+pub struct AgencyUpdate {
+    /// Which agency.
+    pub code: AgencyCode,
+    /// What changes.
+    pub patch: AgencyPatch,
+    /// The version the caller read.
+    pub if_match: IfMatch,
 }
 
 /// What a caller sees of an agency it references: its name, and the chain the texts of
@@ -264,8 +403,8 @@ impl AgencyPatch {
 pub struct AgencyLabel {
     /// Its name.
     pub display_name: LocalizedText,
-    /// Its fallback chain.
-    pub chain: FallbackChain,
+    /// Its fallback languages; empty means the default chain.
+    pub fallback_languages: Vec<LanguageCode>,
 }
 
 /// The agencies a response names (owners, competent authorities, parent bodies), for
@@ -283,28 +422,72 @@ impl AgencyLabels {
     pub fn chain(&self, code: &AgencyCode) -> FallbackChain {
         self.0
             .get(code)
-            .map_or_else(FallbackChain::default, |label| label.chain.clone())
+            .map_or_else(FallbackChain::default, |label| {
+                chain_of(&label.fallback_languages)
+            })
     }
 
     /// The agency's name, when known.
     pub fn display_name(&self, code: &AgencyCode) -> Option<&LocalizedText> {
         self.0.get(code).map(|label| &label.display_name)
     }
+
+    /// Every label, by code.
+    pub fn iter(&self) -> impl Iterator<Item = (&AgencyCode, &AgencyLabel)> {
+        self.0.iter()
+    }
+}
+
+/// A result with the agencies it names, so that a response can fill in their names and
+/// resolve texts along the owners' fallback chains.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Labelled<T> {
+    /// The result.
+    pub value: T,
+    /// The agencies it names.
+    pub agencies: AgencyLabels,
+}
+
+/// The parent bodies of some agencies: the agencies their responses name.
+pub fn parents<'a>(agencies: impl IntoIterator<Item = &'a Agency>) -> BTreeSet<AgencyCode> {
+    agencies
+        .into_iter()
+        .filter_map(|agency| agency.content.parent_body.clone())
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
+    use jalia_model::AgencyScope;
+
     use super::*;
 
-    #[test]
-    fn kinds_round_trip_the_contract_numbers() {
-        for kind in AgencyKind::ALL {
-            assert_eq!(AgencyKind::from_number(kind.number()), Some(kind));
+    fn code(value: &str) -> AgencyCode {
+        AgencyCode::parse(value).unwrap()
+    }
+
+    fn caller(agency: &str) -> Caller {
+        Caller {
+            subject: "desk".to_owned(),
+            agency: AgencyScope::parse(agency).unwrap(),
+            scopes: BTreeSet::new(),
         }
-        assert_eq!(AgencyKind::from_number(0), None);
-        assert_eq!(AgencyKind::from_number(10), None);
-        assert_eq!(AgencyKind::UrbanAgency.number(), 1);
-        assert_eq!(AgencyKind::Consulate.number(), 9);
+    }
+
+    fn agency(code_value: &str, parent: Option<&str>) -> Agency {
+        let mut content = AgencyContent::of_kind(AgencyKind::UrbanAgency);
+        content.display_name = LocalizedText::single("fr", "Agence");
+        content.parent_body = parent.map(code);
+        Agency::create(
+            &caller("*"),
+            code(code_value),
+            content,
+            &Some(Vec::new()),
+            Timestamp::UNIX_EPOCH,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -324,5 +507,106 @@ mod tests {
             .unwrap_err();
         let fields: Vec<_> = err.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(fields, vec!["[1]", "[2]"]);
+    }
+
+    #[test]
+    fn only_the_ministry_creates_agencies_under_existing_parents() {
+        let content = AgencyContent::of_kind(AgencyKind::Wilaya);
+        let refused = Agency::create(
+            &caller("bm"),
+            code("wbmk"),
+            content.clone(),
+            &None,
+            Timestamp::UNIX_EPOCH,
+        );
+        assert!(matches!(refused, Err(Error::MinistryOnly(_))));
+        let mut orphan = content;
+        orphan.parent_body = Some(code("nowhere"));
+        let Err(Error::Invalid(violations)) = Agency::create(
+            &caller("*"),
+            code("wbmk"),
+            orphan,
+            &None,
+            Timestamp::UNIX_EPOCH,
+        ) else {
+            panic!("an agency under a missing parent was created");
+        };
+        assert_eq!(violations[0].field, "agency.parent_body.name");
+    }
+
+    #[test]
+    fn moving_an_agency_is_for_the_ministry_and_never_makes_a_cycle() {
+        let bm = agency("bm", None);
+        let move_to = |parent: &str| AgencyPatch {
+            parent_body: Some(Some(code(parent))),
+            ..AgencyPatch::default()
+        };
+        let lineage = Some(vec![code("matnuhpv")]);
+        let own = bm.updated(
+            &caller("bm"),
+            move_to("wbmk"),
+            &lineage,
+            Timestamp::UNIX_EPOCH,
+        );
+        assert!(matches!(own, Err(Error::MinistryOnly(_))));
+        let other = bm.updated(
+            &caller("wbmk"),
+            AgencyPatch::default(),
+            &None,
+            Timestamp::UNIX_EPOCH,
+        );
+        assert!(matches!(other, Err(Error::OtherAgency(_))));
+        let moved = bm
+            .updated(
+                &caller("*"),
+                move_to("wbmk"),
+                &lineage,
+                Timestamp::UNIX_EPOCH,
+            )
+            .unwrap();
+        assert_eq!(
+            (moved.version, moved.content.parent_body),
+            (2, Some(code("wbmk")))
+        );
+        for (parent, lineage) in [
+            ("bm", Some(Vec::new())),
+            ("wbmk", Some(vec![code("matnuhpv"), code("bm")])),
+            ("wbmk", None),
+            ("wbmk", Some(vec![code("x"); MAX_PARENT_DEPTH])),
+        ] {
+            let Err(Error::Invalid(violations)) = bm.updated(
+                &caller("*"),
+                move_to(parent),
+                &lineage,
+                Timestamp::UNIX_EPOCH,
+            ) else {
+                panic!("moved under {parent} with {lineage:?}");
+            };
+            assert_eq!(violations[0].field, "agency.parent_body.name");
+        }
+    }
+
+    #[test]
+    fn an_agency_has_one_headquarters_at_most() {
+        let bm = agency("bm", None);
+        let site = |kind| Site {
+            display_name: LocalizedText::single("fr", "Siège"),
+            kind,
+            address: PostalAddress::default(),
+            opening_hours: None,
+        };
+        let patch = AgencyPatch {
+            sites: Some(vec![
+                site(SiteKind::Headquarters),
+                site(SiteKind::Headquarters),
+            ]),
+            ..AgencyPatch::default()
+        };
+        let Err(Error::Invalid(violations)) =
+            bm.updated(&caller("bm"), patch, &None, Timestamp::UNIX_EPOCH)
+        else {
+            panic!("two headquarters accepted");
+        };
+        assert_eq!(violations[0].field, "agency.sites");
     }
 }

@@ -1,94 +1,79 @@
 //! The catalog's one error type: every refusal the domain and the use cases make, beside
-//! the storage failures they pass on. The API maps it to gRPC codes once.
+//! the storage failures they pass on. The API maps it to gRPC codes once (`api/error.rs`).
 
-use jalia_db::{DbError, IdempotencyError, TransactionError};
-use jalia_model::FieldViolation;
+use jalia_model::{FieldViolation, StaleEtag};
+
+/// A failure of the storage under the use cases. The domain never looks inside it: the
+/// store makes it and the API tells an unavailable database from a lost race or a bug.
+pub type StorageFailure = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a catalog operation did not happen. Nothing was written in any case.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Bad input, one violation per wrong field (paths as in the request).
     #[error("invalid request: {0:?}")]
-    InvalidArgument(Vec<FieldViolation>),
+    Invalid(Vec<FieldViolation>),
     /// No such resource, or one the caller may not see.
     #[error("{0} not found")]
     NotFound(&'static str),
     /// The resource exists already.
     #[error("{message}")]
     AlreadyExists {
-        /// Stable reason.
+        /// Stable reason, e.g. `AGENCY_EXISTS`.
         reason: &'static str,
         /// For the caller.
         message: String,
     },
-    /// The caller may not do this to a resource whose existence is no secret.
+    /// The caller acts for another agency than the one the call names.
+    #[error("{0}")]
+    OtherAgency(String),
+    /// Only ministry-wide callers may do this.
+    #[error("{0}")]
+    MinistryOnly(String),
+    /// The resource's state forbids the change; `missing` lists the PublicService
+    /// fields a complete service needs, when that is the cause.
     #[error("{message}")]
-    PermissionDenied {
-        /// Stable reason.
-        reason: &'static str,
-        /// For the caller.
-        message: String,
-    },
-    /// The resource's state forbids the change; `missing` lists what a complete resource
-    /// would need, when that is the cause.
-    #[error("{message}")]
-    FailedPrecondition {
+    Precondition {
         /// Stable reason, e.g. `SERVICE_NOT_DRAFT`.
         reason: &'static str,
         /// For the caller.
         message: String,
-        /// Fields that must be filled first (PublicService paths).
+        /// Fields that must be filled first (`category`, `channels`).
         missing: Vec<&'static str>,
     },
     /// The etag sent is not the current one: someone changed the resource since.
-    #[error("the resource changed since it was read (stale etag)")]
-    Aborted,
-    /// The database failed.
-    #[error(transparent)]
-    Db(#[from] DbError),
-    /// The request_id was used before with another request, or its record is unreadable.
-    #[error(transparent)]
-    Idempotency(#[from] IdempotencyError),
-    /// A stored value does not decode: a bug or a schema mismatch.
-    #[error("stored data is corrupt: {0}")]
-    Corrupt(String),
+    #[error("the resource changed since it was read")]
+    Stale,
+    /// The storage failed.
+    #[error("storage: {0}")]
+    Storage(StorageFailure),
 }
 
 impl Error {
-    /// Bad input in one field.
-    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
-        Self::InvalidArgument(vec![FieldViolation::new(field, description)])
-    }
-
     /// A state refusal without missing fields.
     pub fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
-        Self::FailedPrecondition {
+        Self::Precondition {
             reason,
             message: message.into(),
             missing: Vec::new(),
         }
     }
-
-    /// A refusal to a caller who may see but not change a public resource.
-    pub fn permission_denied(reason: &'static str, message: impl Into<String>) -> Self {
-        Self::PermissionDenied {
-            reason,
-            message: message.into(),
-        }
-    }
 }
 
-impl TransactionError for Error {
-    fn as_db_error(&self) -> Option<&DbError> {
-        match self {
-            Self::Db(err) => Some(err),
-            _ => None,
-        }
+impl From<FieldViolation> for Error {
+    fn from(violation: FieldViolation) -> Self {
+        Self::Invalid(vec![violation])
     }
 }
 
 impl From<Vec<FieldViolation>> for Error {
     fn from(violations: Vec<FieldViolation>) -> Self {
-        Self::InvalidArgument(violations)
+        Self::Invalid(violations)
+    }
+}
+
+impl From<StaleEtag> for Error {
+    fn from(_: StaleEtag) -> Self {
+        Self::Stale
     }
 }

@@ -4,17 +4,15 @@
 
 use std::fmt;
 
-use jalia_model::{FieldViolation, Violations};
+use jalia_model::{FieldViolation, Violations, quote};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use serde::{Deserialize, Serialize};
 
 /// Most periods in one set of opening hours.
 pub const MAX_PERIODS: usize = 60;
 
 /// A day of the week, ISO numbering (Monday is 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Weekday {
     /// Monday.
     Monday,
@@ -33,6 +31,18 @@ pub enum Weekday {
 }
 
 impl Weekday {
+    /// Every day, Monday first.
+    #[cfg(test)]
+    pub const ALL: [Self; 7] = [
+        Self::Monday,
+        Self::Tuesday,
+        Self::Wednesday,
+        Self::Thursday,
+        Self::Friday,
+        Self::Saturday,
+        Self::Sunday,
+    ];
+
     /// Monday to Friday.
     pub const WORKDAYS: [Self; 5] = [
         Self::Monday,
@@ -41,30 +51,10 @@ impl Weekday {
         Self::Thursday,
         Self::Friday,
     ];
-
-    /// From the ISO number, 1 to 7.
-    pub fn from_iso(number: i32) -> Option<Self> {
-        Some(match number {
-            1 => Self::Monday,
-            2 => Self::Tuesday,
-            3 => Self::Wednesday,
-            4 => Self::Thursday,
-            5 => Self::Friday,
-            6 => Self::Saturday,
-            7 => Self::Sunday,
-            _ => return None,
-        })
-    }
-
-    /// The ISO number.
-    pub fn iso(self) -> i32 {
-        self as i32 + 1
-    }
 }
 
 /// A local time of day to the minute, "00:00" to "24:00" (the end of the day).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TimeOfDay(u16);
 
 impl TimeOfDay {
@@ -72,7 +62,7 @@ impl TimeOfDay {
 
     /// Parses "HH:MM", 24-hour, "24:00" included.
     pub fn parse(value: &str) -> Result<Self, String> {
-        let problem = || format!("`{value}` is not a time like 08:30 (24-hour HH:MM)");
+        let problem = || format!("{} is not a time like 08:30 (24-hour HH:MM)", quote(value));
         let (hours, minutes) = value.trim().split_once(':').ok_or_else(problem)?;
         if hours.len() != 2 || minutes.len() != 2 {
             return Err(problem());
@@ -97,23 +87,8 @@ impl fmt::Display for TimeOfDay {
     }
 }
 
-impl TryFrom<String> for TimeOfDay {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<TimeOfDay> for String {
-    fn from(time: TimeOfDay) -> Self {
-        time.to_string()
-    }
-}
-
 /// A calendar date, "YYYY-MM-DD".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CivilDate(Date);
 
 impl CivilDate {
@@ -126,12 +101,7 @@ impl CivilDate {
             .ok()
             .filter(|_| well_formed)
             .map(Self)
-            .ok_or_else(|| format!("`{value}` is not a date like 2025-07-01"))
-    }
-
-    /// The date.
-    pub fn date(self) -> Date {
-        self.0
+            .ok_or_else(|| format!("{} is not a date like 2025-07-01", quote(value)))
     }
 }
 
@@ -141,22 +111,8 @@ impl fmt::Display for CivilDate {
     }
 }
 
-impl TryFrom<String> for CivilDate {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<CivilDate> for String {
-    fn from(date: CivilDate) -> Self {
-        date.to_string()
-    }
-}
-
 /// One weekly period, optionally valid only between two dates (inclusive).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WeeklyPeriod {
     /// The day it recurs on.
     pub day: Weekday,
@@ -173,8 +129,8 @@ pub struct WeeklyPeriod {
 /// A period as a caller wrote it, each part already parsed or refused.
 #[derive(Debug, Clone)]
 pub struct PeriodInput {
-    /// The ISO day number (0 when unset).
-    pub day: i32,
+    /// The day; None when unset or not a day.
+    pub day: Option<Weekday>,
     /// "HH:MM".
     pub opens: String,
     /// "HH:MM".
@@ -191,7 +147,7 @@ impl WeeklyPeriod {
     /// `valid_until.date`.
     pub fn parse(input: &PeriodInput) -> Result<Self, Vec<FieldViolation>> {
         let mut violations = Violations::new();
-        let day = Weekday::from_iso(input.day);
+        let day = input.day;
         if day.is_none() {
             violations.add("day_of_week", "must be a day of the week");
         }
@@ -256,7 +212,7 @@ impl WeeklyPeriod {
 }
 
 /// When a place is open: the union of the periods valid on a date, in one zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpeningHours {
     /// IANA zone name, e.g. "Africa/Casablanca".
     pub time_zone: String,
@@ -284,7 +240,7 @@ impl OpeningHours {
         } else if TimeZone::get(time_zone).is_err() {
             violations.add(
                 "time_zone",
-                format!("`{time_zone}` is not an IANA time zone"),
+                format!("{} is not an IANA time zone", quote(time_zone)),
             );
         }
         let mut checked: Vec<WeeklyPeriod> = Vec::with_capacity(periods.len());
@@ -313,7 +269,9 @@ mod tests {
 
     fn period(day: i32, opens: &str, closes: &str) -> PeriodInput {
         PeriodInput {
-            day,
+            day: usize::try_from(day - 1)
+                .ok()
+                .and_then(|index| Weekday::ALL.get(index).copied()),
             opens: opens.to_owned(),
             closes: closes.to_owned(),
             valid_from: None,

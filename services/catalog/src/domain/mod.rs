@@ -1,28 +1,18 @@
-//! The catalog's domain: agencies, the taxonomy, public services and their revisions,
-//! the folding and ranking of search, who sees what, and the one error type. No tonic,
-//! prost or sea-orm here.
+//! The catalog's domain: agencies, the taxonomy, public services and their revisions, the
+//! folding and ranking of search, who sees and changes what, and the one error type. The
+//! rules live here, as methods of these types; the use cases load, call them and save.
+//! Nothing here knows the wire or the database.
 
-pub mod access;
-pub mod agency;
+pub(crate) mod access;
+pub(crate) mod agency;
 mod error;
-pub mod hours;
-pub mod place;
-pub mod public_service;
-pub mod query;
-pub mod revision;
-pub mod search;
-pub mod taxonomy;
-pub mod text;
-mod time;
+pub(crate) mod hours;
+pub(crate) mod place;
+pub(crate) mod public_service;
+pub(crate) mod query;
+pub(crate) mod revision;
+pub(crate) mod search;
+pub(crate) mod taxonomy;
+pub(crate) mod text;
 
-pub use error::Error;
-
-/// The opaque etag of a resource at `version`.
-pub fn etag(version: i64) -> String {
-    format!("\"{version}\"")
-}
-
-/// Whether `sent` is the etag of `version`; an empty etag was refused before.
-pub fn etag_matches(sent: &str, version: i64) -> bool {
-    sent == etag(version)
-}
+pub(crate) use error::Error;

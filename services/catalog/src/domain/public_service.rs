@@ -3,66 +3,33 @@
 //! processing time, output, legal basis, related platforms; and their lifecycle
 //! draft → published → retired, with a revision on every change.
 
-use jalia_model::{AgencyCode, FieldViolation, LocalizedText, Phone, Violations};
+use std::collections::BTreeSet;
+use std::fmt;
+
+use jalia_model::reasons;
+use jalia_model::{
+    AgencyCode, Audience, Caller, FieldViolation, IfMatch, LocalizedText, Phone, PostalAddress,
+    RequestId, Violations, quote,
+};
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
+use super::Error;
+use super::access::acting_for;
 use super::hours::OpeningHours;
-use super::place::{HttpsUrl, PostalAddress};
+use super::place::HttpsUrl;
+use super::revision::{Revision, RevisionAction};
 use super::search::{SearchField, index_tokens};
-use super::time::{micros, optional_micros};
 
 /// Longest processing time accepted: a year, leap day included.
 pub const MAX_PROCESSING_SECONDS: i64 = 366 * 24 * 60 * 60;
 
-/// Who a service is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Audience {
-    /// Citizens and residents in Morocco.
-    Citizens,
-    /// Moroccans living abroad.
-    Diaspora,
-    /// Architects, surveyors, developers, notaries.
-    Professionals,
-    /// Associations.
-    Associations,
-    /// Local authorities, administrations, councils.
-    PublicOfficials,
-}
-
-impl Audience {
-    /// Every audience, in contract order.
-    pub const ALL: [Self; 5] = [
-        Self::Citizens,
-        Self::Diaspora,
-        Self::Professionals,
-        Self::Associations,
-        Self::PublicOfficials,
-    ];
-
-    /// The contract's number.
-    pub fn number(self) -> i32 {
-        self as i32 + 1
-    }
-
-    /// From the contract's number.
-    pub fn from_number(number: i32) -> Option<Self> {
-        usize::try_from(number)
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|index| Self::ALL.get(index).copied())
-    }
-
-    /// Its bit in a stored set of audiences.
-    pub fn bit(self) -> i64 {
-        1 << (self as i64)
-    }
-}
+/// The request field violations about a service are nested under.
+const FIELD: &str = "public_service";
 
 /// How a service is reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     /// An online platform.
@@ -78,7 +45,8 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
-    /// Every kind, in contract order.
+    /// Every kind.
+    #[cfg(test)]
     pub const ALL: [Self; 5] = [
         Self::Online,
         Self::InPerson,
@@ -87,24 +55,6 @@ impl ChannelKind {
         Self::Phone,
     ];
 
-    /// The contract's number.
-    pub fn number(self) -> i32 {
-        self as i32 + 1
-    }
-
-    /// From the contract's number.
-    pub fn from_number(number: i32) -> Option<Self> {
-        usize::try_from(number)
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|index| Self::ALL.get(index).copied())
-    }
-
-    /// Its bit in a stored set of channel kinds.
-    pub fn bit(self) -> i64 {
-        1 << (self as i64)
-    }
-
     /// Whether opening hours mean anything for it.
     pub fn has_hours(self) -> bool {
         matches!(self, Self::InPerson | Self::Consulate | Self::Phone)
@@ -112,7 +62,7 @@ impl ChannelKind {
 }
 
 /// Where a service stands in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Being written; visible to its agency only.
@@ -124,25 +74,12 @@ pub enum Status {
 }
 
 impl Status {
-    /// Every status, in contract order.
+    /// Every status.
     pub const ALL: [Self; 3] = [Self::Draft, Self::Published, Self::Retired];
-
-    /// The contract's number (also the stored value).
-    pub fn number(self) -> i32 {
-        self as i32 + 1
-    }
-
-    /// From the contract's number.
-    pub fn from_number(number: i32) -> Option<Self> {
-        usize::try_from(number)
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|index| Self::ALL.get(index).copied())
-    }
 }
 
 /// One way of reaching a service.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Channel {
     /// Its kind.
     pub kind: ChannelKind,
@@ -195,7 +132,7 @@ impl Channel {
 }
 
 /// A document the applicant provides.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     /// Its name, never empty.
     pub display_name: LocalizedText,
@@ -206,13 +143,11 @@ pub struct Evidence {
 }
 
 /// A currency Jalia accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Currency {
     /// Moroccan dirham.
-    #[serde(rename = "MAD")]
     Mad,
     /// Euro, for services paid abroad.
-    #[serde(rename = "EUR")]
     Eur,
 }
 
@@ -223,7 +158,8 @@ impl Currency {
             "MAD" => Ok(Self::Mad),
             "EUR" => Ok(Self::Eur),
             other => Err(format!(
-                "`{other}` is not an accepted currency (MAD or EUR)"
+                "{} is not an accepted currency (MAD or EUR)",
+                quote(other)
             )),
         }
     }
@@ -238,7 +174,7 @@ impl Currency {
 }
 
 /// An amount in minor units, strictly positive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Money {
     /// The currency.
     pub currency: Currency,
@@ -270,8 +206,7 @@ impl Money {
 }
 
 /// A price, or explicitly none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Price {
     /// This much.
     Amount(Money),
@@ -280,7 +215,7 @@ pub enum Price {
 }
 
 /// One cost of a service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cost {
     /// The price.
     pub price: Price,
@@ -293,7 +228,7 @@ pub struct Cost {
 }
 
 /// A processing time target, in elapsed time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProcessingTime {
     /// Whole seconds.
     pub seconds: i64,
@@ -333,7 +268,7 @@ impl ProcessingTime {
 }
 
 /// A legal text the service rests on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegalReference {
     /// Its title, never empty.
     pub title: LocalizedText,
@@ -342,7 +277,7 @@ pub struct LegalReference {
 }
 
 /// A national platform related to the service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelatedPlatform {
     /// Its name, never empty.
     pub display_name: LocalizedText,
@@ -351,7 +286,7 @@ pub struct RelatedPlatform {
 }
 
 /// Everything about a service that callers write.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceContent {
     /// The competent authority; None on create means the owning agency.
     pub competent_authority: Option<AgencyCode>,
@@ -480,16 +415,6 @@ impl ServiceContent {
         missing
     }
 
-    /// The bits of its audiences, as stored for filtering.
-    pub fn audience_mask(&self) -> i64 {
-        self.audiences.iter().fold(0, |mask, a| mask | a.bit())
-    }
-
-    /// The bits of its channel kinds, as stored for filtering.
-    pub fn channel_mask(&self) -> i64 {
-        self.channels.iter().fold(0, |mask, c| mask | c.kind.bit())
-    }
-
     /// The search tokens of its name, keywords and description, each once per field
     /// and language.
     pub fn search_tokens(&self) -> Vec<SearchToken> {
@@ -601,8 +526,105 @@ impl ServicePatch {
     }
 }
 
+/// A public service's name, `agencies/{agency}/services/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceName {
+    /// The owning agency.
+    pub agency: AgencyCode,
+    /// The service's id.
+    pub id: Uuid,
+}
+
+impl fmt::Display for ServiceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "agencies/{}/services/{}", self.agency, self.id)
+    }
+}
+
+/// What a service's content references and the store must find: its competent
+/// authority, its category and its life events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct References {
+    /// An agency.
+    pub competent_authority: Option<AgencyCode>,
+    /// A category.
+    pub category: Option<Uuid>,
+    /// Life events.
+    pub life_events: Vec<Uuid>,
+}
+
+/// The references the store did not find.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MissingReferences {
+    /// The competent authority, when no such agency exists.
+    pub competent_authority: Option<AgencyCode>,
+    /// The category, when no such category exists.
+    pub category: Option<Uuid>,
+    /// The life events that do not exist.
+    pub life_events: BTreeSet<Uuid>,
+}
+
+impl ServiceContent {
+    /// The content as stored for `agency`: with no competent authority named, the owning
+    /// agency is it.
+    fn owned_by(mut self, agency: &AgencyCode) -> Self {
+        if self.competent_authority.is_none() {
+            self.competent_authority = Some(agency.clone());
+        }
+        self
+    }
+
+    /// The references to look up: every one on a create (`previous` None), else those
+    /// that differ from `previous` (the others were checked when they were set, and
+    /// agencies and terms are never deleted).
+    pub fn references_to_check(&self, previous: Option<&Self>) -> References {
+        let changed = |same: bool| previous.is_none() || !same;
+        References {
+            competent_authority: self.competent_authority.clone().filter(|_| {
+                changed(previous.is_some_and(|p| p.competent_authority == self.competent_authority))
+            }),
+            category: self
+                .category
+                .filter(|_| changed(previous.is_some_and(|p| p.category == self.category))),
+            life_events: if changed(previous.is_some_and(|p| p.life_events == self.life_events)) {
+                self.life_events.clone()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// One violation per missing reference, named as the request names it.
+    fn reference_violations(&self, missing: &MissingReferences) -> Vec<FieldViolation> {
+        let mut violations = Violations::new();
+        if let Some(authority) = &missing.competent_authority {
+            violations.add(
+                "competent_authority.name",
+                format!("there is no agency `{authority}`"),
+            );
+        }
+        if let Some(category) = missing.category {
+            violations.add(
+                "category",
+                format!("there is no category `categories/{category}`"),
+            );
+        }
+        for (index, life_event) in self.life_events.iter().enumerate() {
+            if missing.life_events.contains(life_event) {
+                violations.add(
+                    format!("life_events[{index}]"),
+                    format!("there is no life event `lifeEvents/{life_event}`"),
+                );
+            }
+        }
+        let mut nested = Violations::new();
+        nested.extend_under(FIELD, violations.into_vec());
+        nested.into_vec()
+    }
+}
+
 /// A public service as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PublicService {
     /// Its id (UUIDv7).
     pub id: Uuid,
@@ -615,23 +637,83 @@ pub struct PublicService {
     /// The current revision: 1 on creation, +1 on every change. Also its version.
     pub revision: i64,
     /// When it was created.
-    #[serde(with = "micros")]
     pub create_time: Timestamp,
     /// When it last changed.
-    #[serde(with = "micros")]
     pub update_time: Timestamp,
     /// When it was published.
-    #[serde(with = "optional_micros")]
     pub publish_time: Option<Timestamp>,
     /// When it was retired.
-    #[serde(with = "optional_micros")]
     pub retire_time: Option<Timestamp>,
 }
 
 impl PublicService {
+    /// Refuses to create a service under another agency than the caller's
+    /// (PERMISSION_DENIED: agencies are public, so this reveals nothing).
+    pub fn check_creator(caller: &Caller, agency: &AgencyCode) -> Result<(), Error> {
+        acting_for(
+            caller,
+            agency,
+            "services are created under the caller's own agency",
+        )
+    }
+
+    /// Refuses a change by a caller of another agency: to them the service is NOT_FOUND,
+    /// published or not.
+    pub fn check_changer(caller: &Caller, name: &ServiceName) -> Result<(), Error> {
+        if caller.acts_for(name.agency.as_str()) {
+            Ok(())
+        } else {
+            Err(Error::NotFound("public service"))
+        }
+    }
+
+    /// The content a create would store: the owning agency is the competent authority
+    /// unless another is named.
+    pub fn proposed_content(agency: &AgencyCode, content: ServiceContent) -> ServiceContent {
+        content.owned_by(agency)
+    }
+
+    /// A new draft `id` of `agency` at revision 1, made by `actor` at `now`, and its
+    /// first revision; refused when a reference is `missing`.
+    pub fn create(
+        id: Uuid,
+        agency: AgencyCode,
+        content: ServiceContent,
+        missing: &MissingReferences,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<Revision, Error> {
+        let content = content.owned_by(&agency);
+        let violations = content.reference_violations(missing);
+        if !violations.is_empty() {
+            return Err(Error::Invalid(violations));
+        }
+        let changed = content.set_paths();
+        let service = Self {
+            id,
+            agency,
+            content,
+            status: Status::Draft,
+            revision: 1,
+            create_time: now,
+            update_time: now,
+            publish_time: None,
+            retire_time: None,
+        };
+        Ok(Revision::of(
+            service,
+            RevisionAction::Create,
+            actor,
+            changed,
+        ))
+    }
+
     /// Its resource name.
-    pub fn name(&self) -> String {
-        service_name(&self.agency, self.id)
+    pub fn name(&self) -> ServiceName {
+        ServiceName {
+            agency: self.agency.clone(),
+            id: self.id,
+        }
     }
 
     /// The competent authority, the owning agency unless another is named.
@@ -642,28 +724,70 @@ impl PublicService {
             .unwrap_or(&self.agency)
     }
 
-    /// The service after an update at `now`: the next revision.
-    pub fn updated(&self, content: ServiceContent, now: Timestamp) -> Self {
-        Self {
+    /// The content `patch` would leave, or why the service cannot change: a retired
+    /// service is final.
+    pub fn patched(&self, patch: ServicePatch) -> Result<ServiceContent, Error> {
+        if self.status == Status::Retired {
+            return Err(Error::precondition(
+                reasons::SERVICE_RETIRED,
+                "a retired service cannot be changed",
+            ));
+        }
+        Ok(patch.apply(self.content.clone()).owned_by(&self.agency))
+    }
+
+    /// The service with `content` (from [`Self::patched`]) at the next revision, made by
+    /// `actor` at `now`, and that revision. Refused when a reference is `missing`, or
+    /// when a published service would lose what publication needs.
+    pub fn updated(
+        &self,
+        content: ServiceContent,
+        missing: &MissingReferences,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<Revision, Error> {
+        let violations = content.reference_violations(missing);
+        if !violations.is_empty() {
+            return Err(Error::Invalid(violations));
+        }
+        if self.status == Status::Published {
+            let missing = content.missing_for_publication();
+            if !missing.is_empty() {
+                return Err(Error::Precondition {
+                    reason: reasons::PUBLISHED_SERVICE_INCOMPLETE,
+                    message: format!("a published service must keep: {}", missing.join(", ")),
+                    missing,
+                });
+            }
+        }
+        let changed = content.changed_paths(&self.content);
+        let service = Self {
             content,
             revision: self.revision + 1,
             update_time: now,
             ..self.clone()
-        }
+        };
+        Ok(Revision::of(
+            service,
+            RevisionAction::Update,
+            actor,
+            changed,
+        ))
     }
 
-    /// The service published at `now`, or why it cannot be.
-    pub fn published(&self, now: Timestamp) -> Result<Self, super::Error> {
+    /// The service published by `actor` at `now`, and that revision; only a complete
+    /// draft is published.
+    pub fn published(&self, actor: &str, now: Timestamp) -> Result<Revision, Error> {
         if self.status != Status::Draft {
-            return Err(super::Error::precondition(
-                "SERVICE_NOT_DRAFT",
+            return Err(Error::precondition(
+                reasons::SERVICE_NOT_DRAFT,
                 "only a draft can be published",
             ));
         }
         let missing = self.content.missing_for_publication();
         if !missing.is_empty() {
-            return Err(super::Error::FailedPrecondition {
-                reason: "SERVICE_INCOMPLETE",
+            return Err(Error::Precondition {
+                reason: reasons::SERVICE_INCOMPLETE,
                 message: format!(
                     "the service cannot be published without: {}",
                     missing.join(", ")
@@ -671,36 +795,84 @@ impl PublicService {
                 missing,
             });
         }
-        Ok(Self {
+        let service = Self {
             status: Status::Published,
             revision: self.revision + 1,
             update_time: now,
             publish_time: Some(now),
             ..self.clone()
-        })
+        };
+        Ok(Revision::lifecycle(service, RevisionAction::Publish, actor))
     }
 
-    /// The service retired at `now`, or why it cannot be.
-    pub fn retired(&self, now: Timestamp) -> Result<Self, super::Error> {
+    /// The service retired by `actor` at `now`, and that revision; only a published
+    /// service is retired.
+    pub fn retired(&self, actor: &str, now: Timestamp) -> Result<Revision, Error> {
         if self.status != Status::Published {
-            return Err(super::Error::precondition(
-                "SERVICE_NOT_PUBLISHED",
+            return Err(Error::precondition(
+                reasons::SERVICE_NOT_PUBLISHED,
                 "only a published service can be retired",
             ));
         }
-        Ok(Self {
+        let service = Self {
             status: Status::Retired,
             revision: self.revision + 1,
             update_time: now,
             retire_time: Some(now),
             ..self.clone()
-        })
+        };
+        Ok(Revision::lifecycle(service, RevisionAction::Retire, actor))
+    }
+
+    /// Refuses to delete anything but a draft: a published service is retired instead,
+    /// so its history stays.
+    pub fn check_deletable(&self) -> Result<(), Error> {
+        if self.status == Status::Draft {
+            Ok(())
+        } else {
+            Err(Error::precondition(
+                reasons::SERVICE_NOT_DRAFT,
+                "only a draft can be deleted; retire a published service instead",
+            ))
+        }
     }
 }
 
-/// `agencies/{agency}/services/{id}`.
-pub fn service_name(agency: &AgencyCode, id: Uuid) -> String {
-    format!("agencies/{agency}/services/{id}")
+/// CreatePublicService, as the caller asked.
+#[derive(Debug, Clone)]
+pub struct NewService {
+    /// The owning agency.
+    pub parent: AgencyCode,
+    /// What it is.
+    pub content: ServiceContent,
+    /// The caller's request_id; None: not idempotent.
+    pub request_id: Option<RequestId>,
+}
+
+/// UpdatePublicService, as the caller asked.
+#[derive(Debug, Clone)]
+pub struct ServiceUpdate {
+    /// Which service.
+    pub name: ServiceName,
+    /// What changes.
+    pub patch: ServicePatch,
+    /// The version the caller read.
+    pub if_match: IfMatch,
+}
+
+/// The agencies services name: their owners and competent authorities.
+pub fn named_agencies<'a>(
+    services: impl IntoIterator<Item = &'a PublicService>,
+) -> BTreeSet<AgencyCode> {
+    services
+        .into_iter()
+        .flat_map(|service| {
+            [
+                service.agency.clone(),
+                service.competent_authority().clone(),
+            ]
+        })
+        .collect()
 }
 
 /// Checks a list for duplicates; violations name `[i]` of each repeat.
@@ -745,22 +917,6 @@ mod tests {
             None,
         )
         .unwrap()
-    }
-
-    #[test]
-    fn contract_numbers_round_trip() {
-        for audience in Audience::ALL {
-            assert_eq!(Audience::from_number(audience.number()), Some(audience));
-        }
-        for kind in ChannelKind::ALL {
-            assert_eq!(ChannelKind::from_number(kind.number()), Some(kind));
-        }
-        for status in Status::ALL {
-            assert_eq!(Status::from_number(status.number()), Some(status));
-        }
-        assert_eq!(Status::Published.number(), 2);
-        assert_eq!(ChannelKind::Phone.number(), 5);
-        assert_eq!(Audience::from_number(0), None);
     }
 
     #[test]
@@ -821,27 +977,106 @@ mod tests {
     #[test]
     fn lifecycle_draft_published_retired() {
         let service = draft();
-        let err = service.published(Timestamp::UNIX_EPOCH).unwrap_err();
-        match err {
-            crate::domain::Error::FailedPrecondition { missing, .. } => {
-                assert_eq!(missing, vec!["category", "audiences", "channels"]);
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-        assert!(service.retired(Timestamp::UNIX_EPOCH).is_err());
+        let now = Timestamp::from_second(1_754_000_000).unwrap();
+        let Err(Error::Precondition {
+            missing, reason, ..
+        }) = service.published("desk", now)
+        else {
+            panic!("an incomplete draft was published");
+        };
+        assert_eq!(reason, reasons::SERVICE_INCOMPLETE);
+        assert_eq!(missing, vec!["category", "audiences", "channels"]);
+        assert!(service.retired("desk", now).is_err());
         let mut complete = service.clone();
         complete.content.category = Some(Uuid::now_v7());
         complete.content.audiences = vec![Audience::Diaspora];
         complete.content.channels = vec![online()];
-        let now = Timestamp::from_second(1_754_000_000).unwrap();
-        let published = complete.published(now).unwrap();
+        let published = complete.published("desk", now).unwrap();
+        assert_eq!(published.number, 2);
+        assert_eq!(published.changed_fields, ["status", "publish_time"]);
+        let published = published.snapshot;
         assert_eq!(published.status, Status::Published);
-        assert_eq!(published.revision, 2);
         assert_eq!(published.publish_time, Some(now));
-        assert!(published.published(now).is_err());
-        let retired = published.retired(now).unwrap();
+        assert!(published.published("desk", now).is_err());
+        assert!(published.check_deletable().is_err());
+        let retired = published.retired("desk", now).unwrap().snapshot;
         assert_eq!((retired.status, retired.revision), (Status::Retired, 3));
-        assert!(retired.retired(now).is_err());
+        assert!(retired.retired("desk", now).is_err());
+        assert!(matches!(
+            retired.patched(ServicePatch::default()),
+            Err(Error::Precondition {
+                reason: reasons::SERVICE_RETIRED,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_published_service_keeps_what_publication_needs() {
+        let mut service = draft();
+        service.status = Status::Published;
+        service.content.category = Some(Uuid::now_v7());
+        service.content.audiences = vec![Audience::Citizens];
+        service.content.channels = vec![online()];
+        let emptied = service
+            .patched(ServicePatch {
+                channels: Some(Vec::new()),
+                ..ServicePatch::default()
+            })
+            .unwrap();
+        let refused = service.updated(
+            emptied,
+            &MissingReferences::default(),
+            "desk",
+            Timestamp::UNIX_EPOCH,
+        );
+        assert!(matches!(
+            refused,
+            Err(Error::Precondition {
+                reason: reasons::PUBLISHED_SERVICE_INCOMPLETE,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn missing_references_are_named_as_the_request_names_them() {
+        let life_event = Uuid::now_v7();
+        let content = ServiceContent {
+            life_events: vec![Uuid::now_v7(), life_event],
+            ..draft().content
+        };
+        let bm = AgencyCode::parse("bm").unwrap();
+        let proposed = PublicService::proposed_content(&bm, content.clone());
+        assert_eq!(proposed.competent_authority, Some(bm.clone()));
+        assert_eq!(
+            proposed.references_to_check(None).life_events,
+            content.life_events
+        );
+        assert!(proposed.references_to_check(Some(&proposed)) == References::default());
+        let missing = MissingReferences {
+            competent_authority: Some(bm.clone()),
+            category: None,
+            life_events: [life_event].into_iter().collect(),
+        };
+        let Err(Error::Invalid(violations)) = PublicService::create(
+            Uuid::now_v7(),
+            bm,
+            content,
+            &missing,
+            "desk",
+            Timestamp::UNIX_EPOCH,
+        ) else {
+            panic!("created with missing references");
+        };
+        let fields: Vec<_> = violations.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "public_service.competent_authority.name",
+                "public_service.life_events[1]"
+            ]
+        );
     }
 
     #[test]
@@ -868,12 +1103,8 @@ mod tests {
     }
 
     #[test]
-    fn masks_and_tokens() {
+    fn search_tokens_cover_names_keywords_and_descriptions() {
         let mut content = draft().content;
-        content.audiences = vec![Audience::Citizens, Audience::Diaspora];
-        content.channels = vec![online()];
-        assert_eq!(content.audience_mask(), 0b11);
-        assert_eq!(content.channel_mask(), 0b1);
         content.keywords = vec![LocalizedText::single("fr", "Logement").with("ar", "السكن")];
         let tokens: Vec<_> = content
             .search_tokens()

@@ -1,32 +1,14 @@
-//! The filters and keyset positions of lists and search. Each query struct is also the
-//! canonical encoding a page token is bound to (serde_json of it), so a token only opens
-//! with the filters it was issued for.
+//! The filters of lists and search. Each query is also what a page token is bound to
+//! (its serde_json encoding), so a token only opens with the filters it was issued for.
 
-use jalia_model::AgencyCode;
-use serde::{Deserialize, Serialize};
+use jalia_model::{AgencyCode, Audience};
+use jiff::Timestamp;
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::agency::AgencyKind;
-use super::public_service::{Audience, ChannelKind, Status};
+use super::public_service::{ChannelKind, ServiceName, Status};
 use super::taxonomy::TermKind;
-
-/// A page to read: how many, and from where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageRequest {
-    /// Items per page, already clamped.
-    pub size: u32,
-    /// The previous page's token; None for the first page.
-    pub token: Option<String>,
-}
-
-/// One page of results.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Page<T> {
-    /// The items.
-    pub items: Vec<T>,
-    /// The token for the next page; None on the last.
-    pub next_page_token: Option<String>,
-}
 
 /// Filters of ListAgencies.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -35,18 +17,8 @@ pub struct AgencyQuery {
     pub kind: Option<AgencyKind>,
     /// Only agencies under this parent body.
     pub parent_body: Option<AgencyCode>,
-    /// Only agencies changed after this instant (microseconds); the order is then
-    /// (update_time, code).
-    pub updated_after: Option<i64>,
-}
-
-/// Keyset position in ListAgencies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AgencyCursor {
-    /// After this code (order by code).
-    Code(String),
-    /// After this (update_time, code).
-    Updated(i64, String),
+    /// Only agencies changed after this instant; the order is then (update_time, code).
+    pub updated_after: Option<Timestamp>,
 }
 
 /// Filters of ListCategories and ListLifeEvents.
@@ -54,17 +26,8 @@ pub enum AgencyCursor {
 pub struct TermQuery {
     /// Which collection.
     pub kind: TermKind,
-    /// Only terms changed after this instant (microseconds).
-    pub updated_after: Option<i64>,
-}
-
-/// Keyset position in lists ordered by id, or by (update_time, id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum IdCursor {
-    /// After this id.
-    Id(Uuid),
-    /// After this (update_time, id).
-    Updated(i64, Uuid),
+    /// Only terms changed after this instant; the order is then (update_time, id).
+    pub updated_after: Option<Timestamp>,
 }
 
 /// Filters of ListPublicServices and SearchPublicServices.
@@ -82,8 +45,8 @@ pub struct ServiceQuery {
     pub channel_kind: Option<ChannelKind>,
     /// The statuses asked for, sorted and each once; empty means published only.
     pub statuses: Vec<Status>,
-    /// Only services changed after this instant (microseconds).
-    pub updated_after: Option<i64>,
+    /// Only services changed after this instant; the order is then (update_time, id).
+    pub updated_after: Option<Timestamp>,
 }
 
 /// A search: the folded query words and the filters.
@@ -95,20 +58,23 @@ pub struct SearchQuery {
     pub filter: ServiceQuery,
 }
 
-/// Keyset position in a search: the last (score, id) served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SearchCursor {
-    /// Its score.
-    pub score: i64,
-    /// Its id.
-    pub id: Uuid,
-}
-
 /// Filters of ListPublicServiceRevisions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RevisionQuery {
+    /// The service's agency.
+    pub agency: AgencyCode,
     /// The service.
     pub service: Uuid,
-    /// Only revisions made after this instant (microseconds).
-    pub created_after: Option<i64>,
+    /// Only revisions made after this instant.
+    pub created_after: Option<Timestamp>,
+}
+
+impl RevisionQuery {
+    /// The service whose history this is.
+    pub fn service_name(&self) -> ServiceName {
+        ServiceName {
+            agency: self.agency.clone(),
+            id: self.service,
+        }
+    }
 }

@@ -3,13 +3,11 @@
 //! which paths it altered.
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
 use super::public_service::PublicService;
 
 /// What kind of change produced a revision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RevisionAction {
     /// Revision 1.
     Create,
@@ -22,24 +20,11 @@ pub enum RevisionAction {
 }
 
 impl RevisionAction {
-    /// Every action, in contract order.
+    /// Every action.
     pub const ALL: [Self; 4] = [Self::Create, Self::Update, Self::Publish, Self::Retire];
 
-    /// The contract's number (also the stored value).
-    pub fn number(self) -> i32 {
-        self as i32 + 1
-    }
-
-    /// From the contract's number.
-    pub fn from_number(number: i32) -> Option<Self> {
-        usize::try_from(number)
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|index| Self::ALL.get(index).copied())
-    }
-
     /// The paths a lifecycle change alters (updates and creations list their own).
-    pub fn lifecycle_paths(self) -> Vec<String> {
+    fn lifecycle_paths(self) -> Vec<String> {
         let paths: &[&str] = match self {
             Self::Publish => &["status", "publish_time"],
             Self::Retire => &["status", "retire_time"],
@@ -69,7 +54,7 @@ pub struct Revision {
 impl Revision {
     /// The revision recording `snapshot`, made by `actor` at the snapshot's update time.
     pub fn of(
-        snapshot: &PublicService,
+        snapshot: PublicService,
         action: RevisionAction,
         actor: &str,
         changed_fields: Vec<String>,
@@ -77,10 +62,16 @@ impl Revision {
         Self {
             number: snapshot.revision,
             action,
-            snapshot: snapshot.clone(),
-            actor: actor.to_owned(),
             create_time: snapshot.update_time,
+            snapshot,
+            actor: actor.to_owned(),
             changed_fields,
         }
+    }
+
+    /// The revision of a lifecycle change (publish, retire), which alters the status and
+    /// its time.
+    pub fn lifecycle(snapshot: PublicService, action: RevisionAction, actor: &str) -> Self {
+        Self::of(snapshot, action, actor, action.lifecycle_paths())
     }
 }

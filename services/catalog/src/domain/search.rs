@@ -14,7 +14,6 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 /// The Arabic definite article, as written at the start of a word.
@@ -113,7 +112,7 @@ pub fn query_words(query: &str) -> Vec<String> {
 }
 
 /// Which part of a service a token comes from, strongest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SearchField {
     /// The service's name.
     Name,
@@ -126,11 +125,6 @@ pub enum SearchField {
 impl SearchField {
     /// Every field, strongest first.
     pub const ALL: [Self; 3] = [Self::Name, Self::Keyword, Self::Description];
-
-    /// Its number, as the contract's SearchMatchField and the token table number it.
-    pub fn number(self) -> i32 {
-        self as i32 + 1
-    }
 
     /// The weight of a whole-word match in this field; a prefix match weighs one less:
     /// name 6/5, keyword 4/3, description 2/1.
@@ -172,7 +166,8 @@ pub fn score(best_weights: &[i64]) -> (i64, Option<SearchField>) {
 
 /// The best weight of one query word against a service's indexed tokens, or None when
 /// the word matches none of them (whole or as a prefix). The store computes the same in
-/// SQL; this is its reference, used by tests and by callers holding tokens in memory.
+/// SQL; this is its reference, which the tests hold the SQL to.
+#[cfg(test)]
 pub fn best_weight<'a>(
     word: &str,
     tokens: impl IntoIterator<Item = (SearchField, &'a str)>,

@@ -1,15 +1,16 @@
 //! The shared taxonomy public services are filed under: categories (thematic areas) and
 //! life events. Both have the same shape and rules; only ministry-wide callers change them.
 
-use jalia_model::LocalizedText;
+use jalia_model::{Caller, IfMatch, LocalizedText, RequestId};
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
-use super::time::micros;
+use super::Error;
+use super::access::ministry_only;
 
 /// Which collection a term belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TermKind {
     /// `categories/{id}`.
@@ -52,7 +53,7 @@ impl TermKind {
 }
 
 /// What callers write of a term.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TermContent {
     /// Its name, never empty.
     pub display_name: LocalizedText,
@@ -83,7 +84,7 @@ impl TermPatch {
 }
 
 /// A category or a life event as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
     /// Its id (UUIDv7).
     pub id: Uuid,
@@ -92,13 +93,73 @@ pub struct Term {
     /// What callers wrote.
     pub content: TermContent,
     /// When it was created.
-    #[serde(with = "micros")]
     pub create_time: Timestamp,
     /// When it last changed.
-    #[serde(with = "micros")]
     pub update_time: Timestamp,
     /// Bumped by every change.
     pub version: i64,
+}
+
+impl Term {
+    /// A new term with a fresh id, created by `caller` at `now`: ministry-wide callers
+    /// only.
+    pub fn create(
+        caller: &Caller,
+        kind: TermKind,
+        content: TermContent,
+        now: Timestamp,
+    ) -> Result<Self, Error> {
+        kind.check_changer(caller)?;
+        Ok(Self {
+            id: Uuid::now_v7(),
+            kind,
+            content,
+            create_time: now,
+            update_time: now,
+            version: 1,
+        })
+    }
+
+    /// The term after `patch` at `now`.
+    pub fn updated(&self, patch: TermPatch, now: Timestamp) -> Self {
+        Self {
+            content: patch.apply(self.content.clone()),
+            update_time: now,
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
+}
+
+impl TermKind {
+    /// Refuses a caller that is not ministry-wide: the taxonomy is the ministry's.
+    pub fn check_changer(self, caller: &Caller) -> Result<(), Error> {
+        ministry_only(caller, &format!("change the {} taxonomy", self.noun()))
+    }
+}
+
+/// CreateCategory and CreateLifeEvent, as the caller asked.
+#[derive(Debug, Clone)]
+pub struct NewTerm {
+    /// Which collection.
+    pub kind: TermKind,
+    /// What it is.
+    pub content: TermContent,
+    /// The caller's request_id; None: not idempotent.
+    pub request_id: Option<RequestId>,
+}
+
+/// UpdateCategory and UpdateLifeEvent, as the caller asked.
+#[derive(Debug, Clone)]
+pub struct TermUpdate {
+    /// Which collection.
+    pub kind: TermKind,
+    /// Which term.
+    pub id: Uuid,
+    /// What changes.
+    pub patch: TermPatch,
+    /// The version the caller read.
+    pub if_match: IfMatch,
 }
 
 #[cfg(test)]

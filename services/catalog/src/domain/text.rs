@@ -5,8 +5,6 @@
 pub const MAX_NAME_CHARS: usize = 300;
 /// A short label (channel, contact point, cost line, keyword).
 pub const MAX_LABEL_CHARS: usize = 200;
-/// A line of an address, a locality.
-pub const MAX_LINE_CHARS: usize = 200;
 /// A description, a requirement, an output.
 pub const MAX_DESCRIPTION_CHARS: usize = 5000;
 

@@ -3,24 +3,21 @@
 
 use jalia_db::sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QuerySelect,
 };
-use jalia_db::{from_micros, to_micros};
+use jalia_db::{DbError, Direction, Keyset, StoredCode, from_micros, to_micros};
 use uuid::Uuid;
 
 use super::entities::revision;
-use super::{OrDbError, fetch_limit, from_json, to_json};
-use crate::domain::Error;
-use crate::domain::public_service::PublicService;
+use super::stored::{decode, from_json, to_json};
 use crate::domain::query::RevisionQuery;
-use crate::domain::revision::{Revision, RevisionAction};
+use crate::domain::revision::Revision;
 
-fn from_row(row: revision::Model) -> Result<Revision, Error> {
+fn from_row(row: revision::Model) -> Result<Revision, DbError> {
     Ok(Revision {
         number: row.revision,
-        action: RevisionAction::from_number(row.action)
-            .ok_or_else(|| Error::Corrupt(format!("revision action {}", row.action)))?,
-        snapshot: from_json::<PublicService>(&row.snapshot, "revision snapshot")?,
+        action: decode(row.action)?,
+        snapshot: from_json(&row.snapshot, "revision snapshot")?,
         actor: row.actor,
         create_time: from_micros(row.create_time),
         changed_fields: from_json(&row.changed_fields, "revision changed fields")?,
@@ -28,11 +25,11 @@ fn from_row(row: revision::Model) -> Result<Revision, Error> {
 }
 
 /// Appends a revision.
-pub(crate) async fn insert(tx: &DatabaseTransaction, entry: &Revision) -> Result<(), Error> {
+pub(crate) async fn insert(tx: &DatabaseTransaction, entry: &Revision) -> Result<(), DbError> {
     let row = revision::ActiveModel {
         service_id: Set(entry.snapshot.id),
         revision: Set(entry.number),
-        action: Set(entry.action.number()),
+        action: Set(entry.action.code()),
         snapshot: Set(to_json(&entry.snapshot)?),
         actor: Set(entry.actor.clone()),
         create_time: Set(to_micros(entry.create_time)),
@@ -40,8 +37,7 @@ pub(crate) async fn insert(tx: &DatabaseTransaction, entry: &Revision) -> Result
     };
     revision::Entity::insert(row)
         .exec_without_returning(tx)
-        .await
-        .or_db()?;
+        .await?;
     Ok(())
 }
 
@@ -50,47 +46,41 @@ pub(crate) async fn find(
     conn: &impl ConnectionTrait,
     service: Uuid,
     number: i64,
-) -> Result<Option<Revision>, Error> {
+) -> Result<Option<Revision>, DbError> {
     revision::Entity::find_by_id((service, number))
         .one(conn)
-        .await
-        .or_db()?
+        .await?
         .map(from_row)
         .transpose()
 }
 
-/// A page of revisions, newest first, before revision `before` when given.
+/// The revisions of the query's service, newest first, before revision `before` when
+/// continuing a list, at most `limit`.
 pub(crate) async fn list(
     conn: &impl ConnectionTrait,
     query: &RevisionQuery,
     before: Option<i64>,
-    page_size: u32,
-) -> Result<Vec<Revision>, Error> {
-    let mut select = revision::Entity::find()
-        .filter(revision::Column::ServiceId.eq(query.service))
-        .order_by_desc(revision::Column::Revision);
+    limit: u64,
+) -> Result<Vec<Revision>, DbError> {
+    let mut select = revision::Entity::find().filter(revision::Column::ServiceId.eq(query.service));
     if let Some(created_after) = query.created_after {
-        select = select.filter(revision::Column::CreateTime.gt(created_after));
+        select = select.filter(revision::Column::CreateTime.gt(to_micros(created_after)));
     }
-    if let Some(before) = before {
-        select = select.filter(revision::Column::Revision.lt(before));
-    }
-    select
-        .limit(fetch_limit(page_size))
+    Keyset::new([revision::Column::Revision], Direction::Descending)
+        .apply(select, before.map(|number| [number.into()]))
+        .limit(limit)
         .all(conn)
-        .await
-        .or_db()?
+        .await?
         .into_iter()
         .map(from_row)
         .collect()
 }
 
 /// Deletes every revision of a service (with the draft itself).
-pub(crate) async fn delete_all(tx: &DatabaseTransaction, service: Uuid) -> Result<(), Error> {
+pub(crate) async fn delete_all(tx: &DatabaseTransaction, service: Uuid) -> Result<(), DbError> {
     revision::Entity::delete_many()
         .filter(revision::Column::ServiceId.eq(service))
         .exec(tx)
-        .await
-        .or_db()?;
+        .await?;
     Ok(())
 }

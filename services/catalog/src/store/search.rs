@@ -10,6 +10,11 @@
 //!
 //! Ranking reads only ids and weights; the services of the page are read by id after,
 //! so the cost of a common word does not include carrying every match's texts.
+//!
+//! Search pages by (score, id), score descending, rather than through jalia-db's
+//! `Keyset`: the score is computed per query from the matches, not a column, so the
+//! position "after (s, id)" is a condition on that expression, written here. It is still
+//! a keyset on non-text values (an integer and a UUID), ordered alike on both backends.
 
 use std::collections::HashMap;
 
@@ -17,22 +22,43 @@ use jalia_db::sea_orm::sea_query::{
     Alias, CaseStatement, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, UnionType,
 };
 use jalia_db::sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use jalia_db::{DbError, StoredCode};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::entities::{search_token, service};
 use super::services::{filter_condition, from_row};
-use super::{OrDbError, fetch_limit};
-use crate::domain::Error;
 use crate::domain::access::StatusVisibility;
 use crate::domain::public_service::PublicService;
-use crate::domain::query::{SearchCursor, SearchQuery};
-use crate::domain::search::SearchField;
+use crate::domain::query::SearchQuery;
+use crate::domain::search::{self, SearchField};
 
-/// One service found, with the best weight each query word reached (in query order).
-#[derive(Debug)]
+/// One service found, with its score for the query and the field of its best match.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Hit {
+    /// The service found.
     pub(crate) service: PublicService,
-    pub(crate) weights: Vec<i64>,
+    /// The sum over the query words of their best match's weight.
+    pub(crate) score: i64,
+    /// The field of the highest-weighted match.
+    pub(crate) matched_field: Option<SearchField>,
+}
+
+/// Where a page of a search ends: the last (score, id) served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Cursor {
+    /// Its score.
+    pub(crate) score: i64,
+    /// Its id.
+    pub(crate) id: Uuid,
+}
+
+/// The cursor of the last hit of a page.
+pub(crate) fn cursor_of(hit: &Hit) -> Cursor {
+    Cursor {
+        score: hit.score,
+        id: hit.service.id,
+    }
 }
 
 const HITS: &str = "hits";
@@ -58,7 +84,7 @@ fn field_weight(weight: fn(SearchField) -> i64) -> Expr {
     let mut case = CaseStatement::new();
     for search_field in SearchField::ALL {
         case = case.case(
-            field.clone().eq(search_field.number()),
+            field.clone().eq(search_field.code()),
             Expr::val(weight(search_field)),
         );
     }
@@ -97,14 +123,15 @@ fn word_scan(index: usize, word: &str) -> SelectStatement {
         .to_owned()
 }
 
-/// A page of services matching every query word, by score descending then id.
+/// The services matching every query word that the viewer may see, after `after`, by
+/// score descending then id, at most `limit`.
 pub(crate) async fn search(
     conn: &impl ConnectionTrait,
     query: &SearchQuery,
     visibility: &StatusVisibility,
-    after: Option<SearchCursor>,
-    page_size: u32,
-) -> Result<Vec<Hit>, Error> {
+    after: Option<Cursor>,
+    limit: u64,
+) -> Result<Vec<Hit>, DbError> {
     let mut scans = query
         .words
         .iter()
@@ -170,21 +197,20 @@ pub(crate) async fn search(
     select
         .order_by_expr(score, Order::Desc)
         .order_by((service::Entity, service::Column::Id), Order::Asc)
-        .limit(fetch_limit(page_size));
+        .limit(limit);
 
     let ranked = conn
         .query_all(&select)
-        .await
-        .or_db()?
+        .await?
         .into_iter()
         .map(|row| {
-            let id: Uuid = row.try_get("", "id").or_db()?;
+            let id: Uuid = row.try_get("", "id")?;
             let weights = (0..query.words.len())
-                .map(|index| row.try_get::<i64>("", &weight_alias(index)).or_db())
+                .map(|index| row.try_get::<i64>("", &weight_alias(index)))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok((id, weights))
         })
-        .collect::<Result<Vec<_>, Error>>()?;
+        .collect::<Result<Vec<_>, DbError>>()?;
 
     // The page's rows, read by id once ranked: ranking carries only ids and weights, not
     // the services' texts, however many services match. The filter is applied again so
@@ -193,8 +219,7 @@ pub(crate) async fn search(
         .filter(service::Column::Id.is_in(ranked.iter().map(|(id, _)| *id)))
         .filter(filter_condition(&query.filter, visibility))
         .all(conn)
-        .await
-        .or_db()?
+        .await?
         .into_iter()
         .map(|row| (row.id, row))
         .collect();
@@ -202,9 +227,11 @@ pub(crate) async fn search(
         .into_iter()
         .filter_map(|(id, weights)| rows.remove(&id).map(|row| (row, weights)))
         .map(|(row, weights)| {
+            let (score, matched_field) = search::score(&weights);
             Ok(Hit {
                 service: from_row(row)?,
-                weights,
+                score,
+                matched_field,
             })
         })
         .collect()

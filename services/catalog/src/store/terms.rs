@@ -1,47 +1,35 @@
-//! Categories and life events: read, list by id or by change, insert, conditional update.
+//! Categories and life events: read, list by id or by change, insert, versioned update.
 
 use std::collections::BTreeSet;
 
 use jalia_db::sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
 };
-use jalia_db::{Backend, from_micros, lock_for_update, to_micros};
+use jalia_db::{DbError, StoredCode, Versioned, from_micros, to_micros, update_versioned};
 use uuid::Uuid;
 
 use super::entities::term;
-use super::{OrDbError, fetch_limit, from_json, to_json};
-use crate::domain::Error;
-use crate::domain::query::{IdCursor, TermQuery};
-use crate::domain::taxonomy::{Term, TermContent, TermKind};
+use super::stored::{decode, from_json, to_json};
+use super::{IdCursor, by_id_or_update};
+use crate::domain::query::TermQuery;
+use crate::domain::taxonomy::{Term, TermKind};
 
-fn kind_number(kind: TermKind) -> i32 {
-    match kind {
-        TermKind::Category => 1,
-        TermKind::LifeEvent => 2,
-    }
-}
-
-fn from_row(row: term::Model) -> Result<Term, Error> {
-    let kind = match row.kind {
-        1 => TermKind::Category,
-        2 => TermKind::LifeEvent,
-        other => return Err(Error::Corrupt(format!("term kind {other}"))),
-    };
+fn from_row(row: term::Model) -> Result<Term, DbError> {
     Ok(Term {
         id: row.id,
-        kind,
-        content: from_json::<TermContent>(&row.content, "term content")?,
+        kind: decode(row.kind)?,
+        content: from_json(&row.content, "term content")?,
         create_time: from_micros(row.create_time),
         update_time: from_micros(row.update_time),
         version: row.version,
     })
 }
 
-fn to_row(term: &Term) -> Result<term::ActiveModel, Error> {
+fn row(term: &Term) -> Result<term::ActiveModel, DbError> {
     Ok(term::ActiveModel {
         id: Set(term.id),
-        kind: Set(kind_number(term.kind)),
+        kind: Set(term.kind.code()),
         content: Set(to_json(&term.content)?),
         create_time: Set(to_micros(term.create_time)),
         update_time: Set(to_micros(term.update_time)),
@@ -54,32 +42,13 @@ pub(crate) async fn find(
     conn: &impl ConnectionTrait,
     kind: TermKind,
     id: Uuid,
-) -> Result<Option<Term>, Error> {
+) -> Result<Option<Term>, DbError> {
     term::Entity::find_by_id(id)
-        .filter(term::Column::Kind.eq(kind_number(kind)))
+        .filter(term::Column::Kind.eq(kind.code()))
         .one(conn)
-        .await
-        .or_db()?
+        .await?
         .map(from_row)
         .transpose()
-}
-
-/// One term, locked until the transaction ends.
-pub(crate) async fn find_for_update(
-    tx: &DatabaseTransaction,
-    backend: Backend,
-    kind: TermKind,
-    id: Uuid,
-) -> Result<Option<Term>, Error> {
-    lock_for_update(
-        term::Entity::find_by_id(id).filter(term::Column::Kind.eq(kind_number(kind))),
-        backend,
-    )
-    .one(tx)
-    .await
-    .or_db()?
-    .map(from_row)
-    .transpose()
 }
 
 /// Which of `ids` exist as terms of `kind`.
@@ -87,83 +56,74 @@ pub(crate) async fn existing(
     conn: &impl ConnectionTrait,
     kind: TermKind,
     ids: &[Uuid],
-) -> Result<BTreeSet<Uuid>, Error> {
+) -> Result<BTreeSet<Uuid>, DbError> {
     if ids.is_empty() {
         return Ok(BTreeSet::new());
     }
     let found = term::Entity::find()
         .select_only()
         .column(term::Column::Id)
-        .filter(term::Column::Kind.eq(kind_number(kind)))
+        .filter(term::Column::Kind.eq(kind.code()))
         .filter(term::Column::Id.is_in(ids.iter().copied()))
         .into_tuple::<Uuid>()
         .all(conn)
-        .await
-        .or_db()?;
+        .await?;
     Ok(found.into_iter().collect())
 }
 
 /// Stores a new term.
-pub(crate) async fn insert(tx: &DatabaseTransaction, term: &Term) -> Result<(), Error> {
-    term::Entity::insert(to_row(term)?)
+pub(crate) async fn insert(tx: &DatabaseTransaction, term: &Term) -> Result<(), DbError> {
+    term::Entity::insert(row(term)?)
         .exec_without_returning(tx)
-        .await
-        .or_db()?;
+        .await?;
     Ok(())
 }
 
-/// Replaces a term if it is still at `expected_version`; ABORTED otherwise.
+/// Replaces a term if it is still at `expected_version`.
 pub(crate) async fn update(
     tx: &DatabaseTransaction,
     term: &Term,
     expected_version: i64,
-) -> Result<(), Error> {
-    let result = term::Entity::update_many()
-        .set(to_row(term)?)
-        .filter(term::Column::Id.eq(term.id))
-        .filter(term::Column::Version.eq(expected_version))
-        .exec(tx)
-        .await
-        .or_db()?;
-    if result.rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(Error::Aborted)
-    }
+) -> Result<Versioned, DbError> {
+    update_versioned(
+        tx,
+        row(term)?,
+        term::Column::Id.eq(term.id),
+        term::Column::Version,
+        expected_version,
+    )
+    .await
 }
 
-/// A page of terms by id (creation order), or by (update_time, id).
+/// The cursor of the last term of a page, for the order `query` lists in.
+pub(crate) fn cursor_of(query: &TermQuery) -> impl Fn(&Term) -> IdCursor {
+    let by_update = query.updated_after.is_some();
+    move |term| IdCursor::of(by_update, term.update_time, term.id)
+}
+
+/// The terms `query` matches after `after`, by id (creation order) or by (update_time,
+/// id), at most `limit`.
 pub(crate) async fn list(
     conn: &impl ConnectionTrait,
     query: &TermQuery,
     after: Option<IdCursor>,
-    page_size: u32,
-) -> Result<Vec<Term>, Error> {
-    let mut select = term::Entity::find().filter(term::Column::Kind.eq(kind_number(query.kind)));
-    select = match query.updated_after {
-        Some(updated_after) => select
-            .filter(term::Column::UpdateTime.gt(updated_after))
-            .order_by_asc(term::Column::UpdateTime)
-            .order_by_asc(term::Column::Id),
-        None => select.order_by_asc(term::Column::Id),
-    };
-    select = match after {
-        Some(IdCursor::Id(id)) => select.filter(term::Column::Id.gt(id)),
-        Some(IdCursor::Updated(time, id)) => select.filter(
-            Condition::any().add(term::Column::UpdateTime.gt(time)).add(
-                Condition::all()
-                    .add(term::Column::UpdateTime.eq(time))
-                    .add(term::Column::Id.gt(id)),
-            ),
-        ),
-        None => select,
-    };
-    select
-        .limit(fetch_limit(page_size))
-        .all(conn)
-        .await
-        .or_db()?
-        .into_iter()
-        .map(from_row)
-        .collect()
+    limit: u64,
+) -> Result<Vec<Term>, DbError> {
+    let mut select = term::Entity::find().filter(term::Column::Kind.eq(query.kind.code()));
+    if let Some(updated_after) = query.updated_after {
+        select = select.filter(term::Column::UpdateTime.gt(to_micros(updated_after)));
+    }
+    by_id_or_update(
+        select,
+        term::Column::Id,
+        term::Column::UpdateTime,
+        query.updated_after.is_some(),
+        after,
+    )
+    .limit(limit)
+    .all(conn)
+    .await?
+    .into_iter()
+    .map(from_row)
+    .collect()
 }
