@@ -133,6 +133,18 @@ impl EventService for RecordingBackend {
     ) -> Answer<events::Registration> {
         not_here()
     }
+    async fn lookup_registration(
+        &self,
+        _: Request<events::LookupRegistrationRequest>,
+    ) -> Answer<events::LookupRegistrationResponse> {
+        not_here()
+    }
+    async fn withdraw_registration(
+        &self,
+        _: Request<events::WithdrawRegistrationRequest>,
+    ) -> Answer<events::WithdrawRegistrationResponse> {
+        not_here()
+    }
     async fn check_in(&self, _: Request<events::CheckInRequest>) -> Answer<events::Registration> {
         not_here()
     }

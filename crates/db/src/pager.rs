@@ -92,6 +92,45 @@ impl Pager<'_> {
     }
 }
 
+impl Pager<'_> {
+    /// [`Self::page`] for items whose encoded size matters: the page also stops early,
+    /// with the token of the next page, before the items' `weigh`ts would add up past
+    /// `budget` (bytes of the response the items may take), so that a page of large items
+    /// still fits the message limit. The first item is always kept: each one must fit the
+    /// budget on its own, which the service's input bounds ensure.
+    pub fn page_within<T, C: Serialize>(
+        &self,
+        mut rows: Vec<T>,
+        budget: usize,
+        weigh: impl Fn(&T) -> usize,
+        cursor_of: impl Fn(&T) -> C,
+    ) -> Page<T> {
+        let size = usize::try_from(self.request.size).unwrap_or(usize::MAX);
+        let mut spent = 0usize;
+        let fitting = rows
+            .iter()
+            .take(size)
+            .position(|row| {
+                spent = spent.saturating_add(weigh(row));
+                spent > budget
+            })
+            .map(|first_over| first_over.max(1));
+        match fitting {
+            Some(kept) if kept < rows.len() => {
+                rows.truncate(kept);
+                let next_page_token = rows
+                    .last()
+                    .map(|last| self.tokens.mint(&self.scope(), &cursor_of(last), self.now));
+                Page {
+                    items: rows,
+                    next_page_token,
+                }
+            }
+            _ => self.page(rows, cursor_of),
+        }
+    }
+}
+
 impl PageTokenError {
     /// The violation on `page_token` a refused token is, for the caller to act on.
     pub fn violation(&self) -> FieldViolation {
@@ -106,5 +145,49 @@ impl PageTokenError {
                 Self::Malformed => "is not a page token",
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn tokens() -> PageTokens {
+        PageTokens::new(&[7; 32], Duration::from_secs(60)).unwrap()
+    }
+
+    #[test]
+    fn a_page_stops_before_its_items_outweigh_the_budget() {
+        let tokens = tokens();
+        let request = PageRequest::first(10);
+        let now = Timestamp::UNIX_EPOCH;
+        let pager = tokens
+            .pager("/x.X/List", None, &"q", &request, now)
+            .unwrap();
+        // Five rows of 40 bytes with a budget of 100: two fit, and a token follows the
+        // second.
+        let page = pager.page_within(vec![1, 2, 3, 4, 5], 100, |_| 40, |row| *row);
+        assert_eq!(page.items, [1, 2]);
+        let token = page.next_page_token.unwrap_or_default();
+        let next_request = PageRequest {
+            size: 10,
+            token: Some(token),
+        };
+        let next = tokens
+            .pager("/x.X/List", None, &"q", &next_request, now)
+            .unwrap();
+        assert_eq!(next.cursor::<i32>(), Ok(Some(2)));
+        // One row heavier than the budget is still served alone.
+        let page = pager.page_within(vec![1, 2], 10, |_| 40, |row| *row);
+        assert_eq!(page.items, [1]);
+        assert!(page.next_page_token.is_some());
+        // Light rows: the page is cut by count as usual.
+        let page = pager.page_within((0..11).collect(), 1000, |_| 1, |row| *row);
+        assert_eq!(page.items.len(), 10);
+        assert!(page.next_page_token.is_some());
+        let page = pager.page_within(vec![1, 2, 3], 1000, |_| 1, |row| *row);
+        assert_eq!((page.items.len(), page.next_page_token), (3, None));
     }
 }

@@ -58,8 +58,18 @@ pub const MISSING_FIELD: &str = "MISSING_FIELD";
 /// ALREADY_EXISTS: this person (email or phone) already holds a live registration for
 /// the event.
 pub const ALREADY_REGISTERED: &str = "ALREADY_REGISTERED";
-/// RESOURCE_EXHAUSTED: an iCalendar export matches more events than one export holds.
+/// RESOURCE_EXHAUSTED: an iCalendar export matches more events than one export holds, or
+/// would be larger than one response may be: narrow the time window.
 pub const TOO_MANY_EVENTS: &str = "TOO_MANY_EVENTS";
+/// FAILED_PRECONDITION: every seat is taken and the event's waitlist is at its capacity.
+pub const WAITLIST_FULL: &str = "WAITLIST_FULL";
+/// RESOURCE_EXHAUSTED: the calling system (agency and token subject) already holds as many
+/// live registrations for the event as one portal may.
+pub const PORTAL_QUOTA_EXCEEDED: &str = "PORTAL_QUOTA_EXCEEDED";
+/// FAILED_PRECONDITION: the email or phone cannot be registered for the event through
+/// this caller (it is in use by a registration another system made); says nothing of
+/// whom.
+pub const CONTACT_UNAVAILABLE: &str = "CONTACT_UNAVAILABLE";
 /// FAILED_PRECONDITION: a draft event cannot be exported or registered for.
 pub const EVENT_DRAFT: &str = "EVENT_DRAFT";
 /// FAILED_PRECONDITION: only a draft event can be published, deleted, or have its start
@@ -151,6 +161,9 @@ pub const ALL: &[&str] = &[
     MISSING_FIELD,
     ALREADY_REGISTERED,
     TOO_MANY_EVENTS,
+    WAITLIST_FULL,
+    PORTAL_QUOTA_EXCEEDED,
+    CONTACT_UNAVAILABLE,
     EVENT_DRAFT,
     EVENT_NOT_DRAFT,
     EVENT_INCOMPLETE,

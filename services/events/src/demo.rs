@@ -3,21 +3,20 @@
 //! published with registration open. Officials are named by role only. Figures the
 //! source does not give (attendance, seats) are illustrative, and say so.
 
-use jalia_model::{AgencyCode, AgencyScope, Caller, LocalizedText, ZonedDateTime};
-use uuid::Uuid;
-
-use crate::domain::event::{
-    AgendaItem, AttendanceFigure, AttendanceMode, Audience, Decision, EventContent, EventKind,
-    EventStatus, Outcomes, Participant, PostalAddress, RegistrationSettings, Venue,
+use jalia_model::{
+    AgencyCode, AgencyScope, Audience, Caller, CountryCode, IfMatch, LocalizedText, PostalAddress,
+    ZonedDateTime,
 };
+
+use crate::app::Events;
+use crate::domain::content::{
+    AgendaItem, AttendanceFigure, AttendanceMode, Decision, EventContent, EventKind, Outcomes,
+    Participant, RegistrationSettings, Venue,
+};
+use crate::domain::event::{EventName, EventStatus};
 use crate::domain::{Error, Result};
-use crate::service::{Events, RequestId};
 
 const ZONE: &str = "Africa/Casablanca";
-/// Demo events are created with fixed request ids, so loading twice creates nothing new.
-const NATIONAL_DAY_2025: Uuid = Uuid::from_u128(0x0198_8f00_0000_7000_8000_0000_0000_0810);
-const HQ_MEETING_2025: Uuid = Uuid::from_u128(0x0198_8f00_0000_7000_8000_0000_0000_0812);
-const NATIONAL_DAY_2027: Uuid = Uuid::from_u128(0x0198_8f00_0000_7000_8000_0000_0000_2027);
 
 fn text(fr: &str, ar: &str, en: &str) -> LocalizedText {
     LocalizedText::single("fr", fr)
@@ -36,6 +35,16 @@ fn role(fr: &str, ar: &str, en: &str) -> Participant {
     }
 }
 
+fn beni_mellal() -> PostalAddress {
+    PostalAddress {
+        locality: "Béni Mellal".to_owned(),
+        province: "Béni Mellal".to_owned(),
+        region: "Béni Mellal-Khénifra".to_owned(),
+        country: CountryCode::parse("MA").ok(),
+        ..PostalAddress::default()
+    }
+}
+
 fn wilaya_venue() -> Venue {
     Venue {
         display_name: text(
@@ -43,13 +52,7 @@ fn wilaya_venue() -> Venue {
             "مقر ولاية جهة بني ملال خنيفرة",
             "Headquarters of the Wilaya of the Béni Mellal-Khénifra region",
         ),
-        address: PostalAddress {
-            locality: "Béni Mellal".to_owned(),
-            province: "Béni Mellal".to_owned(),
-            region: "Béni Mellal-Khénifra".to_owned(),
-            region_code: "MA".to_owned(),
-            ..PostalAddress::default()
-        },
+        address: Some(beni_mellal()),
     }
 }
 
@@ -60,13 +63,7 @@ fn agency_venue() -> Venue {
             "مقر الوكالة الحضرية لبني ملال",
             "Headquarters of the Urban Agency of Béni Mellal",
         ),
-        address: PostalAddress {
-            locality: "Béni Mellal".to_owned(),
-            province: "Béni Mellal".to_owned(),
-            region: "Béni Mellal-Khénifra".to_owned(),
-            region_code: "MA".to_owned(),
-            ..PostalAddress::default()
-        },
+        address: Some(beni_mellal()),
     }
 }
 
@@ -220,6 +217,7 @@ fn national_day_2027() -> Result<EventContent> {
             waitlist_enabled: true,
             open_time: None,
             close_time: Some(at("2027-08-09T18:00")?.instant()),
+            waitlist_capacity: None,
         },
     })
 }
@@ -274,7 +272,9 @@ fn hq_meeting_outcomes() -> Outcomes {
     }
 }
 
-/// Loads the demo events (idempotent).
+/// Loads the demo events through the use cases, as the organiser would. Idempotent by
+/// looking: an event of the agency of the same kind starting at the same time is the one
+/// loaded before, and is taken on from where it stands.
 pub async fn load(events: &Events) -> Result<()> {
     let agency = AgencyCode::parse("bm").map_err(|e| Error::invalid("agency", e))?;
     let organiser = Caller {
@@ -282,46 +282,53 @@ pub async fn load(events: &Events) -> Result<()> {
         agency: AgencyScope::Agency(agency.to_string()),
         scopes: ["events.write".to_owned()].into_iter().collect(),
     };
-    for (request, content, outcomes) in [
-        (
-            NATIONAL_DAY_2025,
-            national_day_2025()?,
-            Some(national_day_outcomes()),
-        ),
-        (
-            HQ_MEETING_2025,
-            hq_meeting_2025()?,
-            Some(hq_meeting_outcomes()),
-        ),
-        (NATIONAL_DAY_2027, national_day_2027()?, None),
+    for (content, outcomes) in [
+        (national_day_2025()?, Some(national_day_outcomes())),
+        (hq_meeting_2025()?, Some(hq_meeting_outcomes())),
+        (national_day_2027()?, None),
     ] {
-        let fingerprint = jalia_db::Fingerprint::of(request.as_bytes());
-        let event = events
-            .create_event(
-                &organiser,
-                agency.clone(),
-                content,
-                Some(RequestId {
-                    id: request,
-                    fingerprint,
-                }),
-            )
+        let existing = events
+            .find_scheduled(&agency, content.kind, &content.start)
             .await?;
-        if event.status != EventStatus::Draft {
-            continue;
-        }
-        let event = events
-            .publish_event(&organiser, &agency, event.id, &event.etag())
-            .await?;
-        if let Some(outcomes) = outcomes {
-            // Completing is done as the organiser did it, after the meeting.
-            let held = event.content.end.instant();
-            if events.now() >= held {
+        let mut event = match existing {
+            Some(event) => event,
+            None => {
                 events
-                    .complete_event(&organiser, &agency, event.id, &event.etag(), Some(outcomes))
-                    .await?;
+                    .create_event(&organiser, agency.clone(), content, None)
+                    .await?
             }
+        };
+        let name = EventName {
+            agency: agency.clone(),
+            id: event.id,
+        };
+        if event.status == EventStatus::Draft {
+            event = events
+                .publish_event(
+                    &organiser,
+                    &name,
+                    IfMatch::required(&etag(event.version), "etag")?,
+                )
+                .await?;
+        }
+        // Completing is done as the organiser did it, after the meeting.
+        if let Some(outcomes) = outcomes
+            && event.status == EventStatus::Published
+            && events.now() >= event.content.end.instant()
+        {
+            events
+                .complete_event(
+                    &organiser,
+                    &name,
+                    IfMatch::required(&etag(event.version), "etag")?,
+                    Some(outcomes),
+                )
+                .await?;
         }
     }
     Ok(())
+}
+
+fn etag(version: i64) -> String {
+    jalia_model::Etag::of(version).to_string()
 }

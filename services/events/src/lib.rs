@@ -1,12 +1,15 @@
 //! The events service (`events`): events an agency organises for the public, above all for
 //! Moroccans living abroad, with registrations that never overbook, the desk's roster and
-//! check-in, and iCalendar exports.
+//! check-in, the person's own access to their registration, and iCalendar exports.
+//!
+//! The suite binary runs it through [`Config`], [`migrate`] and [`Application`].
 
-pub mod api;
-pub mod demo;
-pub mod domain;
-pub mod service;
-pub mod store;
+mod api;
+mod app;
+mod background;
+mod demo;
+mod domain;
+mod store;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -18,6 +21,9 @@ use jalia_runtime::{
     ConfigError, Contract, Server, ServerError, ServerSettings, SharedClock, Shutdown,
 };
 use tonic::service::Routes;
+
+use crate::app::Events;
+use crate::domain::event::RegistrationPolicy;
 
 /// The gRPC service this crate serves.
 pub const SERVICE: &str = jalia_proto::service_names::EVENTS;
@@ -33,6 +39,14 @@ const DEFAULTS: Defaults = Defaults {
     admin_listen: "0.0.0.0:9091",
 };
 const DEFAULT_DATABASE_URL: &str = "sqlite://.jalia/events.db?mode=rwc";
+
+/// Live registrations one calling system may hold on one event unless configured: a
+/// portal registering people one by one for one event rarely needs more, and one that
+/// tries to fill an event's seats or its waitlist is stopped well before (the organising
+/// agency's own callers are exempt).
+pub const DEFAULT_REGISTRATIONS_PER_PORTAL: u32 = 100;
+
+const REGISTRATIONS_PER_PORTAL: &str = "registrations-per-portal";
 
 fn prefix() -> EnvPrefix {
     EnvPrefix::new("events")
@@ -62,6 +76,9 @@ pub struct Config {
     pub server: ServerSettings,
     /// The database and the page-token key.
     pub storage: StorageSettings,
+    /// Live registrations one calling system (agency and token subject) may hold on one
+    /// event; callers of the organising agency are exempt.
+    pub registrations_per_portal: u32,
 }
 
 impl Config {
@@ -70,6 +87,16 @@ impl Config {
         let prefix = prefix();
         let mut args = ServerSettings::args(&prefix, DEFAULTS);
         args.extend(StorageSettings::args(&prefix, Some(DEFAULT_DATABASE_URL)));
+        args.push(
+            Arg::new(REGISTRATIONS_PER_PORTAL)
+                .long(REGISTRATIONS_PER_PORTAL)
+                .env(prefix.var("REGISTRATIONS_PER_PORTAL"))
+                .default_value(DEFAULT_REGISTRATIONS_PER_PORTAL.to_string())
+                .help(
+                    "live registrations one calling system may hold on one event (the \
+                     organising agency's callers are exempt)",
+                ),
+        );
         args
     }
 
@@ -78,7 +105,26 @@ impl Config {
         let prefix = prefix();
         let server = ServerSettings::from_matches(&prefix, matches)?;
         let storage = StorageSettings::from_matches(&prefix, server.mode, matches)?;
-        Ok(Self { server, storage })
+        let raw = matches
+            .get_one::<String>(REGISTRATIONS_PER_PORTAL)
+            .map(|value| value.trim().to_owned())
+            .unwrap_or_default();
+        let registrations_per_portal = raw
+            .parse::<u32>()
+            .ok()
+            .filter(|quota| *quota > 0)
+            .ok_or_else(|| ConfigError {
+                setting: format!(
+                    "--{REGISTRATIONS_PER_PORTAL} / {}",
+                    prefix.var("REGISTRATIONS_PER_PORTAL")
+                ),
+                problem: format!("`{raw}` is not a whole number above zero"),
+            })?;
+        Ok(Self {
+            server,
+            storage,
+            registrations_per_portal,
+        })
     }
 
     /// Development settings on loopback port 0 with the given database.
@@ -86,6 +132,7 @@ impl Config {
         Self {
             server: ServerSettings::development(data_dir),
             storage: StorageSettings::development(database_url),
+            registrations_per_portal: DEFAULT_REGISTRATIONS_PER_PORTAL,
         }
     }
 }
@@ -112,7 +159,7 @@ pub async fn migrate(storage: &StorageSettings) -> Result<(), StartError> {
 #[derive(Debug)]
 pub struct Application {
     server: Server,
-    events: service::Events,
+    events: Events,
 }
 
 impl Application {
@@ -129,7 +176,10 @@ impl Application {
                 problem: err.to_string(),
             })
         })?;
-        let events = service::Events::new(db, clock.clone(), tokens);
+        let policy = RegistrationPolicy {
+            per_portal: config.registrations_per_portal,
+        };
+        let events = Events::new(db, clock.clone(), tokens, policy);
         let server = Server::bind(config.server, clock).await?;
         Ok(Self { server, events })
     }
@@ -139,22 +189,20 @@ impl Application {
         self.server.local_addr()
     }
 
-    /// Loads the demo data (idempotent).
+    /// Loads the demo data; loading it again changes nothing.
     pub async fn load_demo(&self) -> Result<(), StartError> {
         demo::load(&self.events)
             .await
             .map_err(|err| StartError::Demo(err.to_string()))
     }
 
-    /// The use cases, for benchmarks and demo loading.
-    pub fn events(&self) -> &service::Events {
-        &self.events
-    }
-
-    /// Serves until `shutdown` fires.
+    /// Serves until `shutdown` fires, with the background purge beside it.
     pub async fn run(self, shutdown: Shutdown) -> Result<(), ServerError> {
         let limit = self.server.settings().limits.max_message_bytes;
-        let routes = Routes::new(api::EventApi::new(self.events).into_server(limit));
-        self.server.serve(&[CONTRACT], routes, shutdown).await
+        let background = tokio::spawn(background::run(self.events.clone(), shutdown.clone()));
+        let routes = Routes::new(api::EventApi::server(self.events, limit));
+        let served = self.server.serve(&[CONTRACT], routes, shutdown).await;
+        background.abort();
+        served
     }
 }

@@ -1,7 +1,9 @@
-//! What can go wrong in the events service, in its own terms; the API layer maps each
-//! variant to a gRPC status once.
+//! What can go wrong in the events service, in its own terms. The API layer maps each
+//! variant to a gRPC status once (`api/error.rs`).
 
-use jalia_model::FieldViolation;
+use std::fmt;
+
+use jalia_model::{FieldViolation, StaleEtag};
 
 /// The events service's errors.
 #[derive(Debug, thiserror::Error)]
@@ -12,32 +14,40 @@ pub enum Error {
     /// No such event or registration, or one the caller may not see.
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// The caller may not act under this parent.
-    #[error("not allowed: {0}")]
-    PermissionDenied(&'static str),
-    /// The same person already holds a live registration.
-    #[error("already registered")]
-    AlreadyRegistered,
-    /// The state forbids it; the reason is stable, the message for people.
+    /// The caller acts for another agency than the one the call names.
+    #[error("{0}")]
+    OtherAgency(&'static str),
+    /// The resource changed since the caller read it.
+    #[error("the resource changed since it was read")]
+    Stale,
+    /// What the caller creates exists already; the reason is stable, the message for
+    /// people.
     #[error("{message}")]
-    FailedPrecondition {
-        /// A stable UPPER_SNAKE reason.
+    AlreadyExists {
+        /// A stable reason.
+        reason: &'static str,
+        /// What exists.
+        message: String,
+    },
+    /// The state forbids it.
+    #[error("{message}")]
+    Precondition {
+        /// A stable reason.
         reason: &'static str,
         /// What is wrong.
         message: String,
     },
-    /// The etag is stale.
-    #[error("the {0} changed since it was read")]
-    Stale(&'static str),
-    /// Too many results for one export.
-    #[error("{0}")]
-    TooMany(String),
-    /// The request_id was used for another request.
-    #[error("request_id reused for a different request")]
-    RequestIdReused,
-    /// The database failed.
+    /// A bound on what one call or one caller may take was reached.
+    #[error("{message}")]
+    Exhausted {
+        /// A stable reason.
+        reason: &'static str,
+        /// Which bound.
+        message: String,
+    },
+    /// The store failed.
     #[error(transparent)]
-    Db(#[from] jalia_db::DbError),
+    Storage(StorageFailure),
 }
 
 impl Error {
@@ -48,36 +58,71 @@ impl Error {
 
     /// A state refusal.
     pub fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
-        Self::FailedPrecondition {
+        Self::Precondition {
+            reason,
+            message: message.into(),
+        }
+    }
+
+    /// A bound reached.
+    pub fn exhausted(reason: &'static str, message: impl Into<String>) -> Self {
+        Self::Exhausted {
             reason,
             message: message.into(),
         }
     }
 }
 
-impl From<jalia_db::sea_orm::DbErr> for Error {
-    fn from(err: jalia_db::sea_orm::DbErr) -> Self {
-        Self::Db(err.into())
+impl From<FieldViolation> for Error {
+    fn from(violation: FieldViolation) -> Self {
+        Self::Invalid(vec![violation])
     }
 }
 
-impl From<jalia_db::IdempotencyError> for Error {
-    fn from(err: jalia_db::IdempotencyError) -> Self {
-        match err {
-            jalia_db::IdempotencyError::Mismatch => Self::RequestIdReused,
-            jalia_db::IdempotencyError::Corrupt(cause) => {
-                Self::Db(jalia_db::DbError::other(cause.to_string()))
-            }
-        }
+impl From<Vec<FieldViolation>> for Error {
+    fn from(violations: Vec<FieldViolation>) -> Self {
+        Self::Invalid(violations)
     }
 }
 
-impl jalia_db::TransactionError for Error {
-    fn as_db_error(&self) -> Option<&jalia_db::DbError> {
-        match self {
-            Self::Db(err) => Some(err),
-            _ => None,
-        }
+impl From<StaleEtag> for Error {
+    fn from(_: StaleEtag) -> Self {
+        Self::Stale
+    }
+}
+
+/// A failure of the store, kept opaque here: the domain names no database crate. The
+/// store wraps its own error in it, and the API layer reads it back to classify it
+/// (unavailable, conflicting, a bug).
+pub struct StorageFailure(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl StorageFailure {
+    /// Wraps the store's error.
+    pub fn new(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Box::new(cause))
+    }
+
+    /// The store's error, if it is of type `E`.
+    pub fn cause<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        self.0.downcast_ref::<E>()
+    }
+}
+
+impl fmt::Debug for StorageFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for StorageFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for StorageFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.0.as_ref())
     }
 }
 

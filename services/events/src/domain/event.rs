@@ -1,50 +1,18 @@
-//! Events: what an organiser writes, the lifecycle, and the rules that keep an event
-//! coherent (times in order, agenda inside the event, seats that add up).
+//! The event aggregate: its lifecycle, and its seats. Every seat rule lives here (who
+//! gets a seat, who waits and how long the line may be, what a cancellation frees and
+//! who it promotes, when the desk checks people in), so that a use case only loads the
+//! event and its registrations under lock, calls these methods and saves.
 
-use jalia_model::{AgencyCode, FieldViolation, LocalizedText, Violations, ZonedDateTime};
+use jalia_model::{AgencyCode, FieldViolation, LocalizedText, ZonedDateTime, reasons};
 use jiff::Timestamp;
-use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::content::{EventContent, Outcomes, check_text_bytes};
 use super::error::{Error, Result};
-
-/// Longest title, theme, role or agenda title, in characters.
-pub const SHORT_TEXT: usize = 300;
-/// Longest description, minutes or decision, in characters.
-pub const LONG_TEXT: usize = 10_000;
-
-/// What kind of event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    /// A communication meeting with the public.
-    CommunicationMeeting,
-    /// The National Day of Moroccans Living Abroad (10 August).
-    NationalDay,
-    /// An information session.
-    InformationSession,
-    /// A desk or permanence.
-    Desk,
-    /// A workshop.
-    Workshop,
-}
-
-/// How people attend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AttendanceMode {
-    /// At a venue.
-    InPerson,
-    /// Through a link.
-    Online,
-    /// Both.
-    Hybrid,
-}
+use super::registration::{Registrant, Registration, RegistrationStatus};
 
 /// Where an event is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventStatus {
     /// Being prepared; visible to its agency only.
     Draft,
@@ -59,338 +27,45 @@ pub enum EventStatus {
 }
 
 impl EventStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
+    /// How messages name it.
+    pub fn label(self) -> &'static str {
         match self {
-            Self::Draft => "draft",
+            Self::Draft => "a draft",
             Self::Published => "published",
             Self::Cancelled => "cancelled",
             Self::Postponed => "postponed",
             Self::Completed => "completed",
         }
     }
-
-    /// From the stored form.
-    pub fn parse(stored: &str) -> Option<Self> {
-        Some(match stored {
-            "draft" => Self::Draft,
-            "published" => Self::Published,
-            "cancelled" => Self::Cancelled,
-            "postponed" => Self::Postponed,
-            "completed" => Self::Completed,
-            _ => return None,
-        })
-    }
 }
 
-impl EventKind {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::CommunicationMeeting => "communication_meeting",
-            Self::NationalDay => "national_day",
-            Self::InformationSession => "information_session",
-            Self::Desk => "desk",
-            Self::Workshop => "workshop",
-        }
-    }
-
-    /// From the stored form.
-    pub fn parse(stored: &str) -> Option<Self> {
-        Some(match stored {
-            "communication_meeting" => Self::CommunicationMeeting,
-            "national_day" => Self::NationalDay,
-            "information_session" => Self::InformationSession,
-            "desk" => Self::Desk,
-            "workshop" => Self::Workshop,
-            _ => return None,
-        })
-    }
-}
-
-/// Whom an event is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Audience {
-    /// Citizens and residents.
-    Citizens,
-    /// Moroccans living abroad.
-    Diaspora,
-    /// Architects, surveyors, engineers, developers, notaries.
-    Professionals,
-    /// Associations.
-    Associations,
-    /// Local authorities and administrations.
-    PublicOfficials,
-}
-
-impl Audience {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Citizens => "citizens",
-            Self::Diaspora => "diaspora",
-            Self::Professionals => "professionals",
-            Self::Associations => "associations",
-            Self::PublicOfficials => "public_officials",
-        }
-    }
-}
-
-/// A postal address of a place.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PostalAddress {
-    /// Street lines.
-    pub lines: Vec<String>,
-    /// City or town.
-    pub locality: String,
-    /// Province or prefecture.
-    pub province: String,
-    /// Region.
-    pub region: String,
-    /// Postal code.
-    pub postal_code: String,
-    /// ISO 3166-1 alpha-2 country, empty when not given.
-    pub region_code: String,
-    /// Name of the place.
-    pub place_name: LocalizedText,
-    /// Latitude in degrees.
-    pub latitude: Option<f64>,
-    /// Longitude in degrees.
-    pub longitude: Option<f64>,
-}
-
-/// Where an event takes place.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Venue {
-    /// The venue's name.
-    pub display_name: LocalizedText,
-    /// Its address.
-    pub address: PostalAddress,
-}
-
-/// How to join online.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OnlineAccess {
-    /// An https link.
-    pub url: String,
-    /// Whether only registered people and the owning agency may see it.
-    pub private: bool,
-}
-
-/// A person taking part, named by role.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Participant {
-    /// The role, e.g. "Wali of the Béni Mellal-Khénifra region".
-    pub role: LocalizedText,
-    /// The organisation, when the role does not say it.
-    pub organization: LocalizedText,
-}
-
-/// One item of the programme.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgendaItem {
-    /// Title.
-    pub title: LocalizedText,
-    /// Description.
-    pub description: LocalizedText,
-    /// Local start, inside the event.
-    pub start: Option<ZonedDateTime>,
-    /// Local end, inside the event.
-    pub end: Option<ZonedDateTime>,
-    /// Speakers by role.
-    pub speakers: Vec<Participant>,
-}
-
-/// A count of attendees of one audience.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AttendanceFigure {
-    /// The audience.
-    pub audience: Audience,
-    /// How many.
-    pub count: u32,
-}
-
-/// A decision or follow-up of an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Decision {
-    /// What was decided.
-    pub text: LocalizedText,
-    /// Who follows it up.
-    pub responsible: LocalizedText,
-    /// By when.
-    pub due_date: Option<Date>,
-}
-
-/// What an event produced.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outcomes {
-    /// Summary of the minutes.
-    pub minutes_summary: LocalizedText,
-    /// People who attended.
-    pub attendance_count: u32,
-    /// Attendance by audience.
-    pub attendance_by_audience: Vec<AttendanceFigure>,
-    /// Decisions and follow-ups.
-    pub decisions: Vec<Decision>,
-}
-
-/// Registration rules of an event.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegistrationSettings {
-    /// Whether people can register.
-    pub enabled: bool,
-    /// Seats in all.
-    pub capacity: u32,
-    /// Seats kept aside (officials, press), never offered.
-    pub reserved_seats: u32,
-    /// Whether people beyond capacity join a waitlist.
-    pub waitlist_enabled: bool,
-    /// Registration opens at.
-    pub open_time: Option<Timestamp>,
-    /// Registration closes at.
-    pub close_time: Option<Timestamp>,
-}
-
-impl RegistrationSettings {
-    /// Seats that can be confirmed at all.
-    pub fn offered_seats(&self) -> u32 {
-        self.capacity.saturating_sub(self.reserved_seats)
-    }
-
-    /// Whether `now` lies in the registration window.
-    pub fn window_open(&self, now: Timestamp) -> bool {
-        self.open_time.is_none_or(|open| now >= open)
-            && self.close_time.is_none_or(|close| now < close)
-    }
-}
-
-/// Everything an organiser writes about an event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventContent {
-    /// Kind.
-    pub kind: EventKind,
-    /// Title (required).
-    pub title: LocalizedText,
-    /// Description.
-    pub description: LocalizedText,
-    /// Theme or slogan.
-    pub theme: LocalizedText,
-    /// Local start.
-    pub start: ZonedDateTime,
-    /// Local end.
-    pub end: ZonedDateTime,
-    /// In person, online, hybrid.
-    pub attendance_mode: Option<AttendanceMode>,
-    /// Venue.
-    pub venue: Option<Venue>,
-    /// Online access.
-    pub online_access: Option<OnlineAccess>,
-    /// Chair, by role.
-    pub chair: Option<Participant>,
-    /// Speakers, by role.
-    pub speakers: Vec<Participant>,
-    /// Programme.
-    pub agenda_items: Vec<AgendaItem>,
-    /// Audiences.
-    pub audiences: Vec<Audience>,
-    /// Related catalog services (resource names).
-    pub related_services: Vec<String>,
-    /// Registration rules.
-    pub registration: RegistrationSettings,
-}
-
-impl EventContent {
-    /// The checks that involve several fields; violations name `event.<field>`.
-    pub fn check(&self) -> Result<()> {
-        let mut violations = Violations::new();
-        if self.end.instant() <= self.start.instant() {
-            violations.add("event.end", "must be after the start");
-        }
-        for (index, item) in self.agenda_items.iter().enumerate() {
-            let field = format!("event.agenda_items[{index}]");
-            for (name, time) in [("start", &item.start), ("end", &item.end)] {
-                if let Some(time) = time {
-                    let instant = time.instant();
-                    if instant < self.start.instant() || instant > self.end.instant() {
-                        violations.add(format!("{field}.{name}"), "must lie within the event");
-                    }
-                }
-            }
-            if let (Some(start), Some(end)) = (&item.start, &item.end)
-                && end.instant() < start.instant()
-            {
-                violations.add(
-                    format!("{field}.end"),
-                    "must not be before the item's start",
-                );
-            }
-        }
-        let registration = &self.registration;
-        if registration.reserved_seats > registration.capacity {
-            violations.add(
-                "event.registration_settings.reserved_seats",
-                "must not exceed the capacity",
-            );
-        }
-        if let (Some(open), Some(close)) = (registration.open_time, registration.close_time)
-            && close <= open
-        {
-            violations.add(
-                "event.registration_settings.close_time",
-                "must be after the open time",
-            );
-        }
-        violations.finish(|| ()).map_err(Error::Invalid)
-    }
-
-    /// What a published event lacks, as violations of the missing fields.
-    pub fn missing_for_publication(&self) -> Vec<FieldViolation> {
-        let mut missing = Vec::new();
-        match self.attendance_mode {
-            None => missing.push(FieldViolation::new("event.attendance_mode", "must be set")),
-            Some(mode) => {
-                if matches!(mode, AttendanceMode::InPerson | AttendanceMode::Hybrid)
-                    && self.venue.is_none()
-                {
-                    missing.push(FieldViolation::new(
-                        "event.venue",
-                        "an in-person event needs a venue",
-                    ));
-                }
-                if matches!(mode, AttendanceMode::Online | AttendanceMode::Hybrid)
-                    && self.online_access.is_none()
-                {
-                    missing.push(FieldViolation::new(
-                        "event.online_access",
-                        "an online event needs a link",
-                    ));
-                }
-            }
-        }
-        if self.audiences.is_empty() {
-            missing.push(FieldViolation::new(
-                "event.audiences",
-                "at least one audience",
-            ));
-        }
-        missing
-    }
-}
-
-/// Seat counts, kept with the event and changed in the same transaction as the
-/// registrations they count.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeatCounts {
+/// Seat counts and the next place in line, kept with the event and changed in the same
+/// transaction as the registrations they count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seats {
     /// Confirmed registrations.
     pub confirmed: u32,
     /// Waitlisted registrations.
     pub waitlisted: u32,
     /// Checked-in registrations.
     pub checked_in: u32,
+    /// The order number the next waitlisted registration gets: the line is ordered by
+    /// it, and a position is the count of those still waiting at or before it.
+    pub next_waitlist_seq: i64,
 }
 
-/// An event as stored.
+impl Default for Seats {
+    fn default() -> Self {
+        Self {
+            confirmed: 0,
+            waitlisted: 0,
+            checked_in: 0,
+            next_waitlist_seq: 1,
+        }
+    }
+}
+
+/// An event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// Id (UUIDv7).
@@ -410,26 +85,79 @@ pub struct Event {
     /// What it produced.
     pub outcomes: Option<Outcomes>,
     /// Seat counts.
-    pub seats: SeatCounts,
+    pub seats: Seats,
     /// When it was published.
     pub publish_time: Option<Timestamp>,
     /// When it was created.
     pub create_time: Timestamp,
-    /// When it last changed.
+    /// When its own fields last changed (registrations do not change it).
     pub update_time: Timestamp,
-    /// Version behind the etag.
+    /// Version behind the etag (registrations do not change it).
     pub version: i64,
 }
 
+/// An event's resource name, `agencies/{agency}/events/{event}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventName {
+    /// The agency the name says.
+    pub agency: AgencyCode,
+    /// The event's id.
+    pub id: Uuid,
+}
+
+/// Who asks for a seat, as far as the seat rules care.
+#[derive(Debug, Clone, Copy)]
+pub struct Applicant<'a> {
+    /// The calling system.
+    pub registrant: &'a Registrant,
+    /// Whether it acts for the organising agency (exempt from the portal quota).
+    pub organiser: bool,
+    /// Live registrations it already holds on the event.
+    pub held: u32,
+}
+
+/// The service's registration settings that are not the organiser's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistrationPolicy {
+    /// Most live registrations one calling system may hold on one event.
+    pub per_portal: u32,
+}
+
+/// What a registration gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// A confirmed seat.
+    Seat,
+    /// A place in line, with its order number.
+    Waitlist {
+        /// The order number.
+        seq: i64,
+    },
+}
+
 impl Event {
+    /// A new draft.
+    pub fn draft(id: Uuid, agency: AgencyCode, content: EventContent, now: Timestamp) -> Self {
+        Self {
+            id,
+            agency,
+            content,
+            status: EventStatus::Draft,
+            cancellation_reason: None,
+            previous_start: None,
+            sequence: 0,
+            outcomes: None,
+            seats: Seats::default(),
+            publish_time: None,
+            create_time: now,
+            update_time: now,
+            version: 1,
+        }
+    }
+
     /// The resource name.
     pub fn name(&self) -> String {
         format!("agencies/{}/events/{}", self.agency, self.id)
-    }
-
-    /// The etag of this version.
-    pub fn etag(&self) -> String {
-        etag_of(self.version)
     }
 
     /// Seats still free for confirmation.
@@ -440,29 +168,41 @@ impl Event {
             .saturating_sub(self.seats.confirmed)
     }
 
-    /// Refuses a stale etag.
-    pub fn check_etag(&self, etag: &str) -> Result<()> {
-        if etag.is_empty() {
-            return Err(Error::invalid("etag", "must be the etag last read"));
+    /// The event as a reader who may not see its private link gets it.
+    pub fn without_private_link(mut self) -> Self {
+        if let Some(access) = self.content.online_access.as_mut()
+            && access.private
+        {
+            access.url.clear();
         }
-        if etag != self.etag() {
-            return Err(Error::Stale("event"));
-        }
-        Ok(())
+        self
+    }
+
+    /// The online link a registration gets: while it holds a seat.
+    pub fn online_url_for(&self, registration: &Registration) -> Option<String> {
+        (registration.status == RegistrationStatus::Confirmed)
+            .then(|| self.content.online_access.as_ref().map(|a| a.url.clone()))
+            .flatten()
+    }
+
+    /// Marks a change of the event's own fields.
+    pub fn record_change(&mut self, now: Timestamp) {
+        self.version += 1;
+        self.update_time = now;
     }
 
     /// DRAFT -> PUBLISHED.
     pub fn publish(&mut self, now: Timestamp) -> Result<()> {
         self.require(
             &[EventStatus::Draft],
-            "EVENT_NOT_DRAFT",
+            reasons::EVENT_NOT_DRAFT,
             "only a draft can be published",
         )?;
         let missing = self.content.missing_for_publication();
         if !missing.is_empty() {
             let fields: Vec<_> = missing.iter().map(|m| m.field.as_str()).collect();
             return Err(Error::precondition(
-                "EVENT_INCOMPLETE",
+                reasons::EVENT_INCOMPLETE,
                 format!(
                     "the event cannot be published without: {}",
                     fields.join(", ")
@@ -478,7 +218,7 @@ impl Event {
     pub fn cancel(&mut self, reason: LocalizedText) -> Result<()> {
         self.require(
             &[EventStatus::Published, EventStatus::Postponed],
-            "EVENT_NOT_CANCELLABLE",
+            reasons::EVENT_NOT_CANCELLABLE,
             "only a published or postponed event can be cancelled (delete a draft instead)",
         )?;
         self.status = EventStatus::Cancelled;
@@ -491,7 +231,7 @@ impl Event {
     pub fn postpone(&mut self) -> Result<()> {
         self.require(
             &[EventStatus::Published],
-            "EVENT_NOT_PUBLISHED",
+            reasons::EVENT_NOT_PUBLISHED,
             "only a published event can be postponed",
         )?;
         self.status = EventStatus::Postponed;
@@ -503,7 +243,7 @@ impl Event {
     pub fn reschedule(&mut self, start: ZonedDateTime, end: ZonedDateTime) -> Result<()> {
         self.require(
             &[EventStatus::Published, EventStatus::Postponed],
-            "EVENT_NOT_RESCHEDULABLE",
+            reasons::EVENT_NOT_RESCHEDULABLE,
             "only a published or postponed event can be rescheduled",
         )?;
         let shift = start.local().duration_since(self.content.start.local());
@@ -522,6 +262,7 @@ impl Event {
         }
         let previous = std::mem::replace(&mut moved.start, start);
         moved.end = end;
+        // The request names the new times `start` and `end`, not `event.start`.
         moved.check().map_err(|err| match err {
             Error::Invalid(violations) => Error::Invalid(
                 violations
@@ -542,110 +283,235 @@ impl Event {
     pub fn complete(&mut self, outcomes: Option<Outcomes>, now: Timestamp) -> Result<()> {
         self.require(
             &[EventStatus::Published],
-            "EVENT_NOT_PUBLISHED",
+            reasons::EVENT_NOT_PUBLISHED,
             "only a published event can be completed",
         )?;
         if now < self.content.start.instant() {
             return Err(Error::precondition(
-                "EVENT_NOT_STARTED",
+                reasons::EVENT_NOT_STARTED,
                 "an event cannot be completed before it starts",
             ));
         }
+        let text = self.content.text_bytes() + outcomes.as_ref().map_or(0, Outcomes::text_bytes);
+        check_text_bytes(text, "outcomes")?;
         self.status = EventStatus::Completed;
         self.outcomes = outcomes;
         Ok(())
     }
 
-    fn require(&self, allowed: &[EventStatus], reason: &'static str, message: &str) -> Result<()> {
+    /// Only a draft is deleted; a published event is cancelled instead.
+    pub fn ensure_deletable(&self) -> Result<()> {
+        self.require(
+            &[EventStatus::Draft],
+            reasons::EVENT_NOT_DRAFT,
+            "only a draft can be deleted; cancel a published event instead",
+        )
+    }
+
+    /// Refuses registrations unless the event is published, takes them, and `now` is in
+    /// its window.
+    pub fn ensure_registration_open(&self, now: Timestamp) -> Result<()> {
+        if self.status != EventStatus::Published {
+            return Err(Error::precondition(
+                reasons::EVENT_NOT_PUBLISHED,
+                format!(
+                    "registration is open only while the event is published; it is {}",
+                    self.status.label()
+                ),
+            ));
+        }
+        let settings = &self.content.registration;
+        if !settings.enabled {
+            return Err(Error::precondition(
+                reasons::REGISTRATION_DISABLED,
+                "this event takes no registrations",
+            ));
+        }
+        if !settings.window_open(now) {
+            return Err(Error::precondition(
+                reasons::REGISTRATION_CLOSED,
+                "registration is not open at this time",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Gives an applicant a seat if one is free, else a place at the end of the line if
+    /// the line has room; never more confirmed than offered seats. Callers of the
+    /// organising agency are exempt from the per-portal quota.
+    pub fn admit(
+        &mut self,
+        applicant: &Applicant<'_>,
+        policy: &RegistrationPolicy,
+        now: Timestamp,
+    ) -> Result<Admission> {
+        self.ensure_registration_open(now)?;
+        if !applicant.organiser && applicant.held >= policy.per_portal {
+            return Err(Error::exhausted(
+                reasons::PORTAL_QUOTA_EXCEEDED,
+                format!(
+                    "{} already holds {} registrations for this event, as many as one portal may",
+                    applicant.registrant, applicant.held
+                ),
+            ));
+        }
+        if self.remaining_seats() > 0 {
+            self.seats.confirmed += 1;
+            return Ok(Admission::Seat);
+        }
+        let settings = &self.content.registration;
+        if !settings.waitlist_enabled {
+            return Err(Error::precondition(
+                reasons::EVENT_FULL,
+                "every seat is taken and there is no waitlist",
+            ));
+        }
+        if self.seats.waitlisted >= settings.waitlist_places() {
+            return Err(Error::precondition(
+                reasons::WAITLIST_FULL,
+                "every seat is taken and the waitlist is full",
+            ));
+        }
+        self.seats.waitlisted += 1;
+        let seq = self.seats.next_waitlist_seq;
+        self.seats.next_waitlist_seq += 1;
+        Ok(Admission::Waitlist { seq })
+    }
+
+    /// How many of those waiting may be promoted now: free seats go to the line while the
+    /// event still runs (published or postponed).
+    pub fn openings(&self) -> u32 {
+        if matches!(self.status, EventStatus::Published | EventStatus::Postponed) {
+            self.remaining_seats().min(self.seats.waitlisted)
+        } else {
+            0
+        }
+    }
+
+    /// Gives a free seat to a waitlisted registration (the first in line: the store
+    /// hands them over in order).
+    pub fn promote(&mut self, registration: &mut Registration, now: Timestamp) -> Result<()> {
+        if self.openings() == 0 || registration.status != RegistrationStatus::Waitlisted {
+            return Err(Error::precondition(
+                reasons::EVENT_FULL,
+                "no seat is free for this registration",
+            ));
+        }
+        registration.status = RegistrationStatus::Confirmed;
+        registration.waitlist_seq = None;
+        registration.record_change(now);
+        self.seats.waitlisted -= 1;
+        self.seats.confirmed += 1;
+        Ok(())
+    }
+
+    /// Cancels a registration of this event and frees what it held (a seat or a place
+    /// in line); then [`Self::openings`] says how many of the line to promote.
+    pub fn release(&mut self, registration: &mut Registration, now: Timestamp) -> Result<()> {
+        match registration.cancel(now)? {
+            RegistrationStatus::Confirmed => {
+                self.seats.confirmed = self.seats.confirmed.saturating_sub(1);
+            }
+            RegistrationStatus::Waitlisted => {
+                self.seats.waitlisted = self.seats.waitlisted.saturating_sub(1);
+            }
+            RegistrationStatus::Cancelled => {}
+        }
+        Ok(())
+    }
+
+    /// Refuses check-in unless the event is published.
+    pub fn ensure_check_in_open(&self) -> Result<()> {
+        if self.status == EventStatus::Published {
+            Ok(())
+        } else {
+            Err(Error::precondition(
+                reasons::EVENT_NOT_PUBLISHED,
+                "check-in is open only while the event is published",
+            ))
+        }
+    }
+
+    /// Checks a registration in at the desk, exactly once.
+    pub fn check_in(&mut self, registration: &mut Registration, now: Timestamp) -> Result<()> {
+        self.ensure_check_in_open()?;
+        registration.check_in(now)?;
+        self.seats.checked_in += 1;
+        Ok(())
+    }
+
+    pub(super) fn require(
+        &self,
+        allowed: &[EventStatus],
+        reason: &'static str,
+        message: &str,
+    ) -> Result<()> {
         if allowed.contains(&self.status) {
             Ok(())
         } else {
             Err(Error::precondition(
                 reason,
-                format!("{message}; it is {}", self.status.as_str()),
+                format!("{message}; it is {}", self.status.label()),
             ))
         }
     }
 }
 
-/// The etag of a version: opaque to callers.
-pub fn etag_of(version: i64) -> String {
-    format!("\"v{version}\"")
-}
-
-/// Checks an https URL: absolute, https, a host, no spaces.
-pub fn check_https_url(url: &str) -> std::result::Result<(), String> {
-    let rest = url
-        .strip_prefix("https://")
-        .ok_or_else(|| "must be an https:// URL".to_owned())?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() || url.contains(char::is_whitespace) || url.len() > 2048 {
-        return Err("must be an https:// URL with a host".to_owned());
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use jalia_model::Caller;
+
     use super::*;
+    use crate::domain::content::tests::content;
+    use crate::domain::registration::tests::{attendee, registration};
 
-    pub(crate) fn content(start: &str, end: &str) -> EventContent {
-        EventContent {
-            kind: EventKind::NationalDay,
-            title: LocalizedText::single("fr", "Journée nationale des MRE"),
-            description: LocalizedText::default(),
-            theme: LocalizedText::default(),
-            start: ZonedDateTime::parse(start, "Africa/Casablanca").unwrap(),
-            end: ZonedDateTime::parse(end, "Africa/Casablanca").unwrap(),
-            attendance_mode: Some(AttendanceMode::InPerson),
-            venue: Some(Venue::default()),
-            online_access: None,
-            chair: None,
-            speakers: vec![],
-            agenda_items: vec![],
-            audiences: vec![Audience::Diaspora],
-            related_services: vec![],
-            registration: RegistrationSettings::default(),
-        }
+    pub(crate) fn event(status: EventStatus) -> Event {
+        let mut event = Event::draft(
+            Uuid::now_v7(),
+            AgencyCode::parse("bm").unwrap(),
+            content("2027-08-10T10:00", "2027-08-10T13:00"),
+            Timestamp::UNIX_EPOCH,
+        );
+        event.status = status;
+        event
     }
 
-    fn event(status: EventStatus) -> Event {
-        Event {
-            id: Uuid::now_v7(),
-            agency: AgencyCode::parse("bm").unwrap(),
-            content: content("2027-08-10T10:00", "2027-08-10T13:00"),
-            status,
-            cancellation_reason: None,
-            previous_start: None,
-            sequence: 0,
-            outcomes: None,
-            seats: SeatCounts::default(),
-            publish_time: None,
-            create_time: Timestamp::UNIX_EPOCH,
-            update_time: Timestamp::UNIX_EPOCH,
-            version: 1,
-        }
+    fn seated(capacity: u32, reserved: u32, waitlist: Option<u32>) -> Event {
+        let mut event = event(EventStatus::Published);
+        let settings = &mut event.content.registration;
+        settings.enabled = true;
+        settings.capacity = capacity;
+        settings.reserved_seats = reserved;
+        settings.waitlist_enabled = true;
+        settings.waitlist_capacity = waitlist;
+        event
     }
 
-    #[test]
-    fn end_before_start_and_agenda_outside_are_refused() {
-        let mut bad = content("2027-08-10T10:00", "2027-08-10T09:00");
-        bad.registration.capacity = 10;
-        bad.registration.reserved_seats = 11;
-        bad.agenda_items.push(AgendaItem {
-            title: LocalizedText::single("fr", "Ouverture"),
-            description: LocalizedText::default(),
-            start: Some(ZonedDateTime::parse("2027-08-11T10:00", "Africa/Casablanca").unwrap()),
-            end: None,
-            speakers: vec![],
-        });
-        let Err(Error::Invalid(violations)) = bad.check() else {
-            panic!("expected violations");
+    fn portal() -> Registrant {
+        Registrant::of(&Caller {
+            subject: "consulate-portal".into(),
+            agency: jalia_model::AgencyScope::Agency("rabat".into()),
+            scopes: Default::default(),
+        })
+    }
+
+    const POLICY: RegistrationPolicy = RegistrationPolicy { per_portal: 3 };
+
+    fn admit(event: &mut Event, held: u32, organiser: bool) -> Result<Admission> {
+        let registrant = portal();
+        let applicant = Applicant {
+            registrant: &registrant,
+            organiser,
+            held,
         };
-        let fields: Vec<_> = violations.iter().map(|v| v.field.as_str()).collect();
-        assert!(fields.contains(&"event.end"));
-        assert!(fields.contains(&"event.agenda_items[0].start"));
-        assert!(fields.contains(&"event.registration_settings.reserved_seats"));
+        event.admit(&applicant, &POLICY, Timestamp::UNIX_EPOCH)
+    }
+
+    fn reason(err: Error) -> &'static str {
+        match err {
+            Error::Precondition { reason, .. } | Error::Exhausted { reason, .. } => reason,
+            other => panic!("no reason: {other:?}"),
+        }
     }
 
     #[test]
@@ -672,6 +538,7 @@ mod tests {
             .unwrap();
         assert_eq!(draft.sequence, 3);
         assert!(draft.publish(now).is_err());
+        assert!(draft.ensure_deletable().is_err());
     }
 
     #[test]
@@ -683,159 +550,143 @@ mod tests {
     }
 
     #[test]
-    fn urls_must_be_https() {
-        assert!(check_https_url("https://visio.example.ma/room").is_ok());
-        assert!(check_https_url("http://visio.example.ma").is_err());
-        assert!(check_https_url("https://").is_err());
+    fn reserved_seats_are_never_offered_and_the_line_is_numbered() {
+        let mut event = seated(3, 1, None);
+        assert_eq!(admit(&mut event, 0, true).unwrap(), Admission::Seat);
+        assert_eq!(admit(&mut event, 0, true).unwrap(), Admission::Seat);
+        assert_eq!(
+            admit(&mut event, 0, true).unwrap(),
+            Admission::Waitlist { seq: 1 }
+        );
+        assert_eq!(
+            admit(&mut event, 0, true).unwrap(),
+            Admission::Waitlist { seq: 2 }
+        );
+        assert_eq!((event.seats.confirmed, event.seats.waitlisted), (2, 2));
+        // Releasing the reserved seat opens one place for the line.
+        assert_eq!(event.openings(), 0);
+        event.content.registration.reserved_seats = 0;
+        assert_eq!(event.openings(), 1);
     }
-}
 
-/// One field an update replaces.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EventField {
-    /// `kind`.
-    Kind(EventKind),
-    /// `title`.
-    Title(LocalizedText),
-    /// `description`.
-    Description(LocalizedText),
-    /// `theme`.
-    Theme(LocalizedText),
-    /// `attendance_mode`.
-    AttendanceMode(Option<AttendanceMode>),
-    /// `venue`.
-    Venue(Option<Venue>),
-    /// `online_access`.
-    OnlineAccess(Option<OnlineAccess>),
-    /// `chair`.
-    Chair(Option<Participant>),
-    /// `speakers`.
-    Speakers(Vec<Participant>),
-    /// `agenda_items`.
-    AgendaItems(Vec<AgendaItem>),
-    /// `audiences`.
-    Audiences(Vec<Audience>),
-    /// `related_services`.
-    RelatedServices(Vec<String>),
-    /// `registration_settings`.
-    Registration(RegistrationSettings),
-    /// `registration_settings.enabled`.
-    RegistrationEnabled(bool),
-    /// `registration_settings.capacity`.
-    Capacity(u32),
-    /// `registration_settings.reserved_seats`.
-    ReservedSeats(u32),
-    /// `registration_settings.waitlist_enabled`.
-    WaitlistEnabled(bool),
-    /// `registration_settings.open_time`.
-    OpenTime(Option<Timestamp>),
-    /// `registration_settings.close_time`.
-    CloseTime(Option<Timestamp>),
-    /// `start` (drafts only).
-    Start(ZonedDateTime),
-    /// `end` (drafts only).
-    End(ZonedDateTime),
-    /// `outcomes` (completed events only).
-    Outcomes(Option<Outcomes>),
-}
+    #[test]
+    fn a_full_line_and_a_portal_at_its_quota_are_refused() {
+        let mut event = seated(1, 0, Some(1));
+        admit(&mut event, 0, false).unwrap();
+        admit(&mut event, 1, false).unwrap();
+        assert_eq!(
+            reason(admit(&mut event, 0, false).unwrap_err()),
+            reasons::WAITLIST_FULL
+        );
+        let mut event = seated(10, 0, None);
+        assert_eq!(
+            reason(admit(&mut event, 3, false).unwrap_err()),
+            reasons::PORTAL_QUOTA_EXCEEDED
+        );
+        assert!(
+            admit(&mut event, 3, true).is_ok(),
+            "the organiser is exempt"
+        );
+        event.content.registration.waitlist_enabled = false;
+        event.content.registration.capacity = 1;
+        assert_eq!(
+            reason(admit(&mut event, 0, true).unwrap_err()),
+            reasons::EVENT_FULL
+        );
+    }
 
-/// The fields an UpdateEvent replaces; `wildcard` when the mask was `*`, which means
-/// every path the event's state allows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventPatch {
-    /// The fields.
-    pub fields: Vec<EventField>,
-    /// Whether the caller asked for every updatable path.
-    pub wildcard: bool,
-}
+    #[test]
+    fn registration_follows_the_window_and_the_status() {
+        let mut event = seated(10, 0, None);
+        event.content.registration.open_time = Some(Timestamp::from_second(100).unwrap());
+        assert_eq!(
+            reason(admit(&mut event, 0, true).unwrap_err()),
+            reasons::REGISTRATION_CLOSED
+        );
+        let mut event = seated(10, 0, None);
+        event.status = EventStatus::Postponed;
+        assert_eq!(
+            reason(admit(&mut event, 0, true).unwrap_err()),
+            reasons::EVENT_NOT_PUBLISHED
+        );
+    }
 
-impl Event {
-    /// Applies an update under the state rules of UpdateEvent.
-    pub fn apply(&mut self, patch: EventPatch) -> Result<()> {
-        let status = self.status;
-        if status == EventStatus::Cancelled {
-            return Err(Error::precondition(
-                "EVENT_CANCELLED",
-                "a cancelled event cannot be changed",
-            ));
-        }
-        let mut content = self.content.clone();
-        let mut outcomes = self.outcomes.clone();
-        for field in patch.fields {
-            let content_path = !matches!(
-                field,
-                EventField::Start(_) | EventField::End(_) | EventField::Outcomes(_)
-            );
-            if content_path && status == EventStatus::Completed {
-                if patch.wildcard {
-                    continue;
-                }
-                return Err(Error::precondition(
-                    "EVENT_COMPLETED",
-                    "only the outcomes of a completed event can be changed",
-                ));
-            }
-            match field {
-                EventField::Start(_) | EventField::End(_) if status != EventStatus::Draft => {
-                    if patch.wildcard {
-                        continue;
-                    }
-                    return Err(Error::precondition(
-                        "EVENT_NOT_DRAFT",
-                        "start and end change only in a draft; use RescheduleEvent",
-                    ));
-                }
-                EventField::Outcomes(_) if status != EventStatus::Completed => {
-                    if patch.wildcard {
-                        continue;
-                    }
-                    return Err(Error::precondition(
-                        "EVENT_NOT_COMPLETED",
-                        "outcomes are recorded once the event is completed",
-                    ));
-                }
-                EventField::Kind(kind) => content.kind = kind,
-                EventField::Title(title) => content.title = title,
-                EventField::Description(text) => content.description = text,
-                EventField::Theme(text) => content.theme = text,
-                EventField::AttendanceMode(mode) => content.attendance_mode = mode,
-                EventField::Venue(venue) => content.venue = venue,
-                EventField::OnlineAccess(access) => content.online_access = access,
-                EventField::Chair(chair) => content.chair = chair,
-                EventField::Speakers(speakers) => content.speakers = speakers,
-                EventField::AgendaItems(items) => content.agenda_items = items,
-                EventField::Audiences(audiences) => content.audiences = audiences,
-                EventField::RelatedServices(services) => content.related_services = services,
-                EventField::Registration(settings) => content.registration = settings,
-                EventField::RegistrationEnabled(on) => content.registration.enabled = on,
-                EventField::Capacity(capacity) => content.registration.capacity = capacity,
-                EventField::ReservedSeats(seats) => content.registration.reserved_seats = seats,
-                EventField::WaitlistEnabled(on) => content.registration.waitlist_enabled = on,
-                EventField::OpenTime(time) => content.registration.open_time = time,
-                EventField::CloseTime(time) => content.registration.close_time = time,
-                EventField::Start(start) => content.start = start,
-                EventField::End(end) => content.end = end,
-                EventField::Outcomes(new) => outcomes = new,
-            }
-        }
-        content.check()?;
-        if status != EventStatus::Draft {
-            let missing = content.missing_for_publication();
-            if !missing.is_empty() {
-                return Err(Error::Invalid(missing));
-            }
-        }
-        if content.registration.offered_seats() < self.seats.confirmed {
-            return Err(Error::precondition(
-                "CAPACITY_BELOW_CONFIRMED",
-                format!(
-                    "{} registrations are confirmed; capacity minus reserved seats cannot go below that",
-                    self.seats.confirmed
-                ),
-            ));
-        }
-        self.content = content;
-        self.outcomes = outcomes;
-        Ok(())
+    #[test]
+    fn a_release_frees_a_seat_for_the_first_in_line() {
+        let now = Timestamp::UNIX_EPOCH;
+        let mut event = seated(1, 0, None);
+        admit(&mut event, 0, true).unwrap();
+        let Admission::Waitlist { seq } = admit(&mut event, 0, true).unwrap() else {
+            panic!("the second one waits");
+        };
+        let mut holder = registration(&event, attendee(1), RegistrationStatus::Confirmed, None);
+        let mut waiting = registration(
+            &event,
+            attendee(2),
+            RegistrationStatus::Waitlisted,
+            Some(seq),
+        );
+        event.release(&mut holder, now).unwrap();
+        assert_eq!(holder.status, RegistrationStatus::Cancelled);
+        assert_eq!(event.openings(), 1);
+        event.promote(&mut waiting, now).unwrap();
+        assert_eq!(waiting.status, RegistrationStatus::Confirmed);
+        assert_eq!(waiting.waitlist_seq, None);
+        assert_eq!((event.seats.confirmed, event.seats.waitlisted), (1, 0));
+        assert_eq!(
+            reason(event.release(&mut holder, now).unwrap_err()),
+            reasons::REGISTRATION_CANCELLED
+        );
+        // A cancelled event promotes nobody.
+        event.seats.waitlisted = 1;
+        event.seats.confirmed = 0;
+        event.status = EventStatus::Cancelled;
+        assert_eq!(event.openings(), 0);
+    }
+
+    #[test]
+    fn the_desk_checks_a_confirmed_registration_in_once() {
+        let now = Timestamp::UNIX_EPOCH;
+        let mut event = seated(1, 0, None);
+        let mut holder = registration(&event, attendee(1), RegistrationStatus::Confirmed, None);
+        let mut waiting =
+            registration(&event, attendee(2), RegistrationStatus::Waitlisted, Some(1));
+        event.check_in(&mut holder, now).unwrap();
+        assert_eq!(event.seats.checked_in, 1);
+        assert_eq!(
+            reason(event.check_in(&mut holder, now).unwrap_err()),
+            reasons::ALREADY_CHECKED_IN
+        );
+        assert_eq!(
+            reason(event.check_in(&mut waiting, now).unwrap_err()),
+            reasons::REGISTRATION_NOT_CONFIRMED
+        );
+        assert_eq!(
+            reason(event.release(&mut holder, now).unwrap_err()),
+            reasons::ALREADY_CHECKED_IN
+        );
+        event.status = EventStatus::Completed;
+        assert_eq!(
+            reason(event.check_in(&mut waiting, now).unwrap_err()),
+            reasons::EVENT_NOT_PUBLISHED
+        );
+    }
+
+    #[test]
+    fn a_private_link_is_withheld_and_goes_only_with_a_seat() {
+        let mut event = seated(1, 0, None);
+        event.content.online_access = Some(crate::domain::content::OnlineAccess {
+            url: "https://visio.example.ma/x".into(),
+            private: true,
+        });
+        let holder = registration(&event, attendee(1), RegistrationStatus::Confirmed, None);
+        let waiting = registration(&event, attendee(2), RegistrationStatus::Waitlisted, Some(1));
+        assert_eq!(
+            event.online_url_for(&holder).as_deref(),
+            Some("https://visio.example.ma/x")
+        );
+        assert_eq!(event.online_url_for(&waiting), None);
+        let public = event.without_private_link();
+        assert_eq!(public.content.online_access.unwrap().url, "");
     }
 }

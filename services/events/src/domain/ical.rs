@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use jalia_model::{FallbackChain, LanguageCode, LocalizedText};
 use jiff::Timestamp;
 use jiff::tz::{Offset, TimeZone};
 
@@ -27,6 +28,52 @@ pub struct CalendarEntry<'a> {
     pub location: String,
     /// URL: the public online link, never a private one.
     pub url: Option<String>,
+}
+
+impl<'a> CalendarEntry<'a> {
+    /// An event's entry in the reader's language (one language per VEVENT), never with
+    /// a private link.
+    pub fn of(event: &'a Event, wanted: &[LanguageCode]) -> Self {
+        let chain = FallbackChain::default();
+        let one = |text: &'a LocalizedText| {
+            text.resolve(wanted, &chain)
+                .map_or("", |resolved| resolved.text)
+        };
+        let content = &event.content;
+        let description = [one(&content.theme), one(&content.description)]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        let location = content
+            .venue
+            .as_ref()
+            .map(|venue| {
+                let address = venue.address.as_ref();
+                std::iter::once(one(&venue.display_name))
+                    .chain(
+                        address
+                            .into_iter()
+                            .flat_map(|a| a.address_lines.iter().map(String::as_str)),
+                    )
+                    .chain(address.map(|a| a.locality.as_str()))
+                    .filter(|part| !part.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        Self {
+            event,
+            summary: one(&content.title).to_owned(),
+            description,
+            location,
+            url: content
+                .online_access
+                .as_ref()
+                .filter(|access| !access.private)
+                .map(|access| access.url.clone()),
+        }
+    }
 }
 
 /// A VCALENDAR holding every entry, with one VTIMEZONE per zone used.

@@ -1,15 +1,18 @@
 //! Registrations: one per person per event, a seat or a place in line, a short code for
-//! the desk, and check-in exactly once.
+//! the desk and for the person's own use, check-in exactly once, and the calling system
+//! that made it.
 
 use std::fmt;
 
-use jalia_model::{AgencyCode, CountryCode, Email, LanguageCode, Phone, Violations};
+use jalia_model::{
+    AgencyCode, Caller, CountryCode, Email, LanguageCode, Phone, Violations, reasons,
+};
 use jiff::Timestamp;
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::error::{Error, Result};
+use super::event::{Admission, Event};
 
 /// The code alphabet: digits and capitals without 0/O and 1/I, so a code read aloud or
 /// copied by hand at a desk cannot be mistaken.
@@ -18,10 +21,12 @@ pub const CODE_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 pub const CODE_LENGTH: usize = 8;
 /// Longest display name.
 const NAME_LENGTH: usize = 200;
+/// Longest contact a person may type to find their registration (an email is at most
+/// 254 characters; anything longer cannot match).
+const CONTACT_LENGTH: usize = 320;
 
 /// Where a registration stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegistrationStatus {
     /// Holds a seat.
     Confirmed,
@@ -32,28 +37,44 @@ pub enum RegistrationStatus {
 }
 
 impl RegistrationStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
+    /// How messages name it.
+    pub fn label(self) -> &'static str {
         match self {
             Self::Confirmed => "confirmed",
             Self::Waitlisted => "waitlisted",
             Self::Cancelled => "cancelled",
         }
     }
+}
 
-    /// From the stored form.
-    pub fn parse(stored: &str) -> Option<Self> {
-        Some(match stored {
-            "confirmed" => Self::Confirmed,
-            "waitlisted" => Self::Waitlisted,
-            "cancelled" => Self::Cancelled,
-            _ => return None,
-        })
+/// The calling system that made a registration: its token's agency claim and subject.
+/// It names a system (a portal, a desk application), never a person.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Registrant {
+    /// The agency claim (`*` for ministry-wide callers).
+    pub agency: String,
+    /// The token's subject.
+    pub subject: String,
+}
+
+impl Registrant {
+    /// The system behind a caller.
+    pub fn of(caller: &Caller) -> Self {
+        Self {
+            agency: caller.agency.as_claim().to_owned(),
+            subject: caller.subject.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Registrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.agency, self.subject)
     }
 }
 
 /// The person who registers. Personal data: `Debug` shows none of it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Attendee {
     /// Name as the person gives it.
     pub display_name: String,
@@ -72,6 +93,31 @@ pub struct Attendee {
 impl fmt::Debug for Attendee {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Attendee([redacted])")
+    }
+}
+
+/// How a person is recognised: same email ignoring case, or same phone in E.164.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// The email's identity key.
+    pub email: Option<String>,
+    /// The phone in E.164.
+    pub phone: Option<String>,
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Identity([redacted])")
+    }
+}
+
+impl Attendee {
+    /// How the person is recognised among an event's registrations.
+    pub fn identity(&self) -> Identity {
+        Identity {
+            email: self.email.as_ref().map(Email::identity_key),
+            phone: self.phone.as_ref().map(|phone| phone.as_str().to_owned()),
+        }
     }
 }
 
@@ -166,7 +212,61 @@ fn optional<T>(
     }
 }
 
-/// A registration as stored.
+/// What a person gives to find their own registration: its code and the email or phone
+/// they registered with. Personal data: `Debug` shows none of it.
+#[derive(Clone)]
+pub struct Credential {
+    /// The normalised code, None when what was typed cannot be a code.
+    code: Option<String>,
+    /// The contact's identity, None when it is neither an email nor a phone.
+    contact: Identity,
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Credential([redacted])")
+    }
+}
+
+impl Credential {
+    /// Reads what the person typed. Nothing is refused here: a code or a contact that
+    /// cannot match is answered exactly as one that does not match, NOT_FOUND.
+    pub fn typed(code: &str, contact: &str) -> Self {
+        let contact = contact.trim();
+        let contact = if contact.chars().count() > CONTACT_LENGTH {
+            Identity::default()
+        } else if contact.contains('@') {
+            Identity {
+                email: Email::parse(contact).ok().map(|e| e.identity_key()),
+                phone: None,
+            }
+        } else {
+            Identity {
+                email: None,
+                phone: Phone::parse(contact).ok().map(|p| p.as_str().to_owned()),
+            }
+        };
+        Self {
+            code: normalize_code(code),
+            contact,
+        }
+    }
+
+    /// The code to look the registration up by.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// Whether the contact is the registration's own.
+    pub fn opens(&self, registration: &Registration) -> bool {
+        let theirs = registration.attendee.identity();
+        let email = matches!((&self.contact.email, &theirs.email), (Some(a), Some(b)) if a == b);
+        let phone = matches!((&self.contact.phone, &theirs.phone), (Some(a), Some(b)) if a == b);
+        email || phone
+    }
+}
+
+/// A registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
     /// Id (UUIDv7: registration order).
@@ -181,8 +281,10 @@ pub struct Registration {
     pub code: String,
     /// Where it stands.
     pub status: RegistrationStatus,
-    /// Place in line (1 = next), when waitlisted.
-    pub waitlist_position: Option<u32>,
+    /// Its order number in the line while waitlisted.
+    pub waitlist_seq: Option<i64>,
+    /// The calling system that made it; None for registrations made before it was kept.
+    pub registered_by: Option<Registrant>,
     /// When checked in.
     pub check_in_time: Option<Timestamp>,
     /// When made.
@@ -193,7 +295,59 @@ pub struct Registration {
     pub version: i64,
 }
 
+/// A registration's resource name,
+/// `agencies/{agency}/events/{event}/registrations/{registration}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationName {
+    /// The event's name.
+    pub event: super::event::EventName,
+    /// The registration's id.
+    pub id: Uuid,
+}
+
+/// A registration with what its reader is told beside it: its place in line and the
+/// online link it gives access to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationView {
+    /// The registration.
+    pub registration: Registration,
+    /// Place in line (1 = next) while waitlisted.
+    pub waitlist_position: Option<u32>,
+    /// The event's online link while it holds a seat.
+    pub online_url: Option<String>,
+}
+
 impl Registration {
+    /// A registration as `event` admitted it.
+    pub fn admitted(
+        id: Uuid,
+        event: &Event,
+        attendee: Attendee,
+        code: String,
+        admission: Admission,
+        registrant: Registrant,
+        now: Timestamp,
+    ) -> Self {
+        let (status, waitlist_seq) = match admission {
+            Admission::Seat => (RegistrationStatus::Confirmed, None),
+            Admission::Waitlist { seq } => (RegistrationStatus::Waitlisted, Some(seq)),
+        };
+        Self {
+            id,
+            event_id: event.id,
+            agency: event.agency.clone(),
+            attendee,
+            code,
+            status,
+            waitlist_seq,
+            registered_by: Some(registrant),
+            check_in_time: None,
+            create_time: now,
+            update_time: now,
+            version: 1,
+        }
+    }
+
     /// The resource name.
     pub fn name(&self) -> String {
         format!(
@@ -202,9 +356,76 @@ impl Registration {
         )
     }
 
-    /// The etag.
-    pub fn etag(&self) -> String {
-        super::event::etag_of(self.version)
+    /// Whether it still holds a seat or a place in line.
+    pub fn is_live(&self) -> bool {
+        self.status != RegistrationStatus::Cancelled
+    }
+
+    /// Marks a change.
+    pub(super) fn record_change(&mut self, now: Timestamp) {
+        self.update_time = now;
+        self.version += 1;
+    }
+
+    /// CONFIRMED or WAITLISTED -> CANCELLED, unless checked in; gives the status it
+    /// left.
+    pub(super) fn cancel(&mut self, now: Timestamp) -> Result<RegistrationStatus> {
+        if self.check_in_time.is_some() {
+            return Err(Error::precondition(
+                reasons::ALREADY_CHECKED_IN,
+                "a checked-in registration cannot be cancelled",
+            ));
+        }
+        if self.status == RegistrationStatus::Cancelled {
+            return Err(Error::precondition(
+                reasons::REGISTRATION_CANCELLED,
+                "the registration is already cancelled",
+            ));
+        }
+        let left = self.status;
+        self.status = RegistrationStatus::Cancelled;
+        self.waitlist_seq = None;
+        self.record_change(now);
+        Ok(left)
+    }
+
+    /// Checks in a confirmed registration, exactly once.
+    pub fn check_in(&mut self, now: Timestamp) -> Result<()> {
+        if let Some(at) = self.check_in_time {
+            return Err(Error::precondition(
+                reasons::ALREADY_CHECKED_IN,
+                format!("already checked in at {at}"),
+            ));
+        }
+        if self.status != RegistrationStatus::Confirmed {
+            return Err(Error::precondition(
+                reasons::REGISTRATION_NOT_CONFIRMED,
+                format!("the registration is {}", self.status.label()),
+            ));
+        }
+        self.check_in_time = Some(now);
+        self.record_change(now);
+        Ok(())
+    }
+
+    /// The answer to a second registration of the person who holds this one. Only the
+    /// system that made it, and the organising agency (which may read it anyway), learn
+    /// that the person is registered; anyone else is told only that the contact cannot
+    /// be registered through them, so that registering cannot be used to find out who
+    /// is registered.
+    pub fn refuse_duplicate(&self, asker: &Registrant, organiser: bool) -> Error {
+        if organiser || self.registered_by.as_ref() == Some(asker) {
+            Error::AlreadyExists {
+                reason: reasons::ALREADY_REGISTERED,
+                message: "this person already holds a registration for the event".to_owned(),
+            }
+        } else {
+            Error::precondition(
+                reasons::CONTACT_UNAVAILABLE,
+                "this email or phone cannot be registered for the event through this caller; \
+                 a person who registered elsewhere manages that registration with its code",
+            )
+        }
     }
 }
 
@@ -219,6 +440,9 @@ pub fn new_code() -> String {
 /// A code as typed at a desk, normalised: case ignored, spaces and hyphens dropped.
 /// None when it cannot be a code.
 pub fn normalize_code(typed: &str) -> Option<String> {
+    if typed.len() > 4 * CODE_LENGTH {
+        return None;
+    }
     let code: String = typed
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
@@ -227,21 +451,40 @@ pub fn normalize_code(typed: &str) -> Option<String> {
     (code.len() == CODE_LENGTH && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(code)
 }
 
-/// Whether an attendee counts as the same person as a stored one: same email ignoring
-/// case, or same phone in E.164.
-pub fn identity_keys(attendee: &Attendee) -> (Option<String>, Option<String>) {
-    (
-        attendee.email.as_ref().map(Email::identity_key),
-        attendee
-            .phone
-            .as_ref()
-            .map(|phone| phone.as_str().to_owned()),
-    )
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    pub(crate) fn attendee(index: usize) -> Attendee {
+        Attendee::try_from(AttendeeInput {
+            display_name: format!("Participant {index}"),
+            email: format!("participant.{index}@example.org"),
+            ..AttendeeInput::default()
+        })
+        .unwrap()
+    }
+
+    pub(crate) fn registration(
+        event: &Event,
+        attendee: Attendee,
+        status: RegistrationStatus,
+        waitlist_seq: Option<i64>,
+    ) -> Registration {
+        Registration {
+            id: Uuid::now_v7(),
+            event_id: event.id,
+            agency: event.agency.clone(),
+            attendee,
+            code: new_code(),
+            status,
+            waitlist_seq,
+            registered_by: None,
+            check_in_time: None,
+            create_time: Timestamp::UNIX_EPOCH,
+            update_time: Timestamp::UNIX_EPOCH,
+            version: 1,
+        }
+    }
 
     #[test]
     fn codes_avoid_ambiguous_characters() {
@@ -252,6 +495,7 @@ mod tests {
         }
         assert_eq!(normalize_code("k7m2-q9xp").as_deref(), Some("K7M2Q9XP"));
         assert_eq!(normalize_code("K7M2 Q9XO"), None);
+        assert_eq!(normalize_code(&"K".repeat(10_000)), None);
     }
 
     #[test]
@@ -306,7 +550,73 @@ mod tests {
             ..AttendeeInput::default()
         })
         .unwrap();
-        assert_eq!(identity_keys(&a), identity_keys(&b));
+        assert_eq!(a.identity(), b.identity());
         assert!(!format!("{a:?}").contains("612345678"));
+    }
+
+    #[test]
+    fn the_code_and_the_contact_together_open_a_registration() {
+        let event =
+            crate::domain::event::tests::event(crate::domain::event::EventStatus::Published);
+        let mut person = attendee(1);
+        person.phone = Some(Phone::parse("0612345678").unwrap());
+        let held = registration(&event, person, RegistrationStatus::Confirmed, None);
+        let code = held.code.to_lowercase();
+        for contact in [
+            "PARTICIPANT.1@example.org",
+            "+212 6 12 34 56 78",
+            "0612345678",
+        ] {
+            let credential = Credential::typed(&code, contact);
+            assert_eq!(credential.code(), Some(held.code.as_str()));
+            assert!(credential.opens(&held), "{contact}");
+        }
+        for contact in [
+            "participant.2@example.org",
+            "0612345679",
+            "",
+            "not a contact",
+        ] {
+            assert!(!Credential::typed(&code, contact).opens(&held), "{contact}");
+        }
+        assert_eq!(Credential::typed("0O0O", "x").code(), None);
+        assert!(!format!("{:?}", Credential::typed(&code, "0612345678")).contains("0612"));
+    }
+
+    #[test]
+    fn only_the_registrant_and_the_organiser_learn_of_a_duplicate() {
+        let event =
+            crate::domain::event::tests::event(crate::domain::event::EventStatus::Published);
+        let portal = Registrant {
+            agency: "rabat".into(),
+            subject: "consulate-portal".into(),
+        };
+        let other = Registrant {
+            agency: "rabat".into(),
+            subject: "another-portal".into(),
+        };
+        let mut held = registration(&event, attendee(1), RegistrationStatus::Confirmed, None);
+        held.registered_by = Some(portal.clone());
+        let reason = |err: Error| match err {
+            Error::AlreadyExists { reason, .. } | Error::Precondition { reason, .. } => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            reason(held.refuse_duplicate(&portal, false)),
+            reasons::ALREADY_REGISTERED
+        );
+        assert_eq!(
+            reason(held.refuse_duplicate(&other, true)),
+            reasons::ALREADY_REGISTERED
+        );
+        assert_eq!(
+            reason(held.refuse_duplicate(&other, false)),
+            reasons::CONTACT_UNAVAILABLE
+        );
+        held.registered_by = None;
+        assert_eq!(
+            reason(held.refuse_duplicate(&portal, false)),
+            reasons::CONTACT_UNAVAILABLE
+        );
     }
 }

@@ -67,6 +67,10 @@ pub mod registration {
         pub residence: Option<String>,
         pub language: Option<String>,
         pub diaspora: bool,
+        /// The calling system's agency claim and token subject (not personal data: they
+        /// name a system); NULL on rows made before they were kept.
+        pub registrant_agency: Option<String>,
+        pub registrant_subject: Option<String>,
         pub check_in_time: Option<i64>,
         pub create_time: i64,
         pub update_time: i64,

@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(jalia_db::CreateIdempotencyRecords),
             Box::new(CreateEventsAndRegistrations),
             Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
+            Box::new(AddRegistrants),
         ]
     }
 
@@ -70,6 +71,8 @@ enum Registrations {
     Residence,
     Language,
     Diaspora,
+    RegistrantAgency,
+    RegistrantSubject,
     CheckInTime,
     CreateTime,
     UpdateTime,
@@ -217,5 +220,73 @@ impl MigrationTrait for CreateEventsAndRegistrations {
         manager
             .drop_table(Table::drop().table(Events::Table).to_owned())
             .await
+    }
+}
+
+/// Keeps which calling system made each registration, so that a portal's live
+/// registrations on an event can be counted (its quota) from an index. Nullable: rows
+/// made before count against nobody.
+struct AddRegistrants;
+
+impl MigrationName for AddRegistrants {
+    fn name(&self) -> &str {
+        "m20261212_000004_registration_registrants"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddRegistrants {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite adds one at a time.
+        for column in [
+            Registrations::RegistrantAgency,
+            Registrations::RegistrantSubject,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Registrations::Table)
+                        .add_column(ColumnDef::new(column).text())
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .create_index(
+                Index::create()
+                    .name("registrations_event_registrant")
+                    .table(Registrations::Table)
+                    .col(Registrations::EventId)
+                    .col(Registrations::RegistrantSubject)
+                    .col(Registrations::RegistrantAgency)
+                    .col(Registrations::Status)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("registrations_event_registrant")
+                    .table(Registrations::Table)
+                    .to_owned(),
+            )
+            .await?;
+        for column in [
+            Registrations::RegistrantSubject,
+            Registrations::RegistrantAgency,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Registrations::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }

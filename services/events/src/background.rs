@@ -1,0 +1,39 @@
+//! A replica's background work, started by `Application::run` and stopped by the same
+//! shutdown: dropping idempotency records past their retention.
+
+use std::time::Duration;
+
+use jalia_db::IDEMPOTENCY_RETENTION;
+use jalia_runtime::Shutdown;
+use tokio::time::MissedTickBehavior;
+
+use crate::app::Events;
+
+/// How often old idempotency records are purged: they are kept at least
+/// [`IDEMPOTENCY_RETENTION`], and an hour more does no harm.
+const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Purges now and then every [`PURGE_EVERY`], until `shutdown` fires.
+pub(crate) async fn run(events: Events, shutdown: Shutdown) {
+    let mut ticker = tokio::time::interval(PURGE_EVERY);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let stop = shutdown.wait();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => return,
+            _ = ticker.tick() => {}
+        }
+        let cutoff = events
+            .now()
+            .checked_sub(IDEMPOTENCY_RETENTION)
+            .unwrap_or(jiff::Timestamp::MIN);
+        tokio::select! {
+            () = &mut stop => return,
+            purged = events.db().purge_idempotency_records(cutoff) => match purged {
+                Ok(purged) => tracing::debug!(purged, "old idempotency records purged"),
+                Err(err) => tracing::warn!(error = %err, "idempotency purge failed"),
+            },
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! Events: rows to domain values and back, the locked read a change starts with, the
+//! versioned save, the seat counts, and the keyset pages of a list.
+
+use jalia_db::sea_orm::sea_query::Expr;
+use jalia_db::sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
+    QueryFilter, QuerySelect,
+};
+use jalia_db::{
+    Backend, Direction, Keyset, Versioned, from_micros, lock_for_update, to_micros,
+    update_versioned,
+};
+use jalia_model::AgencyCode;
+use uuid::Uuid;
+
+use super::entities::event;
+use super::stored::{StoredContent, StoredName, StoredOutcomes, audiences_key};
+use super::{corrupt, count_column, count_value};
+use crate::domain::Result;
+use crate::domain::content::EventKind;
+use crate::domain::event::{Event, EventStatus, Seats};
+use crate::domain::query::{DraftVisibility, EventQuery};
+
+/// Where a list of events continues: the start (micros) and id of the last one served.
+pub type EventCursor = (i64, Uuid);
+
+/// The backend of a connection, for the locks it needs.
+pub(super) fn backend(db: &impl ConnectionTrait) -> Backend {
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(json: Option<String>, what: &str) -> Result<Option<T>> {
+    json.map(|json| serde_json::from_str(&json).map_err(|_| corrupt(what)))
+        .transpose()
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|_| corrupt("value to encode"))
+}
+
+fn from_row(row: event::Model) -> Result<Event> {
+    let content: StoredContent =
+        serde_json::from_str(&row.content).map_err(|_| corrupt("event content"))?;
+    let outcomes: Option<StoredOutcomes> = decode(row.outcomes, "outcomes")?;
+    Ok(Event {
+        id: row.id,
+        agency: AgencyCode::parse(&row.agency).map_err(|_| corrupt("agency"))?,
+        content: content
+            .into_domain()
+            .ok_or_else(|| corrupt("venue country"))?,
+        status: EventStatus::from_stored(&row.status).ok_or_else(|| corrupt("event status"))?,
+        cancellation_reason: decode(row.cancellation_reason, "cancellation reason")?,
+        previous_start: decode(row.previous_start, "previous start")?,
+        sequence: u32::try_from(row.sequence).unwrap_or_default(),
+        outcomes: outcomes.map(Into::into),
+        seats: Seats {
+            confirmed: count_value(row.confirmed_count),
+            waitlisted: count_value(row.waitlisted_count),
+            checked_in: count_value(row.checked_in_count),
+            next_waitlist_seq: row.next_waitlist_seq,
+        },
+        publish_time: row.publish_time.map(from_micros),
+        create_time: from_micros(row.create_time),
+        update_time: from_micros(row.update_time),
+        version: row.version,
+    })
+}
+
+fn row(event: &Event) -> Result<event::ActiveModel> {
+    Ok(event::ActiveModel {
+        id: Set(event.id),
+        agency: Set(event.agency.to_string()),
+        kind: Set(event.content.kind.stored().to_owned()),
+        status: Set(event.status.stored().to_owned()),
+        start_utc: Set(to_micros(event.content.start.instant())),
+        end_utc: Set(to_micros(event.content.end.instant())),
+        audiences: Set(audiences_key(&event.content.audiences)),
+        content: Set(encode(&StoredContent::from(&event.content))?),
+        cancellation_reason: Set(event.cancellation_reason.as_ref().map(encode).transpose()?),
+        previous_start: Set(event.previous_start.as_ref().map(encode).transpose()?),
+        sequence: Set(i32::try_from(event.sequence).unwrap_or(i32::MAX)),
+        outcomes: Set(event
+            .outcomes
+            .as_ref()
+            .map(|outcomes| encode(&StoredOutcomes::from(outcomes)))
+            .transpose()?),
+        confirmed_count: Set(count_column(event.seats.confirmed)),
+        waitlisted_count: Set(count_column(event.seats.waitlisted)),
+        checked_in_count: Set(count_column(event.seats.checked_in)),
+        next_waitlist_seq: Set(event.seats.next_waitlist_seq),
+        publish_time: Set(event.publish_time.map(to_micros)),
+        create_time: Set(to_micros(event.create_time)),
+        update_time: Set(to_micros(event.update_time)),
+        version: Set(event.version),
+    })
+}
+
+/// Inserts a new event.
+pub async fn insert(db: &impl ConnectionTrait, event: &Event) -> Result<()> {
+    event::Entity::insert(row(event)?)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Reads an event.
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Event>> {
+    event::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
+}
+
+/// Reads an event and locks it until the transaction ends: every change to it or to its
+/// registrations starts here, so they run one at a time per event.
+pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Event>> {
+    lock_for_update(event::Entity::find_by_id(id), backend(db))
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
+}
+
+/// Writes every field of an event read at version `read` (its version becomes
+/// `read + 1`), or reports it stale.
+pub async fn save(db: &impl ConnectionTrait, event: &Event, read: i64) -> Result<Versioned> {
+    Ok(update_versioned(
+        db,
+        row(event)?,
+        event::Column::Id.eq(event.id),
+        event::Column::Version,
+        read,
+    )
+    .await?)
+}
+
+/// Sets an event's seat counts without touching its version: registrations do not make
+/// an organiser's etag stale.
+pub async fn save_seats(db: &impl ConnectionTrait, event: &Event) -> Result<()> {
+    let seats = event.seats;
+    event::Entity::update_many()
+        .col_expr(
+            event::Column::ConfirmedCount,
+            Expr::value(count_column(seats.confirmed)),
+        )
+        .col_expr(
+            event::Column::WaitlistedCount,
+            Expr::value(count_column(seats.waitlisted)),
+        )
+        .col_expr(
+            event::Column::CheckedInCount,
+            Expr::value(count_column(seats.checked_in)),
+        )
+        .col_expr(
+            event::Column::NextWaitlistSeq,
+            Expr::value(seats.next_waitlist_seq),
+        )
+        .filter(event::Column::Id.eq(event.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes an event (a draft: it has no registrations).
+pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
+    event::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// The first event of `agency` of this kind starting at this instant, if any: how the
+/// demo finds what it loaded before.
+pub async fn find_scheduled(
+    db: &impl ConnectionTrait,
+    agency: &AgencyCode,
+    kind: EventKind,
+    start_micros: i64,
+) -> Result<Option<Event>> {
+    event::Entity::find()
+        .filter(event::Column::Agency.eq(agency.as_str()))
+        .filter(event::Column::Kind.eq(kind.stored()))
+        .filter(event::Column::StartUtc.eq(start_micros))
+        .limit(1)
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
+}
+
+/// A page of events after `after`, at most `limit`, ordered by start then id.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    query: &EventQuery,
+    drafts: &DraftVisibility,
+    after: Option<EventCursor>,
+    limit: u64,
+) -> Result<Vec<Event>> {
+    let mut condition = Condition::all();
+    if let Some(agency) = &query.agency {
+        condition = condition.add(event::Column::Agency.eq(agency.as_str()));
+    }
+    if let Some(kind) = query.kind {
+        condition = condition.add(event::Column::Kind.eq(kind.stored()));
+    }
+    if let Some(status) = query.status {
+        condition = condition.add(event::Column::Status.eq(status.stored()));
+    }
+    if let Some(audience) = query.audience {
+        condition =
+            condition.add(event::Column::Audiences.like(format!("%,{},%", audience.stored())));
+    }
+    if let Some(start_after) = query.start_after {
+        condition = condition.add(event::Column::StartUtc.gte(start_after));
+    }
+    if let Some(start_before) = query.start_before {
+        condition = condition.add(event::Column::StartUtc.lt(start_before));
+    }
+    if let Some(updated_after) = query.updated_after {
+        condition = condition.add(event::Column::UpdateTime.gt(updated_after));
+    }
+    let draft = EventStatus::Draft.stored();
+    condition = match drafts {
+        DraftVisibility::All => condition,
+        DraftVisibility::None => condition.add(event::Column::Status.ne(draft)),
+        DraftVisibility::Agency(agency) => condition.add(
+            Condition::any()
+                .add(event::Column::Status.ne(draft))
+                .add(event::Column::Agency.eq(agency.as_str())),
+        ),
+    };
+    let keyset = Keyset::new(
+        [event::Column::StartUtc, event::Column::Id],
+        if query.newest_first {
+            Direction::Descending
+        } else {
+            Direction::Ascending
+        },
+    );
+    keyset
+        .apply(
+            event::Entity::find().filter(condition),
+            after.map(|(start, id)| [start.into(), id.into()]),
+        )
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+/// An event's content in its stored form, which a create's request_id is bound to: the
+/// pinned form, so a retry still matches after a release renames a domain field.
+#[derive(Debug, Clone, Copy)]
+pub struct AsStored<'a>(pub &'a crate::domain::content::EventContent);
+
+impl serde::Serialize for AsStored<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        StoredContent::from(self.0).serialize(serializer)
+    }
+}
