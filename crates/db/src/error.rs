@@ -65,6 +65,12 @@ impl DbError {
     }
 }
 
+impl From<DbError> for jalia_model::StorageFailure {
+    fn from(err: DbError) -> Self {
+        Self::new(err)
+    }
+}
+
 impl From<DbErr> for DbError {
     fn from(source: DbErr) -> Self {
         Self {

@@ -16,6 +16,7 @@ mod name;
 mod page;
 pub mod reasons;
 mod request_id;
+mod storage;
 mod violation;
 mod zoned;
 
@@ -35,5 +36,6 @@ pub use page::{
     DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_PAGE_TOKEN_LEN, Page, PageRequest, page_size,
 };
 pub use request_id::RequestId;
+pub use storage::StorageFailure;
 pub use violation::{FieldViolation, MAX_QUOTED_CHARS, Violations, quote, truncate_chars};
 pub use zoned::{ZonedDateTime, ZonedError};

@@ -270,6 +270,18 @@ impl From<&jalia_db::DbError> for ApiError {
     }
 }
 
+/// A storage failure a service's domain error carried: mapped as the database error
+/// inside it; anything else the store wrapped is a bug.
+#[cfg(feature = "db")]
+impl From<&jalia_model::StorageFailure> for ApiError {
+    fn from(failure: &jalia_model::StorageFailure) -> Self {
+        match failure.cause::<jalia_db::DbError>() {
+            Some(err) => Self::from(err),
+            None => Self::internal(failure),
+        }
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?} {}: {}", self.code, self.reason, self.message)

@@ -4,7 +4,6 @@
 //! failures mapped once by `ApiError::from(&DbError)`. INTERNAL never carries its cause
 //! to the caller.
 
-use jalia_db::DbError;
 use jalia_runtime::{ApiError, ErrorCode, PreconditionViolation, reasons};
 use tonic::Status;
 
@@ -31,10 +30,7 @@ impl From<Error> for Status {
                     missing.iter().map(|field| missing_field(field)).collect(),
                 ),
             Error::Stale => ApiError::stale_etag(),
-            Error::Storage(failure) => match failure.downcast_ref::<DbError>() {
-                Some(err) => ApiError::from(err),
-                None => ApiError::internal(&failure),
-            },
+            Error::Storage(failure) => ApiError::from(&failure),
         };
         api.into()
     }
@@ -51,6 +47,7 @@ fn missing_field(field: &str) -> PreconditionViolation {
 
 #[cfg(test)]
 mod tests {
+    use jalia_db::DbError;
     use jalia_runtime::reasons;
     use tonic::Code;
     use tonic_types::StatusExt;

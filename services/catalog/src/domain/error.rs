@@ -1,11 +1,7 @@
 //! The catalog's one error type: every refusal the domain and the use cases make, beside
 //! the storage failures they pass on. The API maps it to gRPC codes once (`api/error.rs`).
 
-use jalia_model::{FieldViolation, StaleEtag};
-
-/// A failure of the storage under the use cases. The domain never looks inside it: the
-/// store makes it and the API tells an unavailable database from a lost race or a bug.
-pub type StorageFailure = Box<dyn std::error::Error + Send + Sync + 'static>;
+use jalia_model::{FieldViolation, StaleEtag, StorageFailure};
 
 /// Why a catalog operation did not happen. Nothing was written in any case.
 #[derive(Debug, thiserror::Error)]

@@ -15,6 +15,7 @@ pub(crate) mod terms;
 
 use jalia_db::sea_orm::{ColumnTrait, EntityTrait, Select};
 use jalia_db::{DbError, Direction, Keyset, TransactionError, to_micros};
+use jalia_model::StorageFailure;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -74,14 +75,14 @@ where
 
 impl From<DbError> for Error {
     fn from(err: DbError) -> Self {
-        Self::Storage(Box::new(err))
+        Self::Storage(StorageFailure::new(err))
     }
 }
 
 impl TransactionError for Error {
     fn as_db_error(&self) -> Option<&DbError> {
         match self {
-            Self::Storage(failure) => failure.downcast_ref::<DbError>(),
+            Self::Storage(failure) => failure.cause::<DbError>(),
             _ => None,
         }
     }

@@ -2,7 +2,6 @@
 //! ApiError (which adds the BadRequest and ErrorInfo details). Causes of INTERNAL and
 //! UNAVAILABLE go to the log, never to the caller.
 
-use jalia_db::DbError;
 use jalia_runtime::{ApiError, ErrorCode};
 use tonic::Status;
 
@@ -24,10 +23,7 @@ impl From<Error> for Status {
             Error::Exhausted { reason, message } => {
                 ApiError::new(ErrorCode::ResourceExhausted, reason, message)
             }
-            Error::Storage(failure) => match failure.cause::<DbError>() {
-                Some(err) => ApiError::from(err),
-                None => ApiError::internal(&failure),
-            },
+            Error::Storage(failure) => ApiError::from(&failure),
         };
         api.into()
     }

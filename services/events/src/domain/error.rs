@@ -1,9 +1,7 @@
 //! What can go wrong in the events service, in its own terms. The API layer maps each
 //! variant to a gRPC status once (`api/error.rs`).
 
-use std::fmt;
-
-use jalia_model::{FieldViolation, StaleEtag};
+use jalia_model::{FieldViolation, StaleEtag, StorageFailure};
 
 /// The events service's errors.
 #[derive(Debug, thiserror::Error)]
@@ -88,41 +86,6 @@ impl From<Vec<FieldViolation>> for Error {
 impl From<StaleEtag> for Error {
     fn from(_: StaleEtag) -> Self {
         Self::Stale
-    }
-}
-
-/// A failure of the store, kept opaque here: the domain names no database crate. The
-/// store wraps its own error in it, and the API layer reads it back to classify it
-/// (unavailable, conflicting, a bug).
-pub struct StorageFailure(Box<dyn std::error::Error + Send + Sync + 'static>);
-
-impl StorageFailure {
-    /// Wraps the store's error.
-    pub fn new(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self(Box::new(cause))
-    }
-
-    /// The store's error, if it is of type `E`.
-    pub fn cause<E: std::error::Error + 'static>(&self) -> Option<&E> {
-        self.0.downcast_ref::<E>()
-    }
-}
-
-impl fmt::Debug for StorageFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Display for StorageFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl std::error::Error for StorageFailure {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(self.0.as_ref())
     }
 }
 

@@ -11,4 +11,4 @@ pub mod patch;
 pub mod query;
 pub mod registration;
 
-pub use error::{Error, Result, StorageFailure};
+pub use error::{Error, Result};

@@ -14,7 +14,9 @@ use jalia_db::{DbError, TransactionError};
 
 pub use migration::Migrator;
 
-use crate::domain::{Error, StorageFailure};
+use jalia_model::StorageFailure;
+
+use crate::domain::Error;
 
 impl From<DbError> for Error {
     fn from(err: DbError) -> Self {

@@ -3,7 +3,6 @@
 //! once for every service. Causes of INTERNAL and UNAVAILABLE go to the log, never to
 //! the caller.
 
-use jalia_db::DbError;
 use jalia_runtime::{ApiError, ErrorCode};
 use tonic::Status;
 
@@ -22,10 +21,7 @@ impl From<Error> for Status {
                 ApiError::new(ErrorCode::AlreadyExists, reason, message)
             }
             Error::Stale => ApiError::stale_etag(),
-            Error::Storage(err) => match err.cause::<DbError>() {
-                Some(db) => ApiError::from(db),
-                None => ApiError::internal(&err),
-            },
+            Error::Storage(failure) => ApiError::from(&failure),
             Error::Internal(cause) => ApiError::internal(&cause),
         };
         api.into()
@@ -34,6 +30,7 @@ impl From<Error> for Status {
 
 #[cfg(test)]
 mod tests {
+    use jalia_db::DbError;
     use jalia_runtime::reasons;
     use tonic::Code;
     use tonic_types::StatusExt;

@@ -1,7 +1,7 @@
 //! The one error type of the service. Its messages never hold personal data: they name
 //! fields, states and resources, never what a citizen wrote.
 
-use jalia_model::{FieldViolation, StaleEtag};
+use jalia_model::{FieldViolation, StaleEtag, StorageFailure};
 
 /// Why a use case did not happen. Nothing was written in any case.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +36,7 @@ pub enum Error {
     Stale,
     /// The storage underneath failed.
     #[error("storage: {0}")]
-    Storage(#[source] StorageError),
+    Storage(#[source] StorageFailure),
     /// A rule the service keeps itself was found broken: a bug.
     #[error("broken invariant: {0}")]
     Internal(String),
@@ -72,24 +72,5 @@ impl From<Vec<FieldViolation>> for Error {
 impl From<StaleEtag> for Error {
     fn from(_: StaleEtag) -> Self {
         Self::Stale
-    }
-}
-
-/// A failure of the storage underneath a use case. The domain only carries it: the store
-/// puts its own error inside, and the API layer takes it out again to map it (database
-/// down, a lost race, a bug).
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct StorageError(Box<dyn std::error::Error + Send + Sync + 'static>);
-
-impl StorageError {
-    /// Wraps the storage's own error.
-    pub fn new(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self(Box::new(cause))
-    }
-
-    /// The storage's own error, when it is a `T`.
-    pub fn cause<T: std::error::Error + 'static>(&self) -> Option<&T> {
-        self.0.downcast_ref()
     }
 }

@@ -14,13 +14,13 @@ pub use migration::Migrator;
 
 use jalia_db::sea_orm::DbErr;
 use jalia_db::{DbError, TransactionError, UnknownCode};
+use jalia_model::StorageFailure;
 
 use crate::domain::Error;
-use crate::domain::error::StorageError;
 
 impl From<DbError> for Error {
     fn from(err: DbError) -> Self {
-        Self::Storage(StorageError::new(err))
+        Self::Storage(StorageFailure::new(err))
     }
 }
 
