@@ -174,7 +174,7 @@ mod futures_stream {
     use std::task::{Context, Poll};
 
     /// A stream that never yields.
-    pub struct Empty;
+    pub(crate) struct Empty;
 
     impl tokio_stream::Stream for Empty {
         type Item = Result<jalia_proto::events::v1::ExportRosterResponse, tonic::Status>;

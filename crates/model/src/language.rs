@@ -116,7 +116,9 @@ pub fn accept_language(header: &str) -> Vec<LanguageCode> {
                 .find_map(|param| param.trim().strip_prefix("q="))
                 .and_then(|q| q.trim().parse::<f32>().ok())
                 .unwrap_or(1.0);
-            let weight = (quality.clamp(0.0, 1.0) * 1000.0) as u16;
+            // Clamped to 0..=1000 first, so the cast neither truncates nor loses a sign.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let weight = (quality.clamp(0.0, 1.0) * 1000.0).round() as u16;
             (weight > 0 && tag != "*")
                 .then(|| LanguageCode::parse(tag).ok())
                 .flatten()

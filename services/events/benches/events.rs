@@ -4,6 +4,13 @@
 //! ratios that survive this shared machine's drift.
 //!
 //! Run: `cargo bench -p jalia-events --bench events` (release). CI only compiles it.
+// Statistics over sample counts and durations: float casts are how percentiles and
+// rates are computed, and the counts stay far below where f64 rounds.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark fails loudly
 #![allow(clippy::print_stdout, clippy::print_stderr)] // and reports on stdout
 

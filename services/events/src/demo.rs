@@ -275,7 +275,7 @@ fn hq_meeting_outcomes() -> Outcomes {
 /// Loads the demo events through the use cases, as the organiser would. Idempotent by
 /// looking: an event of the agency of the same kind starting at the same time is the one
 /// loaded before, and is taken on from where it stands.
-pub async fn load(events: &Events) -> Result<()> {
+pub(crate) async fn load(events: &Events) -> Result<()> {
     let agency = AgencyCode::parse("bm").map_err(|e| Error::invalid("agency", e))?;
     let organiser = Caller {
         subject: "jalia-demo".to_owned(),

@@ -35,7 +35,7 @@ pub struct BackendError {
 
 /// The balanced channel and the handle that feeds it addresses.
 #[derive(Debug, Clone)]
-pub struct Backend {
+pub(crate) struct Backend {
     target: BackendTarget,
     channel: Channel,
     changes: Sender<Change<SocketAddr, Endpoint>>,
@@ -45,7 +45,7 @@ pub struct Backend {
 
 impl Backend {
     /// A channel with no pods yet; [`Backend::refresh`] adds them.
-    pub fn new(target: BackendTarget) -> Result<Self, BackendError> {
+    pub(crate) fn new(target: BackendTarget) -> Result<Self, BackendError> {
         let error = |problem: &str| BackendError {
             url: target.url.to_string(),
             problem: problem.to_owned(),
@@ -75,7 +75,7 @@ impl Backend {
     }
 
     /// The channel calls go through.
-    pub fn channel(&self) -> Channel {
+    pub(crate) fn channel(&self) -> Channel {
         self.channel.clone()
     }
 
@@ -99,7 +99,7 @@ impl Backend {
 
     /// Resolves the host and brings the balance up to date. With `reconnect`, every pod
     /// is inserted afresh, so a backend that was down is dialled again at once.
-    pub async fn refresh(&self, known: &mut BTreeSet<SocketAddr>, reconnect: bool) {
+    pub(crate) async fn refresh(&self, known: &mut BTreeSet<SocketAddr>, reconnect: bool) {
         let resolved: BTreeSet<SocketAddr> = match tokio::net::lookup_host((
             self.host.as_str(),
             self.port,

@@ -169,10 +169,10 @@ fn rate_key(address: IpAddr) -> IpAddr {
 }
 
 /// One limiter for the replica, keyed by client address. Limits are per replica.
-pub type AddressLimiter = DefaultKeyedRateLimiter<IpAddr>;
+pub(crate) type AddressLimiter = DefaultKeyedRateLimiter<IpAddr>;
 
 /// A limiter for these settings.
-pub fn address_limiter(settings: RateSettings) -> Arc<AddressLimiter> {
+pub(crate) fn address_limiter(settings: RateSettings) -> Arc<AddressLimiter> {
     Arc::new(RateLimiter::keyed(
         Quota::per_second(settings.per_second).allow_burst(settings.burst),
     ))
@@ -180,7 +180,7 @@ pub fn address_limiter(settings: RateSettings) -> Arc<AddressLimiter> {
 
 /// The check the gateway's server runs first on every call.
 #[derive(Debug)]
-pub struct Door {
+pub(crate) struct Door {
     /// Whose `x-forwarded-for` to believe.
     pub trusted: TrustedProxies,
     /// Calls per address.
@@ -204,7 +204,7 @@ impl Admission for Door {
 }
 
 /// RESOURCE_EXHAUSTED, saying when to retry.
-pub fn rate_limited(wait: Duration) -> Status {
+pub(crate) fn rate_limited(wait: Duration) -> Status {
     ApiError::new(
         ErrorCode::ResourceExhausted,
         reasons::RATE_LIMITED,

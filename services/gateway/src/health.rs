@@ -21,7 +21,7 @@ use crate::proxy::CallerLimiter;
 
 /// One watched backend.
 #[derive(Debug)]
-pub struct Watched {
+pub(crate) struct Watched {
     /// Its service name (the health entry).
     pub service: &'static str,
     /// Its channel.
@@ -41,7 +41,7 @@ async fn answers(backend: &Backend, timeout: Duration) -> bool {
 
 /// Checks every backend each `interval` until `shutdown`, re-resolving their pods and
 /// dialling a backend that was down again at once.
-pub async fn watch(
+pub(crate) async fn watch(
     backends: Vec<Watched>,
     reporter: HealthReporter,
     interval: Duration,

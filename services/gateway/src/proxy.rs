@@ -36,10 +36,10 @@ pub struct RateSettings {
 
 /// One limiter for the whole gateway replica, keyed by the token's subject. Limits are per
 /// replica.
-pub type CallerLimiter = DefaultKeyedRateLimiter<String>;
+pub(crate) type CallerLimiter = DefaultKeyedRateLimiter<String>;
 
 /// A limiter for these settings.
-pub fn limiter(settings: RateSettings) -> Arc<CallerLimiter> {
+pub(crate) fn limiter(settings: RateSettings) -> Arc<CallerLimiter> {
     Arc::new(RateLimiter::keyed(
         Quota::per_second(settings.per_second).allow_burst(settings.burst),
     ))
@@ -47,7 +47,7 @@ pub fn limiter(settings: RateSettings) -> Arc<CallerLimiter> {
 
 /// What forwarding to one backend needs.
 #[derive(Debug)]
-pub struct Forward {
+pub(crate) struct Forward {
     /// The backend's service name, for logs.
     pub service: &'static str,
     /// Its balanced channel.
@@ -132,7 +132,7 @@ macro_rules! proxy {
     ($(#[$doc:meta])* $name:ident, $service:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone)]
-        pub struct $name(pub Arc<Forward>);
+        pub(crate) struct $name(pub(crate) Arc<Forward>);
 
         impl NamedService for $name {
             const NAME: &'static str = $service;

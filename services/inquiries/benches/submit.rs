@@ -6,6 +6,13 @@
 //! Run by hand: `cargo bench -p jalia-inquiries --bench submit`. Absolute figures drift
 //! on a shared machine, so read the ratios. `JALIA_BENCH_SUBMISSIONS` (default 2,000)
 //! and `JALIA_BENCH_LIST_SIZE` (default 100,000) scale the run.
+// Statistics over sample counts and durations: float casts are how percentiles and
+// rates are computed, and the counts stay far below where f64 rounds.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -20,7 +20,7 @@ const MAX_SECONDS: i64 = 1 << 40;
 
 /// A client of the catalog's public GetProcessingTarget.
 #[derive(Debug, Clone)]
-pub struct Catalog {
+pub(crate) struct Catalog {
     client: CatalogServiceClient<Channel>,
     timeout: Duration,
 }
@@ -32,7 +32,7 @@ pub struct InvalidCatalogUrl(#[source] tonic::transport::Error);
 
 impl Catalog {
     /// A client of the catalog at `url`; nothing is connected until the first call.
-    pub fn connect_lazy(url: &str, timeout: Duration) -> Result<Self, InvalidCatalogUrl> {
+    pub(crate) fn connect_lazy(url: &str, timeout: Duration) -> Result<Self, InvalidCatalogUrl> {
         let endpoint = Endpoint::from_shared(url.to_owned())
             .map_err(InvalidCatalogUrl)?
             .connect_timeout(timeout)
@@ -45,7 +45,11 @@ impl Catalog {
 
     /// The processing target of the service named `service`, asked within `budget` (the
     /// caller's remaining time) and never longer than the configured timeout.
-    pub async fn processing_target(&self, service: &str, budget: Option<Duration>) -> TargetLookup {
+    pub(crate) async fn processing_target(
+        &self,
+        service: &str,
+        budget: Option<Duration>,
+    ) -> TargetLookup {
         let timeout = budget.map_or(self.timeout, |budget| budget.min(self.timeout));
         if timeout.is_zero() {
             return TargetLookup::Unreachable;

@@ -359,7 +359,11 @@ fn numeric_date(value: Option<&Value>, name: &'static str) -> Result<Option<i64>
                 n.as_f64()
                     .filter(|f| f.is_finite())
                     // `as` saturates, which is the right reading of an absurd date.
-                    .map(|f| f.floor() as i64)
+                    .map(|f| {
+                        #[allow(clippy::cast_possible_truncation)]
+                        let seconds = f.floor() as i64;
+                        seconds
+                    })
             })
             .map(Some)
             .ok_or(AuthError::InvalidClaim(name)),

@@ -11,7 +11,7 @@ use super::public_service::{PublicService, Status};
 
 /// Refuses a caller that is not ministry-wide (PERMISSION_DENIED `MINISTRY_ONLY`):
 /// `action` says what only the ministry does ("create agencies").
-pub fn ministry_only(caller: &Caller, action: &str) -> Result<(), Error> {
+pub(crate) fn ministry_only(caller: &Caller, action: &str) -> Result<(), Error> {
     if caller.is_ministry_wide() {
         Ok(())
     } else {
@@ -23,7 +23,7 @@ pub fn ministry_only(caller: &Caller, action: &str) -> Result<(), Error> {
 
 /// Refuses a caller acting for another agency than `agency` (PERMISSION_DENIED
 /// `OTHER_AGENCY`), for changes under a resource whose existence is no secret.
-pub fn acting_for(caller: &Caller, agency: &AgencyCode, message: &str) -> Result<(), Error> {
+pub(crate) fn acting_for(caller: &Caller, agency: &AgencyCode, message: &str) -> Result<(), Error> {
     if caller.acts_for(agency.as_str()) {
         Ok(())
     } else {
@@ -32,17 +32,17 @@ pub fn acting_for(caller: &Caller, agency: &AgencyCode, message: &str) -> Result
 }
 
 /// The scope that shows drafts and history.
-pub const READ_SCOPE: &str = "catalog.read";
+pub(crate) const READ_SCOPE: &str = "catalog.read";
 
 /// The caller of a read, possibly anonymous.
 #[derive(Debug, Clone, Copy)]
-pub struct Viewer<'a> {
+pub(crate) struct Viewer<'a> {
     caller: Option<&'a Caller>,
 }
 
 /// Whose private services (drafts, and retired ones in lists) a viewer may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PrivateScope {
+pub(crate) enum PrivateScope {
     /// None.
     Nothing,
     /// One agency's.
@@ -53,30 +53,30 @@ pub enum PrivateScope {
 
 impl<'a> Viewer<'a> {
     /// A viewer from the verified token, if any.
-    pub fn new(caller: Option<&'a Caller>) -> Self {
+    pub(crate) fn new(caller: Option<&'a Caller>) -> Self {
         Self { caller }
     }
 
     /// Nobody in particular.
     #[cfg(test)]
-    pub fn anonymous() -> Self {
+    pub(crate) fn anonymous() -> Self {
         Self { caller: None }
     }
 
     /// Whether the viewer sees `agency`'s drafts and history.
-    pub fn sees_private_of(&self, agency: &AgencyCode) -> bool {
+    pub(crate) fn sees_private_of(&self, agency: &AgencyCode) -> bool {
         self.caller
             .is_some_and(|caller| caller.has_scope(READ_SCOPE) && caller.acts_for(agency.as_str()))
     }
 
     /// Whether the viewer may read this service by name: published and retired ones are
     /// public, drafts private.
-    pub fn may_read(&self, service: &PublicService) -> bool {
+    pub(crate) fn may_read(&self, service: &PublicService) -> bool {
         service.status != Status::Draft || self.sees_private_of(&service.agency)
     }
 
     /// Whose private services the viewer's lists may include.
-    pub fn private_scope(&self) -> PrivateScope {
+    pub(crate) fn private_scope(&self) -> PrivateScope {
         match self.caller {
             Some(caller) if caller.has_scope(READ_SCOPE) => match caller.agency_code() {
                 None => PrivateScope::Everything,
@@ -91,7 +91,7 @@ impl<'a> Viewer<'a> {
 
 /// Which statuses a list or search shows to one viewer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusVisibility {
+pub(crate) struct StatusVisibility {
     /// Published services, whoever owns them.
     pub published: bool,
     /// Drafts and retired services asked for, shown only within `private_scope`.
@@ -102,7 +102,7 @@ pub struct StatusVisibility {
 
 impl StatusVisibility {
     /// What `statuses` (empty: published only) shows to `viewer`.
-    pub fn of(statuses: &[Status], viewer: &Viewer<'_>) -> Self {
+    pub(crate) fn of(statuses: &[Status], viewer: &Viewer<'_>) -> Self {
         if statuses.is_empty() {
             return Self {
                 published: true,
@@ -128,7 +128,7 @@ impl StatusVisibility {
     }
 
     /// Whether nothing at all can show.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         !self.published && self.private_statuses.is_empty()
     }
 }

@@ -19,7 +19,7 @@ use super::place::ContactPoint;
 use super::text::MAX_LIST_ITEMS;
 
 /// How deep a chain of parent bodies may go; deeper means a cycle or nonsense.
-pub const MAX_PARENT_DEPTH: usize = 16;
+pub(crate) const MAX_PARENT_DEPTH: usize = 16;
 
 /// The request field violations about an agency are nested under.
 const FIELD: &str = "agency";
@@ -29,7 +29,7 @@ const PARENT_FIELD: &str = "agency.parent_body.name";
 /// What kind of organisation an agency is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum AgencyKind {
+pub(crate) enum AgencyKind {
     /// An urban agency.
     UrbanAgency,
     /// A Wilaya (regional governorate).
@@ -52,7 +52,7 @@ pub enum AgencyKind {
 
 /// What role a site plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SiteKind {
+pub(crate) enum SiteKind {
     /// The headquarters; at most one per agency.
     Headquarters,
     /// A local antenna.
@@ -61,7 +61,7 @@ pub enum SiteKind {
 
 /// A place where an agency receives the public.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Site {
+pub(crate) struct Site {
     /// Its name.
     pub display_name: LocalizedText,
     /// Headquarters or antenna.
@@ -74,7 +74,7 @@ pub struct Site {
 
 /// Everything about an agency that callers write.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AgencyContent {
+pub(crate) struct AgencyContent {
     /// Its name, never empty.
     pub display_name: LocalizedText,
     /// Its kind.
@@ -95,7 +95,7 @@ pub struct AgencyContent {
 
 impl AgencyContent {
     /// Content of `kind` with nothing else yet, for a create to fill in.
-    pub fn of_kind(kind: AgencyKind) -> Self {
+    pub(crate) fn of_kind(kind: AgencyKind) -> Self {
         Self {
             display_name: LocalizedText::default(),
             kind,
@@ -109,13 +109,13 @@ impl AgencyContent {
     }
 
     /// The chain its texts (and its services' texts) fall back along.
-    pub fn fallback_chain(&self) -> FallbackChain {
+    pub(crate) fn fallback_chain(&self) -> FallbackChain {
         chain_of(&self.fallback_languages)
     }
 
     /// Checks what a single field cannot: at most one headquarters, bounded lists.
     /// Violations name `agency.sites` and `agency.contact_points`.
-    pub fn check(&self) -> Result<(), Vec<FieldViolation>> {
+    pub(crate) fn check(&self) -> Result<(), Vec<FieldViolation>> {
         let mut violations = Violations::new();
         let headquarters = self
             .sites
@@ -150,7 +150,9 @@ fn chain_of(languages: &[LanguageCode]) -> FallbackChain {
 
 /// Checks a fallback chain as written: valid tags, no duplicates. Violations name
 /// `[i]` under the field.
-pub fn parse_fallback_languages(tags: &[String]) -> Result<Vec<LanguageCode>, Vec<FieldViolation>> {
+pub(crate) fn parse_fallback_languages(
+    tags: &[String],
+) -> Result<Vec<LanguageCode>, Vec<FieldViolation>> {
     let mut violations = Violations::new();
     let mut languages: Vec<LanguageCode> = Vec::with_capacity(tags.len());
     for (index, tag) in tags.iter().enumerate() {
@@ -170,7 +172,7 @@ pub fn parse_fallback_languages(tags: &[String]) -> Result<Vec<LanguageCode>, Ve
 
 /// Checks an agency code as the contract fixes it: 2 to 16 of `[a-z0-9]`, starting with
 /// a letter (stricter than the codes tokens may carry, which also allow `-`).
-pub fn parse_new_agency_code(code: &str) -> Result<AgencyCode, String> {
+pub(crate) fn parse_new_agency_code(code: &str) -> Result<AgencyCode, String> {
     let valid = (2..=16).contains(&code.len())
         && code.starts_with(|c: char| c.is_ascii_lowercase())
         && code
@@ -189,7 +191,7 @@ pub fn parse_new_agency_code(code: &str) -> Result<AgencyCode, String> {
 /// The bodies above a proposed parent body, nearest first and at most
 /// [`MAX_PARENT_DEPTH`] of them, as the store found them; `None` when no agency has the
 /// proposed code.
-pub type Lineage = Option<Vec<AgencyCode>>;
+pub(crate) type Lineage = Option<Vec<AgencyCode>>;
 
 /// Why `parent` cannot be the parent body of `code`, given the bodies above it: it does
 /// not exist, is the agency itself, has the agency above it (a cycle), or sits under a
@@ -213,7 +215,7 @@ fn parent_problem(code: &AgencyCode, parent: &AgencyCode, lineage: &Lineage) -> 
 
 /// An agency as stored.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Agency {
+pub(crate) struct Agency {
     /// Its code, the {agency} of every name it owns.
     pub code: AgencyCode,
     /// What callers wrote.
@@ -229,7 +231,7 @@ pub struct Agency {
 impl Agency {
     /// A new agency created by `caller` at `now`: ministry-wide callers only, and its
     /// parent body, if any, must exist (`lineage` is what the store found above it).
-    pub fn create(
+    pub(crate) fn create(
         caller: &Caller,
         code: AgencyCode,
         content: AgencyContent,
@@ -252,7 +254,7 @@ impl Agency {
     }
 
     /// Refuses a caller that is neither the agency's own nor ministry-wide.
-    pub fn check_changer(caller: &Caller, code: &AgencyCode) -> Result<(), Error> {
+    pub(crate) fn check_changer(caller: &Caller, code: &AgencyCode) -> Result<(), Error> {
         acting_for(
             caller,
             code,
@@ -263,7 +265,7 @@ impl Agency {
     /// The agency after `patch` by `caller` at `now`: only ministry-wide callers change
     /// its kind or parent body, which must not make a cycle (`lineage` is what the store
     /// found above the new parent, when the patch gives one).
-    pub fn updated(
+    pub(crate) fn updated(
         &self,
         caller: &Caller,
         patch: AgencyPatch,
@@ -298,7 +300,7 @@ impl Agency {
 
     /// The refusal of a create whose code another agency has (ALREADY_EXISTS): codes
     /// name agencies for good.
-    pub fn code_taken(&self) -> Error {
+    pub(crate) fn code_taken(&self) -> Error {
         Error::AlreadyExists {
             reason: reasons::AGENCY_EXISTS,
             message: format!("agency `{}` exists already", self.code),
@@ -306,7 +308,7 @@ impl Agency {
     }
 
     /// Its own label, for responses naming it.
-    pub fn label(&self) -> AgencyLabel {
+    pub(crate) fn label(&self) -> AgencyLabel {
         AgencyLabel {
             display_name: self.content.display_name.clone(),
             fallback_languages: self.content.fallback_languages.clone(),
@@ -316,7 +318,7 @@ impl Agency {
 
 /// Which parts of an agency an update replaces; None leaves a part as it is.
 #[derive(Debug, Clone, Default)]
-pub struct AgencyPatch {
+pub(crate) struct AgencyPatch {
     /// New name.
     pub display_name: Option<LocalizedText>,
     /// New kind (ministry-wide callers only).
@@ -337,7 +339,7 @@ pub struct AgencyPatch {
 
 impl AgencyPatch {
     /// The content with this patch applied.
-    pub fn apply(self, mut content: AgencyContent) -> AgencyContent {
+    pub(crate) fn apply(self, mut content: AgencyContent) -> AgencyContent {
         if let Some(value) = self.display_name {
             content.display_name = value;
         }
@@ -367,7 +369,7 @@ impl AgencyPatch {
 
     /// The parent body this patch would give an agency that has `content` now, when it
     /// is a new one: the one whose lineage a change must check.
-    pub fn new_parent<'a>(&'a self, content: &AgencyContent) -> Option<&'a AgencyCode> {
+    pub(crate) fn new_parent<'a>(&'a self, content: &AgencyContent) -> Option<&'a AgencyCode> {
         match &self.parent_body {
             Some(Some(parent)) if content.parent_body.as_ref() != Some(parent) => Some(parent),
             _ => None,
@@ -377,7 +379,7 @@ impl AgencyPatch {
 
 /// CreateAgency, as the caller asked.
 #[derive(Debug, Clone)]
-pub struct NewAgency {
+pub(crate) struct NewAgency {
     /// The code of the new agency.
     pub code: AgencyCode,
     /// What it is.
@@ -388,7 +390,7 @@ pub struct NewAgency {
 
 /// UpdateAgency, as the caller asked.
 #[derive(Debug, Clone)]
-pub struct AgencyUpdate {
+pub(crate) struct AgencyUpdate {
     /// Which agency.
     pub code: AgencyCode,
     /// What changes.
@@ -400,7 +402,7 @@ pub struct AgencyUpdate {
 /// What a caller sees of an agency it references: its name, and the chain the texts of
 /// what it owns fall back along.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AgencyLabel {
+pub(crate) struct AgencyLabel {
     /// Its name.
     pub display_name: LocalizedText,
     /// Its fallback languages; empty means the default chain.
@@ -410,16 +412,16 @@ pub struct AgencyLabel {
 /// The agencies a response names (owners, competent authorities, parent bodies), for
 /// filling in their names and resolving texts along their chains.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AgencyLabels(BTreeMap<AgencyCode, AgencyLabel>);
+pub(crate) struct AgencyLabels(BTreeMap<AgencyCode, AgencyLabel>);
 
 impl AgencyLabels {
     /// Labels by code.
-    pub fn new(labels: BTreeMap<AgencyCode, AgencyLabel>) -> Self {
+    pub(crate) fn new(labels: BTreeMap<AgencyCode, AgencyLabel>) -> Self {
         Self(labels)
     }
 
     /// The chain the texts owned by `code` fall back along (the default when unknown).
-    pub fn chain(&self, code: &AgencyCode) -> FallbackChain {
+    pub(crate) fn chain(&self, code: &AgencyCode) -> FallbackChain {
         self.0
             .get(code)
             .map_or_else(FallbackChain::default, |label| {
@@ -428,12 +430,12 @@ impl AgencyLabels {
     }
 
     /// The agency's name, when known.
-    pub fn display_name(&self, code: &AgencyCode) -> Option<&LocalizedText> {
+    pub(crate) fn display_name(&self, code: &AgencyCode) -> Option<&LocalizedText> {
         self.0.get(code).map(|label| &label.display_name)
     }
 
     /// Every label, by code.
-    pub fn iter(&self) -> impl Iterator<Item = (&AgencyCode, &AgencyLabel)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&AgencyCode, &AgencyLabel)> {
         self.0.iter()
     }
 }
@@ -441,7 +443,7 @@ impl AgencyLabels {
 /// A result with the agencies it names, so that a response can fill in their names and
 /// resolve texts along the owners' fallback chains.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Labelled<T> {
+pub(crate) struct Labelled<T> {
     /// The result.
     pub value: T,
     /// The agencies it names.
@@ -449,7 +451,7 @@ pub struct Labelled<T> {
 }
 
 /// The parent bodies of some agencies: the agencies their responses name.
-pub fn parents<'a>(agencies: impl IntoIterator<Item = &'a Agency>) -> BTreeSet<AgencyCode> {
+pub(crate) fn parents<'a>(agencies: impl IntoIterator<Item = &'a Agency>) -> BTreeSet<AgencyCode> {
     agencies
         .into_iter()
         .filter_map(|agency| agency.content.parent_body.clone())

@@ -9,11 +9,11 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 /// Most periods in one set of opening hours.
-pub const MAX_PERIODS: usize = 60;
+pub(crate) const MAX_PERIODS: usize = 60;
 
 /// A day of the week, ISO numbering (Monday is 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Weekday {
+pub(crate) enum Weekday {
     /// Monday.
     Monday,
     /// Tuesday.
@@ -33,7 +33,7 @@ pub enum Weekday {
 impl Weekday {
     /// Every day, Monday first.
     #[cfg(test)]
-    pub const ALL: [Self; 7] = [
+    pub(crate) const ALL: [Self; 7] = [
         Self::Monday,
         Self::Tuesday,
         Self::Wednesday,
@@ -44,7 +44,7 @@ impl Weekday {
     ];
 
     /// Monday to Friday.
-    pub const WORKDAYS: [Self; 5] = [
+    pub(crate) const WORKDAYS: [Self; 5] = [
         Self::Monday,
         Self::Tuesday,
         Self::Wednesday,
@@ -55,13 +55,13 @@ impl Weekday {
 
 /// A local time of day to the minute, "00:00" to "24:00" (the end of the day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TimeOfDay(u16);
+pub(crate) struct TimeOfDay(u16);
 
 impl TimeOfDay {
     const END_OF_DAY: u16 = 24 * 60;
 
     /// Parses "HH:MM", 24-hour, "24:00" included.
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub(crate) fn parse(value: &str) -> Result<Self, String> {
         let problem = || format!("{} is not a time like 08:30 (24-hour HH:MM)", quote(value));
         let (hours, minutes) = value.trim().split_once(':').ok_or_else(problem)?;
         if hours.len() != 2 || minutes.len() != 2 {
@@ -76,7 +76,7 @@ impl TimeOfDay {
     }
 
     /// Whether this is "24:00", which may close a period but not open one.
-    pub fn is_end_of_day(self) -> bool {
+    pub(crate) fn is_end_of_day(self) -> bool {
         self.0 == Self::END_OF_DAY
     }
 }
@@ -89,11 +89,11 @@ impl fmt::Display for TimeOfDay {
 
 /// A calendar date, "YYYY-MM-DD".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CivilDate(Date);
+pub(crate) struct CivilDate(Date);
 
 impl CivilDate {
     /// Parses "YYYY-MM-DD".
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub(crate) fn parse(value: &str) -> Result<Self, String> {
         let value = value.trim();
         let well_formed = value.len() == 10 && value.as_bytes()[4] == b'-';
         value
@@ -113,7 +113,7 @@ impl fmt::Display for CivilDate {
 
 /// One weekly period, optionally valid only between two dates (inclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WeeklyPeriod {
+pub(crate) struct WeeklyPeriod {
     /// The day it recurs on.
     pub day: Weekday,
     /// Local opening time.
@@ -128,7 +128,7 @@ pub struct WeeklyPeriod {
 
 /// A period as a caller wrote it, each part already parsed or refused.
 #[derive(Debug, Clone)]
-pub struct PeriodInput {
+pub(crate) struct PeriodInput {
     /// The day; None when unset or not a day.
     pub day: Option<Weekday>,
     /// "HH:MM".
@@ -145,7 +145,7 @@ impl WeeklyPeriod {
     /// Checks one period: a day, times, closing strictly after opening, validity dates in
     /// order. Violations name `day_of_week`, `opens`, `closes`, `valid_from.date`,
     /// `valid_until.date`.
-    pub fn parse(input: &PeriodInput) -> Result<Self, Vec<FieldViolation>> {
+    pub(crate) fn parse(input: &PeriodInput) -> Result<Self, Vec<FieldViolation>> {
         let mut violations = Violations::new();
         let day = input.day;
         if day.is_none() {
@@ -213,7 +213,7 @@ impl WeeklyPeriod {
 
 /// When a place is open: the union of the periods valid on a date, in one zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpeningHours {
+pub(crate) struct OpeningHours {
     /// IANA zone name, e.g. "Africa/Casablanca".
     pub time_zone: String,
     /// Regular and seasonal periods.
@@ -224,7 +224,7 @@ impl OpeningHours {
     /// Checks a zone and already-checked periods: the zone is required when there are
     /// periods and must be an IANA name; two periods of one day with the same validity
     /// must not overlap. Violations name `time_zone` and `periods[i]`.
-    pub fn parse(
+    pub(crate) fn parse(
         time_zone: &str,
         periods: Vec<Result<WeeklyPeriod, Vec<FieldViolation>>>,
     ) -> Result<Self, Vec<FieldViolation>> {

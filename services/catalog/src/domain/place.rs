@@ -5,16 +5,16 @@
 use jalia_model::{Email, FieldViolation, LocalizedText, Phone, Violations, quote};
 
 /// Longest URL accepted.
-pub const MAX_URL_CHARS: usize = 2048;
+pub(crate) const MAX_URL_CHARS: usize = 2048;
 
 /// An absolute https URL with a host. Any other scheme is refused: every link Jalia
 /// publishes is to a platform or text reachable safely from anywhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpsUrl(String);
+pub(crate) struct HttpsUrl(String);
 
 impl HttpsUrl {
     /// Parses and checks a URL.
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub(crate) fn parse(value: &str) -> Result<Self, String> {
         let value = value.trim();
         if value.chars().count() > MAX_URL_CHARS {
             return Err(format!("longer than {MAX_URL_CHARS} characters"));
@@ -33,7 +33,7 @@ impl HttpsUrl {
     }
 
     /// Parses an optional URL: empty means none.
-    pub fn parse_optional(value: &str) -> Result<Option<Self>, String> {
+    pub(crate) fn parse_optional(value: &str) -> Result<Option<Self>, String> {
         if value.trim().is_empty() {
             Ok(None)
         } else {
@@ -42,14 +42,14 @@ impl HttpsUrl {
     }
 
     /// The URL.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
 
 /// A public point of contact of an organisation or a desk.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContactPoint {
+pub(crate) struct ContactPoint {
     /// What it is for, e.g. "Guichet MRE".
     pub label: LocalizedText,
     /// The desk's email address.
@@ -62,7 +62,7 @@ pub struct ContactPoint {
 
 impl ContactPoint {
     /// Checks a contact point: at least one way to reach it, each well formed.
-    pub fn parse(
+    pub(crate) fn parse(
         label: Result<LocalizedText, Vec<FieldViolation>>,
         email: &str,
         phone: &str,

@@ -23,7 +23,7 @@ use super::revision::{Revision, RevisionAction};
 use super::search::{SearchField, index_tokens};
 
 /// Longest processing time accepted: a year, leap day included.
-pub const MAX_PROCESSING_SECONDS: i64 = 366 * 24 * 60 * 60;
+pub(crate) const MAX_PROCESSING_SECONDS: i64 = 366 * 24 * 60 * 60;
 
 /// The request field violations about a service are nested under.
 const FIELD: &str = "public_service";
@@ -31,7 +31,7 @@ const FIELD: &str = "public_service";
 /// How a service is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ChannelKind {
+pub(crate) enum ChannelKind {
     /// An online platform.
     Online,
     /// In person at a desk.
@@ -47,7 +47,7 @@ pub enum ChannelKind {
 impl ChannelKind {
     /// Every kind.
     #[cfg(test)]
-    pub const ALL: [Self; 5] = [
+    pub(crate) const ALL: [Self; 5] = [
         Self::Online,
         Self::InPerson,
         Self::Mail,
@@ -56,7 +56,7 @@ impl ChannelKind {
     ];
 
     /// Whether opening hours mean anything for it.
-    pub fn has_hours(self) -> bool {
+    pub(crate) fn has_hours(self) -> bool {
         matches!(self, Self::InPerson | Self::Consulate | Self::Phone)
     }
 }
@@ -64,7 +64,7 @@ impl ChannelKind {
 /// Where a service stands in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub(crate) enum Status {
     /// Being written; visible to its agency only.
     Draft,
     /// Visible to everyone, listed and searchable.
@@ -75,12 +75,12 @@ pub enum Status {
 
 impl Status {
     /// Every status.
-    pub const ALL: [Self; 3] = [Self::Draft, Self::Published, Self::Retired];
+    pub(crate) const ALL: [Self; 3] = [Self::Draft, Self::Published, Self::Retired];
 }
 
 /// One way of reaching a service.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Channel {
+pub(crate) struct Channel {
     /// Its kind.
     pub kind: ChannelKind,
     /// Optional label.
@@ -99,7 +99,7 @@ impl Channel {
     /// Checks what a channel of this kind needs: a URL online, an address in person and
     /// by post, a phone number by telephone. Opening hours are dropped where they mean
     /// nothing (online, mail). Violations name `url`, `address`, `phone`.
-    pub fn new(
+    pub(crate) fn new(
         kind: ChannelKind,
         label: LocalizedText,
         url: Option<HttpsUrl>,
@@ -133,7 +133,7 @@ impl Channel {
 
 /// A document the applicant provides.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Evidence {
+pub(crate) struct Evidence {
     /// Its name, never empty.
     pub display_name: LocalizedText,
     /// Format, validity, issuer.
@@ -144,7 +144,7 @@ pub struct Evidence {
 
 /// A currency Jalia accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Currency {
+pub(crate) enum Currency {
     /// Moroccan dirham.
     Mad,
     /// Euro, for services paid abroad.
@@ -153,7 +153,7 @@ pub enum Currency {
 
 impl Currency {
     /// Parses an ISO 4217 code Jalia accepts.
-    pub fn parse(code: &str) -> Result<Self, String> {
+    pub(crate) fn parse(code: &str) -> Result<Self, String> {
         match code.trim() {
             "MAD" => Ok(Self::Mad),
             "EUR" => Ok(Self::Eur),
@@ -165,7 +165,7 @@ impl Currency {
     }
 
     /// The ISO 4217 code.
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Self::Mad => "MAD",
             Self::Eur => "EUR",
@@ -175,7 +175,7 @@ impl Currency {
 
 /// An amount in minor units, strictly positive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Money {
+pub(crate) struct Money {
     /// The currency.
     pub currency: Currency,
     /// Centimes (or cents), more than zero.
@@ -184,7 +184,10 @@ pub struct Money {
 
 impl Money {
     /// Checks an amount. Violations name `currency_code` and `amount_minor`.
-    pub fn parse(currency_code: &str, amount_minor: i64) -> Result<Self, Vec<FieldViolation>> {
+    pub(crate) fn parse(
+        currency_code: &str,
+        amount_minor: i64,
+    ) -> Result<Self, Vec<FieldViolation>> {
         let mut violations = Violations::new();
         let currency = Currency::parse(currency_code)
             .map_err(|problem| violations.add("currency_code", problem))
@@ -207,7 +210,7 @@ impl Money {
 
 /// A price, or explicitly none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Price {
+pub(crate) enum Price {
     /// This much.
     Amount(Money),
     /// Free of charge.
@@ -216,7 +219,7 @@ pub enum Price {
 
 /// One cost of a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cost {
+pub(crate) struct Cost {
     /// The price.
     pub price: Price,
     /// What it is for.
@@ -229,7 +232,7 @@ pub struct Cost {
 
 /// A processing time target, in elapsed time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProcessingTime {
+pub(crate) struct ProcessingTime {
     /// Whole seconds.
     pub seconds: i64,
     /// Nanoseconds beyond them, 0 to 999,999,999.
@@ -240,7 +243,7 @@ pub struct ProcessingTime {
 
 impl ProcessingTime {
     /// Checks a duration: positive, at most 366 days, well-formed nanos.
-    pub fn parse(seconds: i64, nanos: i32, illustrative: bool) -> Result<Self, String> {
+    pub(crate) fn parse(seconds: i64, nanos: i32, illustrative: bool) -> Result<Self, String> {
         if !(0..1_000_000_000).contains(&nanos) {
             return Err("is not a valid duration (nanos out of range)".to_owned());
         }
@@ -258,7 +261,7 @@ impl ProcessingTime {
     }
 
     /// A whole number of days (demo data).
-    pub fn days(days: i64, illustrative: bool) -> Self {
+    pub(crate) fn days(days: i64, illustrative: bool) -> Self {
         Self {
             seconds: days * 24 * 60 * 60,
             nanos: 0,
@@ -269,7 +272,7 @@ impl ProcessingTime {
 
 /// A legal text the service rests on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LegalReference {
+pub(crate) struct LegalReference {
     /// Its title, never empty.
     pub title: LocalizedText,
     /// Where to read it.
@@ -278,7 +281,7 @@ pub struct LegalReference {
 
 /// A national platform related to the service.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RelatedPlatform {
+pub(crate) struct RelatedPlatform {
     /// Its name, never empty.
     pub display_name: LocalizedText,
     /// Its URL.
@@ -287,7 +290,7 @@ pub struct RelatedPlatform {
 
 /// Everything about a service that callers write.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ServiceContent {
+pub(crate) struct ServiceContent {
     /// The competent authority; None on create means the owning agency.
     pub competent_authority: Option<AgencyCode>,
     /// Its name, never empty once created.
@@ -321,7 +324,7 @@ pub struct ServiceContent {
 }
 
 /// The updatable top-level paths of a PublicService, in contract order.
-pub const UPDATABLE_PATHS: [&str; 15] = [
+pub(crate) const UPDATABLE_PATHS: [&str; 15] = [
     "competent_authority",
     "display_name",
     "description",
@@ -341,12 +344,12 @@ pub const UPDATABLE_PATHS: [&str; 15] = [
 
 impl ServiceContent {
     /// The paths whose value is set (not empty), for the first revision's changed paths.
-    pub fn set_paths(&self) -> Vec<String> {
+    pub(crate) fn set_paths(&self) -> Vec<String> {
         self.paths_where(|path| !self.is_empty_at(path))
     }
 
     /// The paths whose value differs from `other`.
-    pub fn changed_paths(&self, other: &Self) -> Vec<String> {
+    pub(crate) fn changed_paths(&self, other: &Self) -> Vec<String> {
         self.paths_where(|path| !self.same_at(other, path))
     }
 
@@ -401,7 +404,7 @@ impl ServiceContent {
     }
 
     /// What a service still lacks to be published: a category, an audience, a channel.
-    pub fn missing_for_publication(&self) -> Vec<&'static str> {
+    pub(crate) fn missing_for_publication(&self) -> Vec<&'static str> {
         let mut missing = Vec::new();
         if self.category.is_none() {
             missing.push("category");
@@ -417,7 +420,7 @@ impl ServiceContent {
 
     /// The search tokens of its name, keywords and description, each once per field
     /// and language.
-    pub fn search_tokens(&self) -> Vec<SearchToken> {
+    pub(crate) fn search_tokens(&self) -> Vec<SearchToken> {
         let mut tokens = Vec::new();
         let mut add = |field: SearchField, text: &LocalizedText| {
             for (language, text) in text.entries() {
@@ -442,7 +445,7 @@ impl ServiceContent {
     }
 
     /// Whether a change from `other` touches the searched texts.
-    pub fn search_texts_differ(&self, other: &Self) -> bool {
+    pub(crate) fn search_texts_differ(&self, other: &Self) -> bool {
         self.display_name != other.display_name
             || self.keywords != other.keywords
             || self.description != other.description
@@ -451,7 +454,7 @@ impl ServiceContent {
 
 /// One folded word of a service, as the search index holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchToken {
+pub(crate) struct SearchToken {
     /// Where it comes from.
     pub field: SearchField,
     /// The language of the text it comes from.
@@ -462,7 +465,7 @@ pub struct SearchToken {
 
 /// Which parts of a service an update replaces; None leaves a part as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ServicePatch {
+pub(crate) struct ServicePatch {
     /// New competent authority.
     pub competent_authority: Option<Option<AgencyCode>>,
     /// New name.
@@ -497,7 +500,7 @@ pub struct ServicePatch {
 
 impl ServicePatch {
     /// The content with this patch applied.
-    pub fn apply(self, mut content: ServiceContent) -> ServiceContent {
+    pub(crate) fn apply(self, mut content: ServiceContent) -> ServiceContent {
         macro_rules! replace {
             ($($field:ident),* $(,)?) => {
                 $(if let Some(value) = self.$field {
@@ -528,7 +531,7 @@ impl ServicePatch {
 
 /// A public service's name, `agencies/{agency}/services/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceName {
+pub(crate) struct ServiceName {
     /// The owning agency.
     pub agency: AgencyCode,
     /// The service's id.
@@ -544,7 +547,7 @@ impl fmt::Display for ServiceName {
 /// What a service's content references and the store must find: its competent
 /// authority, its category and its life events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct References {
+pub(crate) struct References {
     /// An agency.
     pub competent_authority: Option<AgencyCode>,
     /// A category.
@@ -555,7 +558,7 @@ pub struct References {
 
 /// The references the store did not find.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MissingReferences {
+pub(crate) struct MissingReferences {
     /// The competent authority, when no such agency exists.
     pub competent_authority: Option<AgencyCode>,
     /// The category, when no such category exists.
@@ -577,7 +580,7 @@ impl ServiceContent {
     /// The references to look up: every one on a create (`previous` None), else those
     /// that differ from `previous` (the others were checked when they were set, and
     /// agencies and terms are never deleted).
-    pub fn references_to_check(&self, previous: Option<&Self>) -> References {
+    pub(crate) fn references_to_check(&self, previous: Option<&Self>) -> References {
         let changed = |same: bool| previous.is_none() || !same;
         References {
             competent_authority: self.competent_authority.clone().filter(|_| {
@@ -625,7 +628,7 @@ impl ServiceContent {
 
 /// A public service as stored.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PublicService {
+pub(crate) struct PublicService {
     /// Its id (UUIDv7).
     pub id: Uuid,
     /// The owning agency.
@@ -649,7 +652,7 @@ pub struct PublicService {
 impl PublicService {
     /// Refuses to create a service under another agency than the caller's
     /// (PERMISSION_DENIED: agencies are public, so this reveals nothing).
-    pub fn check_creator(caller: &Caller, agency: &AgencyCode) -> Result<(), Error> {
+    pub(crate) fn check_creator(caller: &Caller, agency: &AgencyCode) -> Result<(), Error> {
         acting_for(
             caller,
             agency,
@@ -659,7 +662,7 @@ impl PublicService {
 
     /// Refuses a change by a caller of another agency: to them the service is NOT_FOUND,
     /// published or not.
-    pub fn check_changer(caller: &Caller, name: &ServiceName) -> Result<(), Error> {
+    pub(crate) fn check_changer(caller: &Caller, name: &ServiceName) -> Result<(), Error> {
         if caller.acts_for(name.agency.as_str()) {
             Ok(())
         } else {
@@ -669,13 +672,13 @@ impl PublicService {
 
     /// The content a create would store: the owning agency is the competent authority
     /// unless another is named.
-    pub fn proposed_content(agency: &AgencyCode, content: ServiceContent) -> ServiceContent {
+    pub(crate) fn proposed_content(agency: &AgencyCode, content: ServiceContent) -> ServiceContent {
         content.owned_by(agency)
     }
 
     /// A new draft `id` of `agency` at revision 1, made by `actor` at `now`, and its
     /// first revision; refused when a reference is `missing`.
-    pub fn create(
+    pub(crate) fn create(
         id: Uuid,
         agency: AgencyCode,
         content: ServiceContent,
@@ -709,7 +712,7 @@ impl PublicService {
     }
 
     /// Its resource name.
-    pub fn name(&self) -> ServiceName {
+    pub(crate) fn name(&self) -> ServiceName {
         ServiceName {
             agency: self.agency.clone(),
             id: self.id,
@@ -717,7 +720,7 @@ impl PublicService {
     }
 
     /// The competent authority, the owning agency unless another is named.
-    pub fn competent_authority(&self) -> &AgencyCode {
+    pub(crate) fn competent_authority(&self) -> &AgencyCode {
         self.content
             .competent_authority
             .as_ref()
@@ -726,7 +729,7 @@ impl PublicService {
 
     /// The content `patch` would leave, or why the service cannot change: a retired
     /// service is final.
-    pub fn patched(&self, patch: ServicePatch) -> Result<ServiceContent, Error> {
+    pub(crate) fn patched(&self, patch: ServicePatch) -> Result<ServiceContent, Error> {
         if self.status == Status::Retired {
             return Err(Error::precondition(
                 reasons::SERVICE_RETIRED,
@@ -739,7 +742,7 @@ impl PublicService {
     /// The service with `content` (from [`Self::patched`]) at the next revision, made by
     /// `actor` at `now`, and that revision. Refused when a reference is `missing`, or
     /// when a published service would lose what publication needs.
-    pub fn updated(
+    pub(crate) fn updated(
         &self,
         content: ServiceContent,
         missing: &MissingReferences,
@@ -777,7 +780,7 @@ impl PublicService {
 
     /// The service published by `actor` at `now`, and that revision; only a complete
     /// draft is published.
-    pub fn published(&self, actor: &str, now: Timestamp) -> Result<Revision, Error> {
+    pub(crate) fn published(&self, actor: &str, now: Timestamp) -> Result<Revision, Error> {
         if self.status != Status::Draft {
             return Err(Error::precondition(
                 reasons::SERVICE_NOT_DRAFT,
@@ -807,7 +810,7 @@ impl PublicService {
 
     /// The service retired by `actor` at `now`, and that revision; only a published
     /// service is retired.
-    pub fn retired(&self, actor: &str, now: Timestamp) -> Result<Revision, Error> {
+    pub(crate) fn retired(&self, actor: &str, now: Timestamp) -> Result<Revision, Error> {
         if self.status != Status::Published {
             return Err(Error::precondition(
                 reasons::SERVICE_NOT_PUBLISHED,
@@ -826,7 +829,7 @@ impl PublicService {
 
     /// Refuses to delete anything but a draft: a published service is retired instead,
     /// so its history stays.
-    pub fn check_deletable(&self) -> Result<(), Error> {
+    pub(crate) fn check_deletable(&self) -> Result<(), Error> {
         if self.status == Status::Draft {
             Ok(())
         } else {
@@ -840,7 +843,7 @@ impl PublicService {
 
 /// CreatePublicService, as the caller asked.
 #[derive(Debug, Clone)]
-pub struct NewService {
+pub(crate) struct NewService {
     /// The owning agency.
     pub parent: AgencyCode,
     /// What it is.
@@ -851,7 +854,7 @@ pub struct NewService {
 
 /// UpdatePublicService, as the caller asked.
 #[derive(Debug, Clone)]
-pub struct ServiceUpdate {
+pub(crate) struct ServiceUpdate {
     /// Which service.
     pub name: ServiceName,
     /// What changes.
@@ -861,7 +864,7 @@ pub struct ServiceUpdate {
 }
 
 /// The agencies services name: their owners and competent authorities.
-pub fn named_agencies<'a>(
+pub(crate) fn named_agencies<'a>(
     services: impl IntoIterator<Item = &'a PublicService>,
 ) -> BTreeSet<AgencyCode> {
     services
@@ -876,7 +879,7 @@ pub fn named_agencies<'a>(
 }
 
 /// Checks a list for duplicates; violations name `[i]` of each repeat.
-pub fn no_duplicates<T: PartialEq>(items: &[T]) -> Result<(), Vec<FieldViolation>> {
+pub(crate) fn no_duplicates<T: PartialEq>(items: &[T]) -> Result<(), Vec<FieldViolation>> {
     let mut violations = Violations::new();
     for (index, item) in items.iter().enumerate() {
         if items[..index].contains(item) {

@@ -12,7 +12,7 @@ use super::taxonomy::TermKind;
 
 /// Filters of ListAgencies.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct AgencyQuery {
+pub(crate) struct AgencyQuery {
     /// Only this kind.
     pub kind: Option<AgencyKind>,
     /// Only agencies under this parent body.
@@ -23,7 +23,7 @@ pub struct AgencyQuery {
 
 /// Filters of ListCategories and ListLifeEvents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TermQuery {
+pub(crate) struct TermQuery {
     /// Which collection.
     pub kind: TermKind,
     /// Only terms changed after this instant; the order is then (update_time, id).
@@ -32,7 +32,7 @@ pub struct TermQuery {
 
 /// Filters of ListPublicServices and SearchPublicServices.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ServiceQuery {
+pub(crate) struct ServiceQuery {
     /// One agency's services, or every agency's.
     pub agency: Option<AgencyCode>,
     /// Only this category.
@@ -51,7 +51,7 @@ pub struct ServiceQuery {
 
 /// A search: the folded query words and the filters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SearchQuery {
+pub(crate) struct SearchQuery {
     /// The words, folded, without article, each once.
     pub words: Vec<String>,
     /// The filters.
@@ -60,7 +60,7 @@ pub struct SearchQuery {
 
 /// Filters of ListPublicServiceRevisions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RevisionQuery {
+pub(crate) struct RevisionQuery {
     /// The service's agency.
     pub agency: AgencyCode,
     /// The service.
@@ -71,7 +71,7 @@ pub struct RevisionQuery {
 
 impl RevisionQuery {
     /// The service whose history this is.
-    pub fn service_name(&self) -> ServiceName {
+    pub(crate) fn service_name(&self) -> ServiceName {
         ServiceName {
             agency: self.agency.clone(),
             id: self.service,

@@ -8,7 +8,7 @@ use super::public_service::PublicService;
 
 /// What kind of change produced a revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RevisionAction {
+pub(crate) enum RevisionAction {
     /// Revision 1.
     Create,
     /// An update.
@@ -21,7 +21,7 @@ pub enum RevisionAction {
 
 impl RevisionAction {
     /// Every action.
-    pub const ALL: [Self; 4] = [Self::Create, Self::Update, Self::Publish, Self::Retire];
+    pub(crate) const ALL: [Self; 4] = [Self::Create, Self::Update, Self::Publish, Self::Retire];
 
     /// The paths a lifecycle change alters (updates and creations list their own).
     fn lifecycle_paths(self) -> Vec<String> {
@@ -36,7 +36,7 @@ impl RevisionAction {
 
 /// One entry of a service's history.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Revision {
+pub(crate) struct Revision {
     /// The revision number, from 1, without gaps.
     pub number: i64,
     /// The kind of change.
@@ -53,7 +53,7 @@ pub struct Revision {
 
 impl Revision {
     /// The revision recording `snapshot`, made by `actor` at the snapshot's update time.
-    pub fn of(
+    pub(crate) fn of(
         snapshot: PublicService,
         action: RevisionAction,
         actor: &str,
@@ -71,7 +71,7 @@ impl Revision {
 
     /// The revision of a lifecycle change (publish, retire), which alters the status and
     /// its time.
-    pub fn lifecycle(snapshot: PublicService, action: RevisionAction, actor: &str) -> Self {
+    pub(crate) fn lifecycle(snapshot: PublicService, action: RevisionAction, actor: &str) -> Self {
         Self::of(snapshot, action, actor, action.lifecycle_paths())
     }
 }

@@ -58,7 +58,7 @@ fn fold_char(c: char) -> Option<char> {
 }
 
 /// Folds a text and cuts it into words, in order, duplicates kept.
-pub fn fold_words(text: &str) -> Vec<String> {
+pub(crate) fn fold_words(text: &str) -> Vec<String> {
     // NFKC first (presentation forms, ligatures such as ﻻ and ﷲ, full-width Latin), then
     // lowercase (İ becomes i plus a dot that the next step drops), then canonical
     // decomposition so accents and hamza marks stand apart from their letters.
@@ -80,14 +80,14 @@ pub fn fold_words(text: &str) -> Vec<String> {
 }
 
 /// The word without its article, when it has one followed by at least two letters.
-pub fn without_article(word: &str) -> Option<&str> {
+pub(crate) fn without_article(word: &str) -> Option<&str> {
     word.strip_prefix(ARTICLE)
         .filter(|rest| rest.chars().count() >= MIN_LETTERS_AFTER_ARTICLE)
 }
 
 /// The tokens a stored text is indexed under: every folded word, plus the word without
 /// its article where it has one.
-pub fn index_tokens(text: &str) -> BTreeSet<String> {
+pub(crate) fn index_tokens(text: &str) -> BTreeSet<String> {
     let mut tokens = BTreeSet::new();
     for word in fold_words(text) {
         if let Some(bare) = without_article(&word) {
@@ -100,7 +100,7 @@ pub fn index_tokens(text: &str) -> BTreeSet<String> {
 
 /// The words a query looks up: folded, without their article, each once, in the order
 /// first typed.
-pub fn query_words(query: &str) -> Vec<String> {
+pub(crate) fn query_words(query: &str) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
     for word in fold_words(query) {
         let word = without_article(&word).map_or(word.clone(), str::to_owned);
@@ -113,7 +113,7 @@ pub fn query_words(query: &str) -> Vec<String> {
 
 /// Which part of a service a token comes from, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum SearchField {
+pub(crate) enum SearchField {
     /// The service's name.
     Name,
     /// One of its keywords.
@@ -124,11 +124,11 @@ pub enum SearchField {
 
 impl SearchField {
     /// Every field, strongest first.
-    pub const ALL: [Self; 3] = [Self::Name, Self::Keyword, Self::Description];
+    pub(crate) const ALL: [Self; 3] = [Self::Name, Self::Keyword, Self::Description];
 
     /// The weight of a whole-word match in this field; a prefix match weighs one less:
     /// name 6/5, keyword 4/3, description 2/1.
-    pub fn whole_word_weight(self) -> i64 {
+    pub(crate) fn whole_word_weight(self) -> i64 {
         match self {
             Self::Name => 6,
             Self::Keyword => 4,
@@ -137,12 +137,12 @@ impl SearchField {
     }
 
     /// The weight of a prefix match.
-    pub fn prefix_weight(self) -> i64 {
+    pub(crate) fn prefix_weight(self) -> i64 {
         self.whole_word_weight() - 1
     }
 
     /// The field a match of this weight was in.
-    pub fn of_weight(weight: i64) -> Option<Self> {
+    pub(crate) fn of_weight(weight: i64) -> Option<Self> {
         match weight {
             5 | 6 => Some(Self::Name),
             3 | 4 => Some(Self::Keyword),
@@ -154,7 +154,7 @@ impl SearchField {
 
 /// The score of a service for a query, from the best weight each query word reached:
 /// the sum, and the field of the highest-weighted match.
-pub fn score(best_weights: &[i64]) -> (i64, Option<SearchField>) {
+pub(crate) fn score(best_weights: &[i64]) -> (i64, Option<SearchField>) {
     let total = best_weights.iter().sum();
     let field = best_weights
         .iter()
@@ -168,7 +168,7 @@ pub fn score(best_weights: &[i64]) -> (i64, Option<SearchField>) {
 /// the word matches none of them (whole or as a prefix). The store computes the same in
 /// SQL; this is its reference, which the tests hold the SQL to.
 #[cfg(test)]
-pub fn best_weight<'a>(
+pub(crate) fn best_weight<'a>(
     word: &str,
     tokens: impl IntoIterator<Item = (SearchField, &'a str)>,
 ) -> Option<i64> {

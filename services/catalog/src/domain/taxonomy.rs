@@ -12,7 +12,7 @@ use super::access::ministry_only;
 /// Which collection a term belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum TermKind {
+pub(crate) enum TermKind {
     /// `categories/{id}`.
     Category,
     /// `lifeEvents/{id}`.
@@ -21,7 +21,7 @@ pub enum TermKind {
 
 impl TermKind {
     /// The collection word of its resource names.
-    pub fn collection(self) -> &'static str {
+    pub(crate) fn collection(self) -> &'static str {
         match self {
             Self::Category => "categories",
             Self::LifeEvent => "lifeEvents",
@@ -29,7 +29,7 @@ impl TermKind {
     }
 
     /// How NOT_FOUND names it.
-    pub fn noun(self) -> &'static str {
+    pub(crate) fn noun(self) -> &'static str {
         match self {
             Self::Category => "category",
             Self::LifeEvent => "life event",
@@ -37,7 +37,7 @@ impl TermKind {
     }
 
     /// Parses `categories/{uuid}` or `lifeEvents/{uuid}`.
-    pub fn parse_name(self, name: &str) -> Result<Uuid, String> {
+    pub(crate) fn parse_name(self, name: &str) -> Result<Uuid, String> {
         name.strip_prefix(self.collection())
             .and_then(|rest| rest.strip_prefix('/'))
             // Only the hyphenated form, so that one term has one name.
@@ -47,14 +47,14 @@ impl TermKind {
     }
 
     /// The resource name of a term of this kind.
-    pub fn name(self, id: Uuid) -> String {
+    pub(crate) fn name(self, id: Uuid) -> String {
         format!("{}/{id}", self.collection())
     }
 }
 
 /// What callers write of a term.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TermContent {
+pub(crate) struct TermContent {
     /// Its name, never empty.
     pub display_name: LocalizedText,
     /// What it covers.
@@ -63,7 +63,7 @@ pub struct TermContent {
 
 /// Which parts an update replaces.
 #[derive(Debug, Clone, Default)]
-pub struct TermPatch {
+pub(crate) struct TermPatch {
     /// New name.
     pub display_name: Option<LocalizedText>,
     /// New description.
@@ -72,7 +72,7 @@ pub struct TermPatch {
 
 impl TermPatch {
     /// The content with this patch applied.
-    pub fn apply(self, mut content: TermContent) -> TermContent {
+    pub(crate) fn apply(self, mut content: TermContent) -> TermContent {
         if let Some(value) = self.display_name {
             content.display_name = value;
         }
@@ -85,7 +85,7 @@ impl TermPatch {
 
 /// A category or a life event as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Term {
+pub(crate) struct Term {
     /// Its id (UUIDv7).
     pub id: Uuid,
     /// Category or life event.
@@ -103,7 +103,7 @@ pub struct Term {
 impl Term {
     /// A new term with a fresh id, created by `caller` at `now`: ministry-wide callers
     /// only.
-    pub fn create(
+    pub(crate) fn create(
         caller: &Caller,
         kind: TermKind,
         content: TermContent,
@@ -121,7 +121,7 @@ impl Term {
     }
 
     /// The term after `patch` at `now`.
-    pub fn updated(&self, patch: TermPatch, now: Timestamp) -> Self {
+    pub(crate) fn updated(&self, patch: TermPatch, now: Timestamp) -> Self {
         Self {
             content: patch.apply(self.content.clone()),
             update_time: now,
@@ -133,14 +133,14 @@ impl Term {
 
 impl TermKind {
     /// Refuses a caller that is not ministry-wide: the taxonomy is the ministry's.
-    pub fn check_changer(self, caller: &Caller) -> Result<(), Error> {
+    pub(crate) fn check_changer(self, caller: &Caller) -> Result<(), Error> {
         ministry_only(caller, &format!("change the {} taxonomy", self.noun()))
     }
 }
 
 /// CreateCategory and CreateLifeEvent, as the caller asked.
 #[derive(Debug, Clone)]
-pub struct NewTerm {
+pub(crate) struct NewTerm {
     /// Which collection.
     pub kind: TermKind,
     /// What it is.
@@ -151,7 +151,7 @@ pub struct NewTerm {
 
 /// UpdateCategory and UpdateLifeEvent, as the caller asked.
 #[derive(Debug, Clone)]
-pub struct TermUpdate {
+pub(crate) struct TermUpdate {
     /// Which collection.
     pub kind: TermKind,
     /// Which term.

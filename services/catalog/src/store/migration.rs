@@ -8,7 +8,7 @@ use jalia_db::sea_orm_migration::sea_orm::DbBackend;
 
 /// Every migration of the catalog, oldest first.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Migrator;
+pub(crate) struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {

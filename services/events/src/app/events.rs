@@ -21,7 +21,7 @@ use crate::store;
 use crate::store::events::{AsStored, EventCursor};
 
 /// Most events in one iCalendar export.
-pub const EXPORT_LIMIT: usize = 500;
+pub(super) const EXPORT_LIMIT: usize = 500;
 
 /// What CreateEvent asks for, as its request_id is bound to it.
 #[derive(Serialize)]
@@ -46,7 +46,7 @@ struct Created {
 
 impl Events {
     /// Creates a draft under the caller's agency.
-    pub async fn create_event(
+    pub(crate) async fn create_event(
         &self,
         caller: &Caller,
         agency: AgencyCode,
@@ -100,7 +100,7 @@ impl Events {
     }
 
     /// Reads an event the caller may see.
-    pub async fn get_event(
+    pub(crate) async fn get_event(
         &self,
         caller: Option<&Caller>,
         agency: &AgencyCode,
@@ -116,7 +116,7 @@ impl Events {
 
     /// A page of events the caller may see: `page.size` at most, and fewer when the
     /// events' `weigh`ts (their encoded size) would pass `budget` bytes.
-    pub async fn list_events(
+    pub(crate) async fn list_events(
         &self,
         caller: Option<&Caller>,
         query: &EventQuery,
@@ -147,7 +147,7 @@ impl Events {
     }
 
     /// One event as an iCalendar object in the reader's language; never a draft.
-    pub async fn export_event_calendar(
+    pub(crate) async fn export_event_calendar(
         &self,
         caller: Option<&Caller>,
         name: &EventName,
@@ -165,7 +165,7 @@ impl Events {
 
     /// The events of a query as one iCalendar object of at most [`EXPORT_LIMIT`] events
     /// and `max_bytes` bytes; never drafts.
-    pub async fn export_events_calendar(
+    pub(crate) async fn export_events_calendar(
         &self,
         query: &EventQuery,
         wanted: &[LanguageCode],
@@ -235,7 +235,7 @@ impl Events {
     }
 
     /// Applies an UpdateEvent.
-    pub async fn update_event(
+    pub(crate) async fn update_event(
         &self,
         caller: &Caller,
         name: &EventName,
@@ -252,7 +252,7 @@ impl Events {
     }
 
     /// Publishes a draft.
-    pub async fn publish_event(
+    pub(crate) async fn publish_event(
         &self,
         caller: &Caller,
         name: &EventName,
@@ -268,7 +268,7 @@ impl Events {
     }
 
     /// Cancels an event with a reason.
-    pub async fn cancel_event(
+    pub(crate) async fn cancel_event(
         &self,
         caller: &Caller,
         name: &EventName,
@@ -285,7 +285,7 @@ impl Events {
     }
 
     /// Postpones an event.
-    pub async fn postpone_event(
+    pub(crate) async fn postpone_event(
         &self,
         caller: &Caller,
         name: &EventName,
@@ -299,7 +299,7 @@ impl Events {
     }
 
     /// Moves an event.
-    pub async fn reschedule_event(
+    pub(crate) async fn reschedule_event(
         &self,
         caller: &Caller,
         name: &EventName,
@@ -316,7 +316,7 @@ impl Events {
     }
 
     /// Marks an event held.
-    pub async fn complete_event(
+    pub(crate) async fn complete_event(
         &self,
         caller: &Caller,
         name: &EventName,
@@ -333,7 +333,7 @@ impl Events {
     }
 
     /// Deletes a draft.
-    pub async fn delete_event(
+    pub(crate) async fn delete_event(
         &self,
         caller: &Caller,
         name: &EventName,
@@ -357,7 +357,7 @@ impl Events {
 
     /// The demo's event of `agency` of this kind starting at `start`, if it was loaded
     /// before: how loading the demo twice changes nothing.
-    pub async fn find_scheduled(
+    pub(crate) async fn find_scheduled(
         &self,
         agency: &AgencyCode,
         kind: crate::domain::content::EventKind,

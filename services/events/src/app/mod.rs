@@ -12,7 +12,7 @@ use jalia_model::{AgencyCode, Caller};
 use jalia_runtime::SharedClock;
 use jiff::Timestamp;
 
-pub use registrations::Register;
+pub(crate) use registrations::Register;
 
 use crate::domain::event::{Event, RegistrationPolicy};
 use crate::domain::registration::Registration;
@@ -44,7 +44,7 @@ fn seen_by(caller: Option<&Caller>, event: Event) -> Event {
 
 /// The events service's use cases.
 #[derive(Debug, Clone)]
-pub struct Events {
+pub(crate) struct Events {
     db: Db,
     clock: SharedClock,
     pages: PageTokens,
@@ -53,7 +53,12 @@ pub struct Events {
 
 impl Events {
     /// Over a database, a clock, the shared page-token key and the registration policy.
-    pub fn new(db: Db, clock: SharedClock, pages: PageTokens, policy: RegistrationPolicy) -> Self {
+    pub(crate) fn new(
+        db: Db,
+        clock: SharedClock,
+        pages: PageTokens,
+        policy: RegistrationPolicy,
+    ) -> Self {
         Self {
             db,
             clock,
@@ -63,12 +68,12 @@ impl Events {
     }
 
     /// The database, for the background purge.
-    pub fn db(&self) -> &Db {
+    pub(crate) fn db(&self) -> &Db {
         &self.db
     }
 
     /// The service clock's "now".
-    pub fn now(&self) -> Timestamp {
+    pub(crate) fn now(&self) -> Timestamp {
         self.clock.now()
     }
 }

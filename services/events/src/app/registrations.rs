@@ -23,7 +23,7 @@ const CODE_DRAWS: usize = 8;
 
 /// What RegisterAttendee asks.
 #[derive(Debug, Clone)]
-pub struct Register {
+pub(crate) struct Register {
     /// The event.
     pub event: EventName,
     /// The person.
@@ -72,7 +72,11 @@ impl Events {
     /// Registers a person: a seat if one is free, else a place in line; never more
     /// confirmed than offered seats, whatever the concurrency. One transaction decides
     /// and answers: the registration, its place in line and its link.
-    pub async fn register(&self, caller: &Caller, command: Register) -> Result<RegistrationView> {
+    pub(crate) async fn register(
+        &self,
+        caller: &Caller,
+        command: Register,
+    ) -> Result<RegistrationView> {
         let Register {
             event,
             attendee,
@@ -126,7 +130,7 @@ impl Events {
     }
 
     /// Reads a registration of the caller's agency's event.
-    pub async fn get_registration(
+    pub(crate) async fn get_registration(
         &self,
         caller: &Caller,
         name: &RegistrationName,
@@ -142,7 +146,7 @@ impl Events {
     }
 
     /// A page of an event's roster, each with its place in line.
-    pub async fn list_registrations(
+    pub(crate) async fn list_registrations(
         &self,
         caller: &Caller,
         name: &EventName,
@@ -172,7 +176,7 @@ impl Events {
     }
 
     /// Cancels a registration; a freed seat goes at once to the first in line.
-    pub async fn cancel_registration(
+    pub(crate) async fn cancel_registration(
         &self,
         caller: &Caller,
         name: &RegistrationName,
@@ -202,7 +206,7 @@ impl Events {
     }
 
     /// Checks in the registration holding `code`, exactly once.
-    pub async fn check_in(
+    pub(crate) async fn check_in(
         &self,
         caller: &Caller,
         name: &EventName,
@@ -233,7 +237,7 @@ impl Events {
 
     /// The person's own registration, opened by its code and their contact. Whichever
     /// part does not match, the answer is the same NOT_FOUND.
-    pub async fn lookup_registration(
+    pub(crate) async fn lookup_registration(
         &self,
         name: &EventName,
         credential: &Credential,
@@ -257,7 +261,7 @@ impl Events {
 
     /// The person withdraws their own registration, opened as in the lookup; its seat
     /// goes to the first in line in the same transaction.
-    pub async fn withdraw_registration(
+    pub(crate) async fn withdraw_registration(
         &self,
         name: &EventName,
         credential: &Credential,

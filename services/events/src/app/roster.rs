@@ -16,10 +16,10 @@ use crate::domain::registration::RegistrationView;
 use crate::store;
 
 /// Registrations per roster batch.
-pub const ROSTER_BATCH: u64 = 500;
+pub(super) const ROSTER_BATCH: u64 = 500;
 
 /// The roster's batches, in registration order; an error ends the stream.
-pub type RosterBatches = Pin<Box<dyn Stream<Item = Result<Vec<RegistrationView>>> + Send>>;
+pub(super) type RosterBatches = Pin<Box<dyn Stream<Item = Result<Vec<RegistrationView>>> + Send>>;
 
 /// What reading the next batch needs.
 #[derive(Debug, Clone)]
@@ -55,7 +55,7 @@ impl Reader {
 impl Events {
     /// An event's roster. The first batch is read before answering, so a refusal
     /// (another agency's event) is the call's answer rather than an error in the stream.
-    pub async fn roster(
+    pub(crate) async fn roster(
         &self,
         caller: &Caller,
         event: &EventName,

@@ -11,37 +11,37 @@ use jiff::civil::Date;
 use super::error::{Error, Result};
 
 /// Longest title, theme, role, name or responsible body, per language, in characters.
-pub const SHORT_TEXT: usize = 300;
+pub(crate) const SHORT_TEXT: usize = 300;
 /// Longest description, minutes summary or decision, per language, in characters.
-pub const LONG_TEXT: usize = 10_000;
+pub(crate) const LONG_TEXT: usize = 10_000;
 /// Most languages one text holds.
-pub const MAX_LANGUAGES: usize = 10;
+pub(crate) const MAX_LANGUAGES: usize = 10;
 /// Most speakers of the event as a whole.
-pub const MAX_SPEAKERS: usize = 30;
+pub(crate) const MAX_SPEAKERS: usize = 30;
 /// Most agenda items.
-pub const MAX_AGENDA_ITEMS: usize = 50;
+pub(crate) const MAX_AGENDA_ITEMS: usize = 50;
 /// Most speakers of one agenda item.
-pub const MAX_ITEM_SPEAKERS: usize = 10;
+pub(crate) const MAX_ITEM_SPEAKERS: usize = 10;
 /// Most related catalog services.
-pub const MAX_RELATED_SERVICES: usize = 50;
+pub(crate) const MAX_RELATED_SERVICES: usize = 50;
 /// Most attendance figures (one per audience).
-pub const MAX_ATTENDANCE_FIGURES: usize = Audience::ALL.len();
+pub(crate) const MAX_ATTENDANCE_FIGURES: usize = Audience::ALL.len();
 /// Most decisions in the outcomes.
-pub const MAX_DECISIONS: usize = 30;
+pub(crate) const MAX_DECISIONS: usize = 30;
 /// Most bytes of text one event holds, all texts, languages and lists together. Each
 /// field's own bound still allows far more in sum; this keeps the largest event, as a
 /// response (where each text also carries the entry served to the reader), near a
 /// quarter of the default 4 MiB message limit, so a page or a read always fits.
-pub const MAX_EVENT_TEXT_BYTES: usize = 512 * 1024;
+pub(crate) const MAX_EVENT_TEXT_BYTES: usize = 512 * 1024;
 /// Most seats a waitlist may be given.
-pub const MAX_WAITLIST_CAPACITY: u32 = 100_000;
+pub(crate) const MAX_WAITLIST_CAPACITY: u32 = 100_000;
 /// The waitlist's capacity when the organiser sets none: large enough for any of the
 /// agency's events, small enough that no caller can grow a waitlist without bound.
-pub const DEFAULT_WAITLIST_CAPACITY: u32 = 1_000;
+pub(crate) const DEFAULT_WAITLIST_CAPACITY: u32 = 1_000;
 
 /// What kind of event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EventKind {
+pub(crate) enum EventKind {
     /// A communication meeting with the public.
     CommunicationMeeting,
     /// The National Day of Moroccans Living Abroad (10 August).
@@ -56,7 +56,7 @@ pub enum EventKind {
 
 /// How people attend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttendanceMode {
+pub(crate) enum AttendanceMode {
     /// At a venue.
     InPerson,
     /// Through a link.
@@ -67,7 +67,7 @@ pub enum AttendanceMode {
 
 /// Where an event takes place.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Venue {
+pub(crate) struct Venue {
     /// The venue's name.
     pub display_name: LocalizedText,
     /// Its address, when given.
@@ -76,7 +76,7 @@ pub struct Venue {
 
 /// How to join online.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OnlineAccess {
+pub(crate) struct OnlineAccess {
     /// An https link; empty once withheld from a reader who may not see it.
     pub url: String,
     /// Whether only registered people and the owning agency may see it.
@@ -85,7 +85,7 @@ pub struct OnlineAccess {
 
 /// A person taking part, named by role.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Participant {
+pub(crate) struct Participant {
     /// The role, e.g. "Wali of the Béni Mellal-Khénifra region".
     pub role: LocalizedText,
     /// The organisation, when the role does not say it.
@@ -94,7 +94,7 @@ pub struct Participant {
 
 /// One item of the programme.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgendaItem {
+pub(crate) struct AgendaItem {
     /// Title.
     pub title: LocalizedText,
     /// Description.
@@ -109,7 +109,7 @@ pub struct AgendaItem {
 
 /// A count of attendees of one audience.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AttendanceFigure {
+pub(crate) struct AttendanceFigure {
     /// The audience.
     pub audience: Audience,
     /// How many.
@@ -118,7 +118,7 @@ pub struct AttendanceFigure {
 
 /// A decision or follow-up of an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
+pub(crate) struct Decision {
     /// What was decided.
     pub text: LocalizedText,
     /// Who follows it up.
@@ -129,7 +129,7 @@ pub struct Decision {
 
 /// What an event produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Outcomes {
+pub(crate) struct Outcomes {
     /// Summary of the minutes.
     pub minutes_summary: LocalizedText,
     /// People who attended.
@@ -142,7 +142,7 @@ pub struct Outcomes {
 
 /// Registration rules of an event.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RegistrationSettings {
+pub(crate) struct RegistrationSettings {
     /// Whether people can register.
     pub enabled: bool,
     /// Seats in all.
@@ -161,18 +161,18 @@ pub struct RegistrationSettings {
 
 impl RegistrationSettings {
     /// Seats that can be confirmed at all.
-    pub fn offered_seats(&self) -> u32 {
+    pub(crate) fn offered_seats(&self) -> u32 {
         self.capacity.saturating_sub(self.reserved_seats)
     }
 
     /// Whether `now` lies in the registration window.
-    pub fn window_open(&self, now: Timestamp) -> bool {
+    pub(crate) fn window_open(&self, now: Timestamp) -> bool {
         self.open_time.is_none_or(|open| now >= open)
             && self.close_time.is_none_or(|close| now < close)
     }
 
     /// How many may wait at once: none without a waitlist.
-    pub fn waitlist_places(&self) -> u32 {
+    pub(crate) fn waitlist_places(&self) -> u32 {
         if self.waitlist_enabled {
             self.waitlist_capacity.unwrap_or(DEFAULT_WAITLIST_CAPACITY)
         } else {
@@ -183,7 +183,7 @@ impl RegistrationSettings {
 
 /// Everything an organiser writes about an event.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EventContent {
+pub(crate) struct EventContent {
     /// Kind.
     pub kind: EventKind,
     /// Title (required).
@@ -219,7 +219,7 @@ pub struct EventContent {
 impl EventContent {
     /// The checks that involve several fields, and the ceiling on all text together;
     /// violations name `event.<field>`.
-    pub fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         let mut violations = Violations::new();
         if self.end.instant() <= self.start.instant() {
             violations.add("event.end", "must be after the start");
@@ -275,7 +275,7 @@ impl EventContent {
 
     /// Bytes of text the event holds, every language of every text, names and links
     /// included.
-    pub fn text_bytes(&self) -> usize {
+    pub(crate) fn text_bytes(&self) -> usize {
         let participant = |p: &Participant| text_bytes(&p.role) + text_bytes(&p.organization);
         let venue = self.venue.as_ref().map_or(0, |venue| {
             text_bytes(&venue.display_name) + venue.address.as_ref().map_or(0, address_bytes)
@@ -304,7 +304,7 @@ impl EventContent {
     }
 
     /// What a published event lacks, as violations of the missing fields.
-    pub fn missing_for_publication(&self) -> Vec<FieldViolation> {
+    pub(crate) fn missing_for_publication(&self) -> Vec<FieldViolation> {
         let mut missing = Vec::new();
         match self.attendance_mode {
             None => missing.push(FieldViolation::new("event.attendance_mode", "must be set")),
@@ -339,7 +339,7 @@ impl EventContent {
 
 impl Outcomes {
     /// Bytes of text the outcomes hold.
-    pub fn text_bytes(&self) -> usize {
+    pub(crate) fn text_bytes(&self) -> usize {
         text_bytes(&self.minutes_summary)
             + self
                 .decisions
@@ -351,7 +351,10 @@ impl Outcomes {
 
 /// Refuses `bytes` of text in one event beyond [`MAX_EVENT_TEXT_BYTES`], as a violation
 /// of `field`.
-pub fn check_text_bytes(bytes: usize, field: &str) -> std::result::Result<(), FieldViolation> {
+pub(crate) fn check_text_bytes(
+    bytes: usize,
+    field: &str,
+) -> std::result::Result<(), FieldViolation> {
     if bytes > MAX_EVENT_TEXT_BYTES {
         Err(FieldViolation::new(
             field,
@@ -386,7 +389,7 @@ fn address_bytes(address: &PostalAddress) -> usize {
 }
 
 /// Checks an https URL: absolute, https, a host, no spaces, at most 2048 bytes.
-pub fn check_https_url(url: &str) -> std::result::Result<(), String> {
+pub(crate) fn check_https_url(url: &str) -> std::result::Result<(), String> {
     let rest = url
         .strip_prefix("https://")
         .ok_or_else(|| "must be an https:// URL".to_owned())?;

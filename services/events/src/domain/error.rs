@@ -90,4 +90,4 @@ impl From<StaleEtag> for Error {
 }
 
 /// Results of the events service.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;

@@ -13,7 +13,7 @@ use super::registration::{Registrant, Registration, RegistrationStatus};
 
 /// Where an event is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EventStatus {
+pub(crate) enum EventStatus {
     /// Being prepared; visible to its agency only.
     Draft,
     /// Announced.
@@ -28,7 +28,7 @@ pub enum EventStatus {
 
 impl EventStatus {
     /// How messages name it.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Self::Draft => "a draft",
             Self::Published => "published",
@@ -42,7 +42,7 @@ impl EventStatus {
 /// Seat counts and the next place in line, kept with the event and changed in the same
 /// transaction as the registrations they count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Seats {
+pub(crate) struct Seats {
     /// Confirmed registrations.
     pub confirmed: u32,
     /// Waitlisted registrations.
@@ -67,7 +67,7 @@ impl Default for Seats {
 
 /// An event.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event {
+pub(crate) struct Event {
     /// Id (UUIDv7).
     pub id: Uuid,
     /// Owning agency.
@@ -98,7 +98,7 @@ pub struct Event {
 
 /// An event's resource name, `agencies/{agency}/events/{event}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventName {
+pub(crate) struct EventName {
     /// The agency the name says.
     pub agency: AgencyCode,
     /// The event's id.
@@ -107,7 +107,7 @@ pub struct EventName {
 
 /// Who asks for a seat, as far as the seat rules care.
 #[derive(Debug, Clone, Copy)]
-pub struct Applicant<'a> {
+pub(crate) struct Applicant<'a> {
     /// The calling system.
     pub registrant: &'a Registrant,
     /// Whether it acts for the organising agency (exempt from the portal quota).
@@ -118,14 +118,14 @@ pub struct Applicant<'a> {
 
 /// The service's registration settings that are not the organiser's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RegistrationPolicy {
+pub(crate) struct RegistrationPolicy {
     /// Most live registrations one calling system may hold on one event.
     pub per_portal: u32,
 }
 
 /// What a registration gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
+pub(crate) enum Admission {
     /// A confirmed seat.
     Seat,
     /// A place in line, with its order number.
@@ -137,7 +137,12 @@ pub enum Admission {
 
 impl Event {
     /// A new draft.
-    pub fn draft(id: Uuid, agency: AgencyCode, content: EventContent, now: Timestamp) -> Self {
+    pub(crate) fn draft(
+        id: Uuid,
+        agency: AgencyCode,
+        content: EventContent,
+        now: Timestamp,
+    ) -> Self {
         Self {
             id,
             agency,
@@ -156,12 +161,12 @@ impl Event {
     }
 
     /// The resource name.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!("agencies/{}/events/{}", self.agency, self.id)
     }
 
     /// Seats still free for confirmation.
-    pub fn remaining_seats(&self) -> u32 {
+    pub(crate) fn remaining_seats(&self) -> u32 {
         self.content
             .registration
             .offered_seats()
@@ -169,7 +174,7 @@ impl Event {
     }
 
     /// The event as a reader who may not see its private link gets it.
-    pub fn without_private_link(mut self) -> Self {
+    pub(crate) fn without_private_link(mut self) -> Self {
         if let Some(access) = self.content.online_access.as_mut()
             && access.private
         {
@@ -179,20 +184,20 @@ impl Event {
     }
 
     /// The online link a registration gets: while it holds a seat.
-    pub fn online_url_for(&self, registration: &Registration) -> Option<String> {
+    pub(crate) fn online_url_for(&self, registration: &Registration) -> Option<String> {
         (registration.status == RegistrationStatus::Confirmed)
             .then(|| self.content.online_access.as_ref().map(|a| a.url.clone()))
             .flatten()
     }
 
     /// Marks a change of the event's own fields.
-    pub fn record_change(&mut self, now: Timestamp) {
+    pub(crate) fn record_change(&mut self, now: Timestamp) {
         self.version += 1;
         self.update_time = now;
     }
 
     /// DRAFT -> PUBLISHED.
-    pub fn publish(&mut self, now: Timestamp) -> Result<()> {
+    pub(crate) fn publish(&mut self, now: Timestamp) -> Result<()> {
         self.require(
             &[EventStatus::Draft],
             reasons::EVENT_NOT_DRAFT,
@@ -215,7 +220,7 @@ impl Event {
     }
 
     /// PUBLISHED or POSTPONED -> CANCELLED.
-    pub fn cancel(&mut self, reason: LocalizedText) -> Result<()> {
+    pub(crate) fn cancel(&mut self, reason: LocalizedText) -> Result<()> {
         self.require(
             &[EventStatus::Published, EventStatus::Postponed],
             reasons::EVENT_NOT_CANCELLABLE,
@@ -228,7 +233,7 @@ impl Event {
     }
 
     /// PUBLISHED -> POSTPONED.
-    pub fn postpone(&mut self) -> Result<()> {
+    pub(crate) fn postpone(&mut self) -> Result<()> {
         self.require(
             &[EventStatus::Published],
             reasons::EVENT_NOT_PUBLISHED,
@@ -240,7 +245,7 @@ impl Event {
     }
 
     /// PUBLISHED or POSTPONED -> PUBLISHED at a new time; the agenda keeps its offsets.
-    pub fn reschedule(&mut self, start: ZonedDateTime, end: ZonedDateTime) -> Result<()> {
+    pub(crate) fn reschedule(&mut self, start: ZonedDateTime, end: ZonedDateTime) -> Result<()> {
         self.require(
             &[EventStatus::Published, EventStatus::Postponed],
             reasons::EVENT_NOT_RESCHEDULABLE,
@@ -280,7 +285,7 @@ impl Event {
     }
 
     /// PUBLISHED -> COMPLETED, once it has started.
-    pub fn complete(&mut self, outcomes: Option<Outcomes>, now: Timestamp) -> Result<()> {
+    pub(crate) fn complete(&mut self, outcomes: Option<Outcomes>, now: Timestamp) -> Result<()> {
         self.require(
             &[EventStatus::Published],
             reasons::EVENT_NOT_PUBLISHED,
@@ -300,7 +305,7 @@ impl Event {
     }
 
     /// Only a draft is deleted; a published event is cancelled instead.
-    pub fn ensure_deletable(&self) -> Result<()> {
+    pub(crate) fn ensure_deletable(&self) -> Result<()> {
         self.require(
             &[EventStatus::Draft],
             reasons::EVENT_NOT_DRAFT,
@@ -310,7 +315,7 @@ impl Event {
 
     /// Refuses registrations unless the event is published, takes them, and `now` is in
     /// its window.
-    pub fn ensure_registration_open(&self, now: Timestamp) -> Result<()> {
+    pub(crate) fn ensure_registration_open(&self, now: Timestamp) -> Result<()> {
         if self.status != EventStatus::Published {
             return Err(Error::precondition(
                 reasons::EVENT_NOT_PUBLISHED,
@@ -339,7 +344,7 @@ impl Event {
     /// Gives an applicant a seat if one is free, else a place at the end of the line if
     /// the line has room; never more confirmed than offered seats. Callers of the
     /// organising agency are exempt from the per-portal quota.
-    pub fn admit(
+    pub(crate) fn admit(
         &mut self,
         applicant: &Applicant<'_>,
         policy: &RegistrationPolicy,
@@ -380,7 +385,7 @@ impl Event {
 
     /// How many of those waiting may be promoted now: free seats go to the line while the
     /// event still runs (published or postponed).
-    pub fn openings(&self) -> u32 {
+    pub(crate) fn openings(&self) -> u32 {
         if matches!(self.status, EventStatus::Published | EventStatus::Postponed) {
             self.remaining_seats().min(self.seats.waitlisted)
         } else {
@@ -390,7 +395,11 @@ impl Event {
 
     /// Gives a free seat to a waitlisted registration (the first in line: the store
     /// hands them over in order).
-    pub fn promote(&mut self, registration: &mut Registration, now: Timestamp) -> Result<()> {
+    pub(crate) fn promote(
+        &mut self,
+        registration: &mut Registration,
+        now: Timestamp,
+    ) -> Result<()> {
         if self.openings() == 0 || registration.status != RegistrationStatus::Waitlisted {
             return Err(Error::precondition(
                 reasons::EVENT_FULL,
@@ -407,7 +416,11 @@ impl Event {
 
     /// Cancels a registration of this event and frees what it held (a seat or a place
     /// in line); then [`Self::openings`] says how many of the line to promote.
-    pub fn release(&mut self, registration: &mut Registration, now: Timestamp) -> Result<()> {
+    pub(crate) fn release(
+        &mut self,
+        registration: &mut Registration,
+        now: Timestamp,
+    ) -> Result<()> {
         match registration.cancel(now)? {
             RegistrationStatus::Confirmed => {
                 self.seats.confirmed = self.seats.confirmed.saturating_sub(1);
@@ -421,7 +434,7 @@ impl Event {
     }
 
     /// Refuses check-in unless the event is published.
-    pub fn ensure_check_in_open(&self) -> Result<()> {
+    pub(crate) fn ensure_check_in_open(&self) -> Result<()> {
         if self.status == EventStatus::Published {
             Ok(())
         } else {
@@ -433,7 +446,11 @@ impl Event {
     }
 
     /// Checks a registration in at the desk, exactly once.
-    pub fn check_in(&mut self, registration: &mut Registration, now: Timestamp) -> Result<()> {
+    pub(crate) fn check_in(
+        &mut self,
+        registration: &mut Registration,
+        now: Timestamp,
+    ) -> Result<()> {
         self.ensure_check_in_open()?;
         registration.check_in(now)?;
         self.seats.checked_in += 1;

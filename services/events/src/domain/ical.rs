@@ -13,11 +13,11 @@ use jiff::tz::{Offset, TimeZone};
 use super::event::{Event, EventStatus};
 
 /// The media type of an export.
-pub const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
+pub(crate) const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
 
 /// One event with its text already resolved to the reader's language.
 #[derive(Debug)]
-pub struct CalendarEntry<'a> {
+pub(crate) struct CalendarEntry<'a> {
     /// The event (never a draft).
     pub event: &'a Event,
     /// SUMMARY: the title.
@@ -33,7 +33,7 @@ pub struct CalendarEntry<'a> {
 impl<'a> CalendarEntry<'a> {
     /// An event's entry in the reader's language (one language per VEVENT), never with
     /// a private link.
-    pub fn of(event: &'a Event, wanted: &[LanguageCode]) -> Self {
+    pub(crate) fn of(event: &'a Event, wanted: &[LanguageCode]) -> Self {
         let chain = FallbackChain::default();
         let one = |text: &'a LocalizedText| {
             text.resolve(wanted, &chain)
@@ -77,7 +77,7 @@ impl<'a> CalendarEntry<'a> {
 }
 
 /// A VCALENDAR holding every entry, with one VTIMEZONE per zone used.
-pub fn calendar(entries: &[CalendarEntry<'_>], now: Timestamp) -> String {
+pub(crate) fn calendar(entries: &[CalendarEntry<'_>], now: Timestamp) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_owned(),
         "VERSION:2.0".to_owned(),

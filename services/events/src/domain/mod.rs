@@ -3,12 +3,12 @@
 //! of the wire or the database: the rules live here as methods, and the use cases only
 //! load, call them and save.
 
-pub mod content;
-pub mod error;
-pub mod event;
-pub mod ical;
-pub mod patch;
-pub mod query;
-pub mod registration;
+pub(crate) mod content;
+pub(crate) mod error;
+pub(crate) mod event;
+pub(crate) mod ical;
+pub(crate) mod patch;
+pub(crate) mod query;
+pub(crate) mod registration;
 
-pub use error::{Error, Result};
+pub(crate) use error::{Error, Result};

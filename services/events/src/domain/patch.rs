@@ -13,7 +13,7 @@ use super::event::{Event, EventStatus};
 
 /// One field an update replaces.
 #[derive(Debug, Clone, PartialEq)]
-pub enum EventField {
+pub(crate) enum EventField {
     /// `kind`.
     Kind(EventKind),
     /// `title`.
@@ -65,7 +65,7 @@ pub enum EventField {
 /// The fields an UpdateEvent replaces; `replace_all` when the mask was `*`, which means
 /// every path the event's state allows.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EventPatch {
+pub(crate) struct EventPatch {
     /// The fields.
     pub fields: Vec<EventField>,
     /// Whether the caller asked for every updatable path.
@@ -74,7 +74,7 @@ pub struct EventPatch {
 
 impl Event {
     /// Applies an update under the state rules of UpdateEvent.
-    pub fn apply(&mut self, patch: EventPatch) -> Result<()> {
+    pub(crate) fn apply(&mut self, patch: EventPatch) -> Result<()> {
         let status = self.status;
         if status == EventStatus::Cancelled {
             return Err(Error::precondition(

@@ -11,7 +11,7 @@ use super::registration::RegistrationStatus;
 
 /// Which events a list or export covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EventQuery {
+pub(crate) struct EventQuery {
     /// One agency, or every agency.
     pub agency: Option<AgencyCode>,
     /// Only this kind.
@@ -34,7 +34,7 @@ pub struct EventQuery {
 
 /// Which drafts a reader may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DraftVisibility {
+pub(crate) enum DraftVisibility {
     /// None (anonymous and other agencies' callers).
     None,
     /// Its own agency's.
@@ -45,7 +45,7 @@ pub enum DraftVisibility {
 
 impl DraftVisibility {
     /// The drafts `caller` may see.
-    pub fn of(caller: Option<&Caller>) -> Self {
+    pub(crate) fn of(caller: Option<&Caller>) -> Self {
         match caller {
             Some(caller) if caller.is_ministry_wide() => Self::All,
             Some(caller) => caller
@@ -59,7 +59,7 @@ impl DraftVisibility {
 
 /// Which registrations a roster covers; by default, all.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct RosterQuery {
+pub(crate) struct RosterQuery {
     /// Only this status.
     #[serde(with = "registration_status_name")]
     pub status: Option<RegistrationStatus>,

@@ -16,9 +16,9 @@ use super::event::{Admission, Event};
 
 /// The code alphabet: digits and capitals without 0/O and 1/I, so a code read aloud or
 /// copied by hand at a desk cannot be mistaken.
-pub const CODE_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+pub(crate) const CODE_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 /// Characters in a code.
-pub const CODE_LENGTH: usize = 8;
+pub(crate) const CODE_LENGTH: usize = 8;
 /// Longest display name.
 const NAME_LENGTH: usize = 200;
 /// Longest contact a person may type to find their registration (an email is at most
@@ -27,7 +27,7 @@ const CONTACT_LENGTH: usize = 320;
 
 /// Where a registration stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegistrationStatus {
+pub(crate) enum RegistrationStatus {
     /// Holds a seat.
     Confirmed,
     /// In line for a seat.
@@ -38,7 +38,7 @@ pub enum RegistrationStatus {
 
 impl RegistrationStatus {
     /// How messages name it.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Self::Confirmed => "confirmed",
             Self::Waitlisted => "waitlisted",
@@ -50,7 +50,7 @@ impl RegistrationStatus {
 /// The calling system that made a registration: its token's agency claim and subject.
 /// It names a system (a portal, a desk application), never a person.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Registrant {
+pub(crate) struct Registrant {
     /// The agency claim (`*` for ministry-wide callers).
     pub agency: String,
     /// The token's subject.
@@ -59,7 +59,7 @@ pub struct Registrant {
 
 impl Registrant {
     /// The system behind a caller.
-    pub fn of(caller: &Caller) -> Self {
+    pub(crate) fn of(caller: &Caller) -> Self {
         Self {
             agency: caller.agency.as_claim().to_owned(),
             subject: caller.subject.clone(),
@@ -75,7 +75,7 @@ impl fmt::Display for Registrant {
 
 /// The person who registers. Personal data: `Debug` shows none of it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Attendee {
+pub(crate) struct Attendee {
     /// Name as the person gives it.
     pub display_name: String,
     /// Email, if given.
@@ -98,7 +98,7 @@ impl fmt::Debug for Attendee {
 
 /// How a person is recognised: same email ignoring case, or same phone in E.164.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Identity {
+pub(crate) struct Identity {
     /// The email's identity key.
     pub email: Option<String>,
     /// The phone in E.164.
@@ -113,7 +113,7 @@ impl fmt::Debug for Identity {
 
 impl Attendee {
     /// How the person is recognised among an event's registrations.
-    pub fn identity(&self) -> Identity {
+    pub(crate) fn identity(&self) -> Identity {
         Identity {
             email: self.email.as_ref().map(Email::identity_key),
             phone: self.phone.as_ref().map(|phone| phone.as_str().to_owned()),
@@ -123,7 +123,7 @@ impl Attendee {
 
 /// An attendee as a caller wrote it, before checks.
 #[derive(Clone, Default)]
-pub struct AttendeeInput {
+pub(crate) struct AttendeeInput {
     /// Name.
     pub display_name: String,
     /// Email, empty when not given.
@@ -215,7 +215,7 @@ fn optional<T>(
 /// What a person gives to find their own registration: its code and the email or phone
 /// they registered with. Personal data: `Debug` shows none of it.
 #[derive(Clone)]
-pub struct Credential {
+pub(crate) struct Credential {
     /// The normalised code, None when what was typed cannot be a code.
     code: Option<String>,
     /// The contact's identity, None when it is neither an email nor a phone.
@@ -231,7 +231,7 @@ impl fmt::Debug for Credential {
 impl Credential {
     /// Reads what the person typed. Nothing is refused here: a code or a contact that
     /// cannot match is answered exactly as one that does not match, NOT_FOUND.
-    pub fn typed(code: &str, contact: &str) -> Self {
+    pub(crate) fn typed(code: &str, contact: &str) -> Self {
         let contact = contact.trim();
         let contact = if contact.chars().count() > CONTACT_LENGTH {
             Identity::default()
@@ -253,12 +253,12 @@ impl Credential {
     }
 
     /// The code to look the registration up by.
-    pub fn code(&self) -> Option<&str> {
+    pub(crate) fn code(&self) -> Option<&str> {
         self.code.as_deref()
     }
 
     /// Whether the contact is the registration's own.
-    pub fn opens(&self, registration: &Registration) -> bool {
+    pub(crate) fn opens(&self, registration: &Registration) -> bool {
         let theirs = registration.attendee.identity();
         let email = matches!((&self.contact.email, &theirs.email), (Some(a), Some(b)) if a == b);
         let phone = matches!((&self.contact.phone, &theirs.phone), (Some(a), Some(b)) if a == b);
@@ -268,7 +268,7 @@ impl Credential {
 
 /// A registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Registration {
+pub(crate) struct Registration {
     /// Id (UUIDv7: registration order).
     pub id: Uuid,
     /// The event.
@@ -298,7 +298,7 @@ pub struct Registration {
 /// A registration's resource name,
 /// `agencies/{agency}/events/{event}/registrations/{registration}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegistrationName {
+pub(crate) struct RegistrationName {
     /// The event's name.
     pub event: super::event::EventName,
     /// The registration's id.
@@ -308,7 +308,7 @@ pub struct RegistrationName {
 /// A registration with what its reader is told beside it: its place in line and the
 /// online link it gives access to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegistrationView {
+pub(crate) struct RegistrationView {
     /// The registration.
     pub registration: Registration,
     /// Place in line (1 = next) while waitlisted.
@@ -319,7 +319,7 @@ pub struct RegistrationView {
 
 impl Registration {
     /// A registration as `event` admitted it.
-    pub fn admitted(
+    pub(crate) fn admitted(
         id: Uuid,
         event: &Event,
         attendee: Attendee,
@@ -349,7 +349,7 @@ impl Registration {
     }
 
     /// The resource name.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!(
             "agencies/{}/events/{}/registrations/{}",
             self.agency, self.event_id, self.id
@@ -357,7 +357,7 @@ impl Registration {
     }
 
     /// Whether it still holds a seat or a place in line.
-    pub fn is_live(&self) -> bool {
+    pub(crate) fn is_live(&self) -> bool {
         self.status != RegistrationStatus::Cancelled
     }
 
@@ -390,7 +390,7 @@ impl Registration {
     }
 
     /// Checks in a confirmed registration, exactly once.
-    pub fn check_in(&mut self, now: Timestamp) -> Result<()> {
+    pub(crate) fn check_in(&mut self, now: Timestamp) -> Result<()> {
         if let Some(at) = self.check_in_time {
             return Err(Error::precondition(
                 reasons::ALREADY_CHECKED_IN,
@@ -413,7 +413,7 @@ impl Registration {
     /// that the person is registered; anyone else is told only that the contact cannot
     /// be registered through them, so that registering cannot be used to find out who
     /// is registered.
-    pub fn refuse_duplicate(&self, asker: &Registrant, organiser: bool) -> Error {
+    pub(crate) fn refuse_duplicate(&self, asker: &Registrant, organiser: bool) -> Error {
         if organiser || self.registered_by.as_ref() == Some(asker) {
             Error::AlreadyExists {
                 reason: reasons::ALREADY_REGISTERED,
@@ -430,7 +430,7 @@ impl Registration {
 }
 
 /// A new random desk code.
-pub fn new_code() -> String {
+pub(crate) fn new_code() -> String {
     let mut rng = rand::rng();
     (0..CODE_LENGTH)
         .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())]))
@@ -439,7 +439,7 @@ pub fn new_code() -> String {
 
 /// A code as typed at a desk, normalised: case ignored, spaces and hyphens dropped.
 /// None when it cannot be a code.
-pub fn normalize_code(typed: &str) -> Option<String> {
+pub(crate) fn normalize_code(typed: &str) -> Option<String> {
     if typed.len() > 4 * CODE_LENGTH {
         return None;
     }

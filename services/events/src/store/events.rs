@@ -22,7 +22,7 @@ use crate::domain::event::{Event, EventStatus, Seats};
 use crate::domain::query::{DraftVisibility, EventQuery};
 
 /// Where a list of events continues: the start (micros) and id of the last one served.
-pub type EventCursor = (i64, Uuid);
+pub(crate) type EventCursor = (i64, Uuid);
 
 /// The backend of a connection, for the locks it needs.
 pub(super) fn backend(db: &impl ConnectionTrait) -> Backend {
@@ -99,7 +99,7 @@ fn row(event: &Event) -> Result<event::ActiveModel> {
 }
 
 /// Inserts a new event.
-pub async fn insert(db: &impl ConnectionTrait, event: &Event) -> Result<()> {
+pub(crate) async fn insert(db: &impl ConnectionTrait, event: &Event) -> Result<()> {
     event::Entity::insert(row(event)?)
         .exec_without_returning(db)
         .await?;
@@ -107,7 +107,7 @@ pub async fn insert(db: &impl ConnectionTrait, event: &Event) -> Result<()> {
 }
 
 /// Reads an event.
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Event>> {
+pub(crate) async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Event>> {
     event::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -117,7 +117,7 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Event>> 
 
 /// Reads an event and locks it until the transaction ends: every change to it or to its
 /// registrations starts here, so they run one at a time per event.
-pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Event>> {
+pub(crate) async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Event>> {
     lock_for_update(event::Entity::find_by_id(id), backend(db))
         .one(db)
         .await?
@@ -127,7 +127,7 @@ pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Event>> 
 
 /// Writes every field of an event read at version `read` (its version becomes
 /// `read + 1`), or reports it stale.
-pub async fn save(db: &impl ConnectionTrait, event: &Event, read: i64) -> Result<Versioned> {
+pub(crate) async fn save(db: &impl ConnectionTrait, event: &Event, read: i64) -> Result<Versioned> {
     Ok(update_versioned(
         db,
         row(event)?,
@@ -140,7 +140,7 @@ pub async fn save(db: &impl ConnectionTrait, event: &Event, read: i64) -> Result
 
 /// Sets an event's seat counts without touching its version: registrations do not make
 /// an organiser's etag stale.
-pub async fn save_seats(db: &impl ConnectionTrait, event: &Event) -> Result<()> {
+pub(crate) async fn save_seats(db: &impl ConnectionTrait, event: &Event) -> Result<()> {
     let seats = event.seats;
     event::Entity::update_many()
         .col_expr(
@@ -166,14 +166,14 @@ pub async fn save_seats(db: &impl ConnectionTrait, event: &Event) -> Result<()> 
 }
 
 /// Deletes an event (a draft: it has no registrations).
-pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
+pub(crate) async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
     event::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 
 /// The first event of `agency` of this kind starting at this instant, if any: how the
 /// demo finds what it loaded before.
-pub async fn find_scheduled(
+pub(crate) async fn find_scheduled(
     db: &impl ConnectionTrait,
     agency: &AgencyCode,
     kind: EventKind,
@@ -191,7 +191,7 @@ pub async fn find_scheduled(
 }
 
 /// A page of events after `after`, at most `limit`, ordered by start then id.
-pub async fn list(
+pub(crate) async fn list(
     db: &impl ConnectionTrait,
     query: &EventQuery,
     drafts: &DraftVisibility,
@@ -255,7 +255,7 @@ pub async fn list(
 /// An event's content in its stored form, which a create's request_id is bound to: the
 /// pinned form, so a retry still matches after a release renames a domain field.
 #[derive(Debug, Clone, Copy)]
-pub struct AsStored<'a>(pub &'a crate::domain::content::EventContent);
+pub(crate) struct AsStored<'a>(pub &'a crate::domain::content::EventContent);
 
 impl serde::Serialize for AsStored<'_> {
     fn serialize<S: serde::Serializer>(

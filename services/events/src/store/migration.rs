@@ -4,7 +4,7 @@ use jalia_db::sea_orm_migration::prelude::*;
 
 /// The events service's migrations, in their own table.
 #[derive(Debug)]
-pub struct Migrator;
+pub(crate) struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {

@@ -6,13 +6,13 @@ mod entities;
 mod migration;
 mod stored;
 
-pub mod events;
-pub mod registrations;
+pub(crate) mod events;
+pub(crate) mod registrations;
 
 use jalia_db::sea_orm::DbErr;
 use jalia_db::{DbError, TransactionError};
 
-pub use migration::Migrator;
+pub(crate) use migration::Migrator;
 
 use jalia_model::StorageFailure;
 

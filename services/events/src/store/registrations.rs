@@ -23,7 +23,7 @@ use crate::domain::registration::{
 
 /// How a change finds the registration it locks.
 #[derive(Debug, Clone, Copy)]
-pub enum By<'a> {
+pub(crate) enum By<'a> {
     /// Its id.
     Id(Uuid),
     /// Its code.
@@ -104,7 +104,7 @@ fn row(registration: &Registration) -> registration::ActiveModel {
 }
 
 /// Inserts a registration.
-pub async fn insert(db: &impl ConnectionTrait, registration: &Registration) -> Result<()> {
+pub(crate) async fn insert(db: &impl ConnectionTrait, registration: &Registration) -> Result<()> {
     registration::Entity::insert(row(registration))
         .exec_without_returning(db)
         .await?;
@@ -112,7 +112,7 @@ pub async fn insert(db: &impl ConnectionTrait, registration: &Registration) -> R
 }
 
 /// Writes a registration read under lock in the same transaction.
-pub async fn save(db: &impl ConnectionTrait, registration: &Registration) -> Result<()> {
+pub(crate) async fn save(db: &impl ConnectionTrait, registration: &Registration) -> Result<()> {
     registration::Entity::update(row(registration))
         .exec(db)
         .await?;
@@ -125,7 +125,7 @@ fn waitlisted() -> &'static str {
 
 /// A registration's place in line: how many of the event's waitlisted registrations are
 /// at or before it, counted on the (event, status, order) index.
-pub async fn position(
+pub(crate) async fn position(
     db: &impl ConnectionTrait,
     registration: &Registration,
 ) -> Result<Option<u32>> {
@@ -145,7 +145,7 @@ pub async fn position(
 }
 
 /// Reads one registration of an event.
-pub async fn find(
+pub(crate) async fn find(
     db: &impl ConnectionTrait,
     event_id: Uuid,
     id: Uuid,
@@ -159,7 +159,7 @@ pub async fn find(
 }
 
 /// Reads one registration of an event by its code.
-pub async fn find_by_code(
+pub(crate) async fn find_by_code(
     db: &impl ConnectionTrait,
     event_id: Uuid,
     code: &str,
@@ -174,7 +174,7 @@ pub async fn find_by_code(
 }
 
 /// Reads and locks a registration of an event.
-pub async fn lock(
+pub(crate) async fn lock(
     db: &impl ConnectionTrait,
     event_id: Uuid,
     by: By<'_>,
@@ -192,7 +192,7 @@ pub async fn lock(
 }
 
 /// The first `count` in line, in order, locked.
-pub async fn lock_front_of_line(
+pub(crate) async fn lock_front_of_line(
     db: &impl ConnectionTrait,
     event_id: Uuid,
     count: u32,
@@ -214,7 +214,7 @@ pub async fn lock_front_of_line(
 }
 
 /// The live registration of the person `identity` recognises, if any.
-pub async fn live_holder(
+pub(crate) async fn live_holder(
     db: &impl ConnectionTrait,
     event_id: Uuid,
     identity: &Identity,
@@ -239,7 +239,7 @@ pub async fn live_holder(
 }
 
 /// How many live registrations of the event `registrant` made, counted on its index.
-pub async fn held_by(
+pub(crate) async fn held_by(
     db: &impl ConnectionTrait,
     event_id: Uuid,
     registrant: &Registrant,
@@ -255,7 +255,11 @@ pub async fn held_by(
 }
 
 /// Whether a code is already some registration's on the event.
-pub async fn code_taken(db: &impl ConnectionTrait, event_id: Uuid, code: &str) -> Result<bool> {
+pub(crate) async fn code_taken(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+    code: &str,
+) -> Result<bool> {
     let found = registration::Entity::find()
         .filter(registration::Column::EventId.eq(event_id))
         .filter(registration::Column::Code.eq(code))
@@ -283,7 +287,7 @@ fn position_column() -> String {
 
 /// A page of an event's roster after `after`, in registration order, each with its
 /// place in line.
-pub async fn list(
+pub(crate) async fn list(
     db: &impl ConnectionTrait,
     event_id: Uuid,
     query: &RosterQuery,

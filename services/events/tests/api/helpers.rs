@@ -13,17 +13,17 @@ use jalia_runtime::{SharedClock, Shutdown, ShutdownTrigger, system_clock};
 use jalia_testing::{DevTokens, authed, channel};
 use tonic::transport::Channel;
 
-pub use jalia_testing::{LogCapture, assert_invalid, assert_status};
+pub(crate) use jalia_testing::{LogCapture, assert_invalid, assert_status};
 
 /// Every scope of the events service.
-pub const ALL_SCOPES: [&str; 3] = ["events.read", "events.write", "events.checkin"];
+pub(crate) const ALL_SCOPES: [&str; 3] = ["events.read", "events.write", "events.checkin"];
 
 /// A client of one instance.
-pub type Client = EventServiceClient<Channel>;
+pub(crate) type Client = EventServiceClient<Channel>;
 
 /// Instances of the service sharing one database and one data folder (so one
 /// development signing key), stopped when dropped.
-pub struct TestApp {
+pub(crate) struct TestApp {
     _database: TestDatabase,
     triggers: Vec<ShutdownTrigger>,
     addresses: Vec<std::net::SocketAddr>,
@@ -41,7 +41,7 @@ impl Drop for TestApp {
 }
 
 /// How to start the instances.
-pub struct Spawn {
+pub(crate) struct Spawn {
     instances: usize,
     clock: SharedClock,
     demo: bool,
@@ -50,7 +50,7 @@ pub struct Spawn {
 
 impl Spawn {
     /// One instance on the system clock, no demo data, default settings.
-    pub fn one() -> Self {
+    pub(crate) fn one() -> Self {
         Self {
             instances: 1,
             clock: system_clock(),
@@ -60,7 +60,7 @@ impl Spawn {
     }
 
     /// `instances` replicas on one database.
-    pub fn replicas(instances: usize) -> Self {
+    pub(crate) fn replicas(instances: usize) -> Self {
         Self {
             instances,
             ..Self::one()
@@ -68,25 +68,25 @@ impl Spawn {
     }
 
     /// On a clock the test sets.
-    pub fn on_clock(mut self, clock: SharedClock) -> Self {
+    pub(crate) fn on_clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
         self
     }
 
     /// With the demo data loaded (twice: loading again must change nothing).
-    pub fn with_demo(mut self) -> Self {
+    pub(crate) fn with_demo(mut self) -> Self {
         self.demo = true;
         self
     }
 
     /// With settings of its own.
-    pub fn configured(mut self, configure: fn(&mut Config)) -> Self {
+    pub(crate) fn configured(mut self, configure: fn(&mut Config)) -> Self {
         self.configure = configure;
         self
     }
 
     /// Starts them.
-    pub async fn start(self) -> TestApp {
+    pub(crate) async fn start(self) -> TestApp {
         let database = TestDatabase::new().await;
         let dir = tempfile::tempdir().unwrap();
         let url = database.config().url().to_owned();
@@ -125,18 +125,18 @@ impl Spawn {
 
 impl TestApp {
     /// One instance on the system clock.
-    pub async fn one() -> Self {
+    pub(crate) async fn one() -> Self {
         Spawn::one().start().await
     }
 
     /// A client of instance `index`.
-    pub async fn client(&self, index: usize) -> Client {
+    pub(crate) async fn client(&self, index: usize) -> Client {
         EventServiceClient::new(channel(self.addresses[index]).await)
     }
 
     /// A token of `subject` acting for `agency` with `scopes`, valid from the service's
     /// clock (which a test may have moved).
-    pub fn token_of(&self, subject: &str, agency: &str, scopes: &[&str]) -> String {
+    pub(crate) fn token_of(&self, subject: &str, agency: &str, scopes: &[&str]) -> String {
         self.tokens.mint_at(
             subject,
             agency,
@@ -147,18 +147,18 @@ impl TestApp {
     }
 
     /// A token of the desk application of agency `agency`, with every scope.
-    pub fn token(&self, agency: &str) -> String {
+    pub(crate) fn token(&self, agency: &str) -> String {
         self.token_of("desk-app", agency, &ALL_SCOPES)
     }
 
     /// The organiser's token: agency `bm`, every scope.
-    pub fn bm(&self) -> String {
+    pub(crate) fn bm(&self) -> String {
         self.token("bm")
     }
 }
 
 /// A one-language text.
-pub fn text(language: &str, value: &str) -> Option<wire::LocalizedText> {
+pub(crate) fn text(language: &str, value: &str) -> Option<wire::LocalizedText> {
     Some(wire::LocalizedText {
         entries: vec![wire::LocalizedString {
             language_code: language.to_owned(),
@@ -169,7 +169,7 @@ pub fn text(language: &str, value: &str) -> Option<wire::LocalizedText> {
 }
 
 /// The text a reader was served.
-pub fn served(text: &Option<wire::LocalizedText>) -> String {
+pub(crate) fn served(text: &Option<wire::LocalizedText>) -> String {
     text.as_ref()
         .and_then(|text| text.resolved.as_ref())
         .map(|resolved| resolved.text.clone())
@@ -177,7 +177,7 @@ pub fn served(text: &Option<wire::LocalizedText>) -> String {
 }
 
 /// A local time in Morocco.
-pub fn at(local: &str) -> Option<wire::ZonedDateTime> {
+pub(crate) fn at(local: &str) -> Option<wire::ZonedDateTime> {
     Some(wire::ZonedDateTime {
         local_date_time: local.to_owned(),
         time_zone: "Africa/Casablanca".to_owned(),
@@ -186,12 +186,12 @@ pub fn at(local: &str) -> Option<wire::ZonedDateTime> {
 }
 
 /// An instant on the wire from seconds since the epoch.
-pub fn seconds(seconds: i64) -> Option<prost_types::Timestamp> {
+pub(crate) fn seconds(seconds: i64) -> Option<prost_types::Timestamp> {
     Some(prost_types::Timestamp { seconds, nanos: 0 })
 }
 
 /// A complete in-person event ready to publish, with registration open.
-pub fn event(start: &str, end: &str, capacity: i32, reserved: i32) -> pb::Event {
+pub(crate) fn event(start: &str, end: &str, capacity: i32, reserved: i32) -> pb::Event {
     pb::Event {
         kind: pb::EventKind::InformationSession as i32,
         title: text("fr", "Permanence d'information pour les Marocains du monde"),
@@ -219,7 +219,7 @@ pub fn event(start: &str, end: &str, capacity: i32, reserved: i32) -> pb::Event 
 }
 
 /// A CreateEvent request of agency `bm`.
-pub fn create(event: pb::Event) -> pb::CreateEventRequest {
+pub(crate) fn create(event: pb::Event) -> pb::CreateEventRequest {
     pb::CreateEventRequest {
         parent: "agencies/bm".into(),
         event: Some(event),
@@ -228,7 +228,7 @@ pub fn create(event: pb::Event) -> pb::CreateEventRequest {
 }
 
 /// Creates a draft of agency `bm`.
-pub async fn draft(client: &mut Client, token: &str, event: pb::Event) -> pb::Event {
+pub(crate) async fn draft(client: &mut Client, token: &str, event: pb::Event) -> pb::Event {
     client
         .create_event(authed(create(event), token))
         .await
@@ -237,7 +237,7 @@ pub async fn draft(client: &mut Client, token: &str, event: pb::Event) -> pb::Ev
 }
 
 /// Creates and publishes an event of agency `bm`.
-pub async fn published(client: &mut Client, token: &str, event: pb::Event) -> pb::Event {
+pub(crate) async fn published(client: &mut Client, token: &str, event: pb::Event) -> pb::Event {
     let created = draft(client, token, event).await;
     client
         .publish_event(authed(
@@ -253,7 +253,7 @@ pub async fn published(client: &mut Client, token: &str, event: pb::Event) -> pb
 }
 
 /// Reads an event as `token` sees it.
-pub async fn read(client: &mut Client, token: &str, name: &str) -> pb::Event {
+pub(crate) async fn read(client: &mut Client, token: &str, name: &str) -> pb::Event {
     client
         .get_event(authed(
             pb::GetEventRequest {
@@ -268,7 +268,7 @@ pub async fn read(client: &mut Client, token: &str, name: &str) -> pb::Event {
 }
 
 /// A person who registers.
-pub fn attendee(index: usize) -> pb::Attendee {
+pub(crate) fn attendee(index: usize) -> pb::Attendee {
     pb::Attendee {
         display_name: format!("Participant {index:04}"),
         email: format!("participant.{index:04}@example.org"),
@@ -280,7 +280,7 @@ pub fn attendee(index: usize) -> pb::Attendee {
 }
 
 /// A RegisterAttendee request with a fresh request_id.
-pub fn register_request(event: &str, attendee: pb::Attendee) -> pb::RegisterAttendeeRequest {
+pub(crate) fn register_request(event: &str, attendee: pb::Attendee) -> pb::RegisterAttendeeRequest {
     pb::RegisterAttendeeRequest {
         parent: event.to_owned(),
         registration: Some(pb::Registration {
@@ -292,7 +292,7 @@ pub fn register_request(event: &str, attendee: pb::Attendee) -> pb::RegisterAtte
 }
 
 /// Registers `attendee` as `token`.
-pub async fn register(
+pub(crate) async fn register(
     client: &mut Client,
     token: &str,
     event: &str,
@@ -305,7 +305,11 @@ pub async fn register(
 }
 
 /// Every registration of an event, through ListRegistrations' pages.
-pub async fn full_roster(client: &mut Client, token: &str, event: &str) -> Vec<pb::Registration> {
+pub(crate) async fn full_roster(
+    client: &mut Client,
+    token: &str,
+    event: &str,
+) -> Vec<pb::Registration> {
     let mut all = Vec::new();
     let mut page_token = String::new();
     loop {
@@ -331,6 +335,6 @@ pub async fn full_roster(client: &mut Client, token: &str, event: &str) -> Vec<p
 }
 
 /// The registration status on the wire.
-pub fn status_of(registration: &pb::Registration) -> pb::RegistrationStatus {
+pub(crate) fn status_of(registration: &pb::Registration) -> pb::RegistrationStatus {
     pb::RegistrationStatus::try_from(registration.status).unwrap()
 }

@@ -28,13 +28,13 @@ use crate::domain::text::{PersonalText, bounded};
 
 /// What UpdateInquiry may change (AIP-134: an empty mask means each of these the request
 /// sets).
-pub const INQUIRY_FIELDS: UpdatableFields = UpdatableFields::new(
+pub(super) const INQUIRY_FIELDS: UpdatableFields = UpdatableFields::new(
     "jalia.inquiries.v1.Inquiry",
     &["category", "service", "event", "answer_before", "priority"],
 );
 
 /// What UpdateInquiryCategory may change.
-pub const CATEGORY_FIELDS: UpdatableFields = UpdatableFields::new(
+pub(super) const CATEGORY_FIELDS: UpdatableFields = UpdatableFields::new(
     "jalia.inquiries.v1.InquiryCategory",
     &["display_name", "default_response_days"],
 );
@@ -137,7 +137,7 @@ impl TryFrom<&wire::GetInquiryRequest> for InquiryName {
 }
 
 /// ListInquiries: the query and the page.
-pub fn list_inquiries(
+pub(super) fn list_inquiries(
     request: &wire::ListInquiriesRequest,
 ) -> Result<(InquiryQuery, PageRequest), Error> {
     let mut v = Violations::new();
@@ -426,7 +426,7 @@ impl TryFrom<wire::AddInquiryMessageRequest> for AddMessageCommand {
 }
 
 /// ListInquiryMessages: the query and the page.
-pub fn list_messages(
+pub(super) fn list_messages(
     request: &wire::ListInquiryMessagesRequest,
 ) -> Result<(MessageQuery, PageRequest), Error> {
     let mut v = Violations::new();
@@ -456,7 +456,7 @@ pub fn list_messages(
 }
 
 /// ListInquiryCategories: the filter and the page.
-pub fn list_categories(
+pub(super) fn list_categories(
     request: &wire::ListInquiryCategoriesRequest,
 ) -> Result<(CategoryFilter, PageRequest), Error> {
     let mut v = Violations::new();
@@ -562,7 +562,7 @@ impl TryFrom<wire::UpdateInquiryCategoryRequest> for UpdateCategoryCommand {
 }
 
 /// GetInquiryStatistics: the agency (None for `agencies/-`) and the period.
-pub fn statistics(
+pub(super) fn statistics(
     request: &wire::GetInquiryStatisticsRequest,
 ) -> Result<(Option<AgencyCode>, Period), Error> {
     let mut v = Violations::new();

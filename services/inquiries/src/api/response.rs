@@ -13,14 +13,14 @@ use crate::domain::status::{StateChange, Status};
 
 /// What readers are served localized text in.
 #[derive(Debug)]
-pub struct Languages {
+pub(super) struct Languages {
     wanted: Vec<LanguageCode>,
     chain: FallbackChain,
 }
 
 impl Languages {
     /// The reader's languages, best first, and the agencies' fallback chain.
-    pub fn new(wanted: Vec<LanguageCode>) -> Self {
+    pub(super) fn new(wanted: Vec<LanguageCode>) -> Self {
         Self {
             wanted,
             chain: FallbackChain::default(),
@@ -33,7 +33,7 @@ impl Languages {
 }
 
 /// An inquiry as staff see it.
-pub fn inquiry(view: &InquiryView, languages: &Languages) -> wire::Inquiry {
+pub(super) fn inquiry(view: &InquiryView, languages: &Languages) -> wire::Inquiry {
     let inquiry = &view.inquiry;
     let requester = &inquiry.requester;
     wire::Inquiry {
@@ -90,7 +90,10 @@ pub fn inquiry(view: &InquiryView, languages: &Languages) -> wire::Inquiry {
 }
 
 /// SubmitInquiry's response.
-pub fn submitted(submitted: &Submitted, languages: &Languages) -> wire::SubmitInquiryResponse {
+pub(super) fn submitted(
+    submitted: &Submitted,
+    languages: &Languages,
+) -> wire::SubmitInquiryResponse {
     wire::SubmitInquiryResponse {
         inquiry: Some(inquiry(&submitted.view, languages)),
         tracking_code: submitted.tracking_code.grouped(),
@@ -98,7 +101,10 @@ pub fn submitted(submitted: &Submitted, languages: &Languages) -> wire::SubmitIn
 }
 
 /// LookupInquiry's response: the citizen's view only.
-pub fn citizen_view(view: &CitizenView, languages: &Languages) -> wire::LookupInquiryResponse {
+pub(super) fn citizen_view(
+    view: &CitizenView,
+    languages: &Languages,
+) -> wire::LookupInquiryResponse {
     wire::LookupInquiryResponse {
         reference: view.reference.to_string(),
         status: status_to_wire(view.status) as i32,
@@ -120,7 +126,10 @@ pub fn citizen_view(view: &CitizenView, languages: &Languages) -> wire::LookupIn
 }
 
 /// A page of inquiries.
-pub fn inquiries(page: &Page<InquiryView>, languages: &Languages) -> wire::ListInquiriesResponse {
+pub(super) fn inquiries(
+    page: &Page<InquiryView>,
+    languages: &Languages,
+) -> wire::ListInquiriesResponse {
     wire::ListInquiriesResponse {
         inquiries: page
             .items
@@ -132,7 +141,7 @@ pub fn inquiries(page: &Page<InquiryView>, languages: &Languages) -> wire::ListI
 }
 
 /// A message.
-pub fn message(message: &Message) -> wire::InquiryMessage {
+pub(super) fn message(message: &Message) -> wire::InquiryMessage {
     wire::InquiryMessage {
         name: format!(
             "agencies/{}/inquiries/{}/messages/{}",
@@ -149,7 +158,7 @@ pub fn message(message: &Message) -> wire::InquiryMessage {
 }
 
 /// A page of messages.
-pub fn messages(page: &Page<Message>) -> wire::ListInquiryMessagesResponse {
+pub(super) fn messages(page: &Page<Message>) -> wire::ListInquiryMessagesResponse {
     wire::ListInquiryMessagesResponse {
         inquiry_messages: page.items.iter().map(message).collect(),
         next_page_token: page.next_page_token_or_empty(),
@@ -157,7 +166,7 @@ pub fn messages(page: &Page<Message>) -> wire::ListInquiryMessagesResponse {
 }
 
 /// A category.
-pub fn category(category: &Category, languages: &Languages) -> wire::InquiryCategory {
+pub(super) fn category(category: &Category, languages: &Languages) -> wire::InquiryCategory {
     wire::InquiryCategory {
         name: category_name(&category.agency, category.id),
         display_name: Some(languages.text(&category.display_name)),
@@ -169,7 +178,7 @@ pub fn category(category: &Category, languages: &Languages) -> wire::InquiryCate
 }
 
 /// A page of categories.
-pub fn categories(
+pub(super) fn categories(
     page: &Page<Category>,
     languages: &Languages,
 ) -> wire::ListInquiryCategoriesResponse {
@@ -184,7 +193,7 @@ pub fn categories(
 }
 
 /// GetInquiryStatistics' response.
-pub fn statistics(
+pub(super) fn statistics(
     report: &StatisticsReport,
     languages: &Languages,
 ) -> wire::GetInquiryStatisticsResponse {

@@ -41,7 +41,7 @@ fn retry_key(command: &CreateCategoryCommand) -> impl Serialize + '_ {
 impl Inquiries {
     /// A page of categories: an agency's, or every agency's. Categories hold nothing
     /// private, so any reader may list any agency's.
-    pub async fn list_categories(
+    pub(crate) async fn list_categories(
         &self,
         caller: &Caller,
         filter: &CategoryFilter,
@@ -66,7 +66,7 @@ impl Inquiries {
     }
 
     /// Creates a category; a retry with the same request_id returns the same category.
-    pub async fn create_category(
+    pub(crate) async fn create_category(
         &self,
         caller: &Caller,
         command: CreateCategoryCommand,
@@ -115,7 +115,7 @@ impl Inquiries {
     }
 
     /// Changes a category's names or default response time.
-    pub async fn update_category(
+    pub(crate) async fn update_category(
         &self,
         caller: &Caller,
         command: UpdateCategoryCommand,

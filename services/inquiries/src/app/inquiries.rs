@@ -34,7 +34,7 @@ const MAX_REFERENCE_CHARS: usize = 64;
 
 /// An inquiry as staff read it, with what depends on "now" computed.
 #[derive(Debug, Clone)]
-pub struct InquiryView {
+pub(crate) struct InquiryView {
     /// The inquiry.
     pub inquiry: Inquiry,
     /// Its category's name.
@@ -49,7 +49,7 @@ pub struct InquiryView {
 
 /// A submission's outcome: the inquiry and the tracking code, shown this once.
 #[derive(Debug, Clone)]
-pub struct Submitted {
+pub(crate) struct Submitted {
     /// The inquiry.
     pub view: InquiryView,
     /// The citizen's code.
@@ -58,7 +58,7 @@ pub struct Submitted {
 
 /// What a citizen sees of their inquiry.
 #[derive(Debug, Clone)]
-pub struct CitizenView {
+pub(crate) struct CitizenView {
     /// The reference.
     pub reference: Reference,
     /// Where it stands.
@@ -100,7 +100,7 @@ impl Serialize for NewInquiry<'_> {
 impl Inquiries {
     /// Submits an inquiry; a retry with the same request_id returns the same inquiry and
     /// tracking code.
-    pub async fn submit(
+    pub(crate) async fn submit(
         &self,
         caller: &Caller,
         command: SubmitCommand,
@@ -159,7 +159,11 @@ impl Inquiries {
 
     /// A citizen's view of their inquiry, by reference and tracking code. A wrong
     /// reference and a wrong code are the same refusal, reached by the same steps.
-    pub async fn lookup(&self, reference: &str, typed_code: &str) -> Result<CitizenView, Error> {
+    pub(crate) async fn lookup(
+        &self,
+        reference: &str,
+        typed_code: &str,
+    ) -> Result<CitizenView, Error> {
         let conn = self.db.connection();
         let reference = normalize_typed(reference);
         let found = if reference.chars().count() <= MAX_REFERENCE_CHARS {
@@ -191,7 +195,11 @@ impl Inquiries {
     }
 
     /// An inquiry with its history.
-    pub async fn get(&self, caller: &Caller, name: &InquiryName) -> Result<InquiryView, Error> {
+    pub(crate) async fn get(
+        &self,
+        caller: &Caller,
+        name: &InquiryName,
+    ) -> Result<InquiryView, Error> {
         let conn = self.db.connection();
         let inquiry = self.visible_inquiry(caller, name).await?;
         let category = self.category_of(conn, &inquiry).await?;
@@ -200,7 +208,7 @@ impl Inquiries {
     }
 
     /// A page of inquiries.
-    pub async fn list(
+    pub(crate) async fn list(
         &self,
         caller: &Caller,
         query: &InquiryQuery,
@@ -243,7 +251,7 @@ impl Inquiries {
 
     /// Changes an inquiry's triage fields, computing the due date again when its category
     /// or service changes (the catalog is asked before the transaction).
-    pub async fn update(
+    pub(crate) async fn update(
         &self,
         caller: &Caller,
         command: UpdateCommand,
@@ -269,7 +277,7 @@ impl Inquiries {
     }
 
     /// Assigns an inquiry to a team and/or an agent.
-    pub async fn assign(
+    pub(crate) async fn assign(
         &self,
         caller: &Caller,
         command: AssignCommand,
@@ -305,7 +313,7 @@ impl Inquiries {
     }
 
     /// Moves an inquiry to another status.
-    pub async fn transition(
+    pub(crate) async fn transition(
         &self,
         caller: &Caller,
         command: TransitionCommand,

@@ -45,7 +45,7 @@ fn retry_key(command: &AddMessageCommand) -> impl Serialize + '_ {
 impl Inquiries {
     /// Adds a public reply or an internal note; a retry with the same request_id returns
     /// the same message.
-    pub async fn add_message(
+    pub(crate) async fn add_message(
         &self,
         caller: &Caller,
         command: AddMessageCommand,
@@ -91,7 +91,7 @@ impl Inquiries {
     }
 
     /// A page of an inquiry's messages, oldest first.
-    pub async fn list_messages(
+    pub(crate) async fn list_messages(
         &self,
         caller: &Caller,
         query: &MessageQuery,

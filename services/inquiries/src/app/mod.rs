@@ -20,8 +20,8 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
-pub use inquiries::{CitizenView, InquiryView, Submitted};
-pub use statistics::StatisticsReport;
+pub(crate) use inquiries::{CitizenView, InquiryView, Submitted};
+pub(crate) use statistics::StatisticsReport;
 
 use crate::catalog::Catalog;
 use crate::domain::Error;
@@ -51,7 +51,7 @@ const WRITE_MARGIN: Duration = Duration::from_millis(250);
 
 /// The inquiries service's use cases.
 #[derive(Debug, Clone)]
-pub struct Inquiries {
+pub(crate) struct Inquiries {
     db: Db,
     clock: SharedClock,
     zone: TimeZone,
@@ -84,7 +84,7 @@ impl<R, V> Made<R, V> {
 impl Inquiries {
     /// The use cases over `db`, with `clock` for "now", `zone` for the agencies' calendar
     /// days, the replicas' shared tracking key, page tokens and the catalog client.
-    pub fn new(
+    pub(crate) fn new(
         db: Db,
         clock: SharedClock,
         zone: TimeZone,
@@ -104,7 +104,7 @@ impl Inquiries {
 
     /// The same use cases reading "now" from `clock`: the demo replays its story at the
     /// times the story gives.
-    pub fn with_clock(&self, clock: SharedClock) -> Self {
+    pub(crate) fn with_clock(&self, clock: SharedClock) -> Self {
         Self {
             clock,
             ..self.clone()
@@ -112,7 +112,7 @@ impl Inquiries {
     }
 
     /// Drops the idempotency records past their retention; returns how many went.
-    pub async fn purge_idempotency_records(&self) -> Result<u64, Error> {
+    pub(crate) async fn purge_idempotency_records(&self) -> Result<u64, Error> {
         let cutoff = self
             .now()
             .checked_sub(IDEMPOTENCY_RETENTION)

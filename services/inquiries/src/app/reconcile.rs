@@ -15,7 +15,7 @@ const BATCH: u64 = 100;
 impl Inquiries {
     /// Asks the catalog about every inquiry whose due date waits for it, for as long as
     /// it answers, each settled in its own transaction. Returns how many were settled.
-    pub async fn reconcile_once(&self) -> Result<usize, Error> {
+    pub(crate) async fn reconcile_once(&self) -> Result<usize, Error> {
         let mut settled = 0;
         let mut after = None;
         loop {

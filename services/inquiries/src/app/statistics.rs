@@ -16,7 +16,7 @@ use crate::store;
 
 /// The statistics of a period, with the categories they mention.
 #[derive(Debug, Clone)]
-pub struct StatisticsReport {
+pub(crate) struct StatisticsReport {
     /// The figures.
     pub statistics: Statistics,
     /// Categories by id.
@@ -26,7 +26,7 @@ pub struct StatisticsReport {
 impl Inquiries {
     /// The statistics of the inquiries submitted in `period` to `agency` (None: every
     /// agency the caller may read), as they stand now.
-    pub async fn statistics(
+    pub(crate) async fn statistics(
         &self,
         caller: &Caller,
         agency: Option<AgencyCode>,

@@ -8,7 +8,7 @@ use jalia_model::{AgencyCode, Caller};
 use super::error::Error;
 
 /// Writing under `agencies/{x}` needs a caller acting for x.
-pub fn check_parent(caller: &Caller, agency: &AgencyCode) -> Result<(), Error> {
+pub(crate) fn check_parent(caller: &Caller, agency: &AgencyCode) -> Result<(), Error> {
     if caller.acts_for(agency.as_str()) {
         Ok(())
     } else {
@@ -19,7 +19,7 @@ pub fn check_parent(caller: &Caller, agency: &AgencyCode) -> Result<(), Error> {
 }
 
 /// A resource of another agency does not exist for the caller: `what` names its kind.
-pub fn check_visible(
+pub(crate) fn check_visible(
     caller: &Caller,
     agency: &AgencyCode,
     what: &'static str,
@@ -34,7 +34,7 @@ pub fn check_visible(
 /// Which agency a list or statistics covers: the one asked for if the caller acts for
 /// it; for `agencies/-` (None), every agency for a ministry-wide caller and its own
 /// otherwise.
-pub fn list_scope(
+pub(crate) fn list_scope(
     caller: &Caller,
     requested: Option<AgencyCode>,
 ) -> Result<Option<AgencyCode>, Error> {

@@ -7,17 +7,17 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 /// The zone every agency counts its days in.
-pub const AGENCY_TIME_ZONE: &str = "Africa/Casablanca";
+pub(crate) const AGENCY_TIME_ZONE: &str = "Africa/Casablanca";
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
 /// The calendar date of an instant in `zone`.
-pub fn local_date(instant: Timestamp, zone: &TimeZone) -> Date {
+pub(crate) fn local_date(instant: Timestamp, zone: &TimeZone) -> Date {
     instant.to_zoned_datetime(zone.clone()).date()
 }
 
 /// The first instant of `date` in `zone` (the earlier one if the zone repeats it).
-pub fn start_of_day(date: Date, zone: &TimeZone) -> Timestamp {
+pub(crate) fn start_of_day(date: Date, zone: &TimeZone) -> Timestamp {
     date.to_zoned_datetime(zone.clone())
         .and_then(|zoned| zoned.start_of_day())
         .map_or_else(
@@ -35,21 +35,21 @@ pub fn start_of_day(date: Date, zone: &TimeZone) -> Timestamp {
 }
 
 /// `date` moved by `days` calendar days, clamped to jiff's range.
-pub fn add_days(date: Date, days: i64) -> Date {
+pub(crate) fn add_days(date: Date, days: i64) -> Date {
     let hours = days.saturating_mul(24);
     date.checked_add(SignedDuration::from_hours(hours))
         .unwrap_or(if days < 0 { Date::MIN } else { Date::MAX })
 }
 
 /// Whole calendar days from `earlier` to `later` (negative when `later` comes first).
-pub fn days_between(earlier: Date, later: Date) -> i64 {
+pub(crate) fn days_between(earlier: Date, later: Date) -> i64 {
     later.duration_since(earlier).as_secs() / SECONDS_PER_DAY
 }
 
 /// How many days began (a midnight passed in `zone`) within `(from, to]`: the days a wait
 /// on the citizen started, which push the due date back. A wait within one day pushes
 /// nothing; one across a single midnight pushes one day.
-pub fn midnights_between(from: Timestamp, to: Timestamp, zone: &TimeZone) -> i64 {
+pub(crate) fn midnights_between(from: Timestamp, to: Timestamp, zone: &TimeZone) -> i64 {
     if to <= from {
         return 0;
     }
@@ -58,7 +58,7 @@ pub fn midnights_between(from: Timestamp, to: Timestamp, zone: &TimeZone) -> i64
 
 /// A processing time in calendar days, rounded up: 36 hours is 2 days. Negative
 /// durations count as none.
-pub fn days_rounded_up(duration: SignedDuration) -> i64 {
+pub(crate) fn days_rounded_up(duration: SignedDuration) -> i64 {
     if duration <= SignedDuration::ZERO {
         return 0;
     }
@@ -69,12 +69,12 @@ pub fn days_rounded_up(duration: SignedDuration) -> i64 {
 
 /// A date as stored: `YYYYMMDD` as an integer, so that dates compare and sort the same
 /// way on every backend without depending on a text collation.
-pub fn date_key(date: Date) -> i32 {
+pub(crate) fn date_key(date: Date) -> i32 {
     i32::from(date.year()) * 10_000 + i32::from(date.month()) * 100 + i32::from(date.day())
 }
 
 /// A stored date back; None when the integer is not a valid `YYYYMMDD`.
-pub fn date_from_key(key: i32) -> Option<Date> {
+pub(crate) fn date_from_key(key: i32) -> Option<Date> {
     let year = i16::try_from(key / 10_000).ok()?;
     let month = i8::try_from((key / 100) % 100).ok()?;
     let day = i8::try_from(key % 100).ok()?;
@@ -82,7 +82,7 @@ pub fn date_from_key(key: i32) -> Option<Date> {
 }
 
 /// Reads a `YYYY-MM-DD` date as a caller writes it.
-pub fn parse_date(text: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
     let text = text.trim();
     let well_formed = text.len() == 10
         && text.bytes().enumerate().all(|(i, b)| {

@@ -10,14 +10,14 @@ use uuid::Uuid;
 use super::error::Error;
 
 /// Longest name in one language.
-pub const MAX_NAME_CHARS: usize = 200;
+pub(crate) const MAX_NAME_CHARS: usize = 200;
 
 /// Allowed default response times, in calendar days.
-pub const RESPONSE_DAYS: RangeInclusive<i64> = 1..=365;
+pub(crate) const RESPONSE_DAYS: RangeInclusive<i64> = 1..=365;
 
 /// An agency's category of inquiries.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Category {
+pub(crate) struct Category {
     /// UUIDv7.
     pub id: Uuid,
     /// The owning agency.
@@ -36,7 +36,7 @@ pub struct Category {
 
 /// A category's name: `agencies/{agency}/inquiryCategories/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CategoryName {
+pub(crate) struct CategoryName {
     /// The agency in the name.
     pub agency: AgencyCode,
     /// The id in the name.
@@ -45,7 +45,7 @@ pub struct CategoryName {
 
 /// CreateInquiryCategory, checked.
 #[derive(Debug, Clone)]
-pub struct CreateCategoryCommand {
+pub(crate) struct CreateCategoryCommand {
     /// The owning agency.
     pub agency: AgencyCode,
     /// The caller's idempotency key; None when the call is not idempotent.
@@ -58,7 +58,7 @@ pub struct CreateCategoryCommand {
 
 /// UpdateInquiryCategory, checked: None leaves a field as it is.
 #[derive(Debug, Clone)]
-pub struct UpdateCategoryCommand {
+pub(crate) struct UpdateCategoryCommand {
     /// Which category.
     pub name: CategoryName,
     /// The version the caller read, if it sent an etag.
@@ -71,7 +71,7 @@ pub struct UpdateCategoryCommand {
 
 impl Category {
     /// A new category, at version 1.
-    pub fn create(id: Uuid, command: &CreateCategoryCommand, now: Timestamp) -> Self {
+    pub(crate) fn create(id: Uuid, command: &CreateCategoryCommand, now: Timestamp) -> Self {
         Self {
             id,
             agency: command.agency.clone(),
@@ -84,7 +84,11 @@ impl Category {
     }
 
     /// Applies an update made against the version the caller read.
-    pub fn update(&mut self, command: &UpdateCategoryCommand, now: Timestamp) -> Result<(), Error> {
+    pub(crate) fn update(
+        &mut self,
+        command: &UpdateCategoryCommand,
+        now: Timestamp,
+    ) -> Result<(), Error> {
         if let Some(if_match) = command.if_match {
             if_match.check(self.version)?;
         }
@@ -101,7 +105,7 @@ impl Category {
 }
 
 /// Checks a default response time.
-pub fn response_days(days: i32) -> Result<i64, String> {
+pub(crate) fn response_days(days: i32) -> Result<i64, String> {
     let days = i64::from(days);
     if RESPONSE_DAYS.contains(&days) {
         Ok(days)
@@ -117,7 +121,7 @@ pub fn response_days(days: i32) -> Result<i64, String> {
 /// The keys under which two names of one agency clash: per language, the name with case
 /// and inner spacing folded, so "Permis de construire" and "permis  de construire" are
 /// one name. Equality only, never ordering, so no collation is involved.
-pub fn name_keys(display_name: &LocalizedText) -> Vec<(String, String)> {
+pub(crate) fn name_keys(display_name: &LocalizedText) -> Vec<(String, String)> {
     display_name
         .entries()
         .map(|(language, text)| {

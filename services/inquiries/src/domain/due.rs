@@ -9,7 +9,7 @@ use super::calendar::add_days;
 
 /// What the due date was computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DueDateSource {
+pub(crate) enum DueDateSource {
     /// The linked catalog service's processing time.
     CatalogProcessingTime,
     /// The category's default response time.
@@ -18,7 +18,7 @@ pub enum DueDateSource {
 
 /// How an inquiry's due date is made.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DueDate {
+pub(crate) struct DueDate {
     /// The submission date in the agency's zone.
     pub submitted_on: Date,
     /// Calendar days allowed to answer.
@@ -35,7 +35,7 @@ pub struct DueDate {
 
 impl DueDate {
     /// The due date, not counting a wait in progress.
-    pub fn settled(&self) -> Date {
+    pub(crate) fn settled(&self) -> Date {
         add_days(
             self.submitted_on,
             self.response_days.saturating_add(self.paused_days),
@@ -45,7 +45,7 @@ impl DueDate {
 
 /// What the catalog said about a linked service's processing time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetLookup {
+pub(crate) enum TargetLookup {
     /// No service is linked.
     NoService,
     /// The service's processing time, in calendar days rounded up.
@@ -68,7 +68,7 @@ pub enum TargetLookup {
 
 /// The response time an inquiry gets, and from where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DueBasis {
+pub(crate) struct DueBasis {
     /// Calendar days.
     pub days: i64,
     /// From where.
@@ -81,11 +81,11 @@ pub struct DueBasis {
 
 /// The catalog said the linked service does not exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UnknownService;
+pub(crate) struct UnknownService;
 
 impl DueBasis {
     /// The category's default response time, settled.
-    pub fn category_default(category_days: i64) -> Self {
+    pub(crate) fn category_default(category_days: i64) -> Self {
         Self {
             days: category_days,
             source: DueDateSource::CategoryDefault,
@@ -97,7 +97,7 @@ impl DueBasis {
     /// The basis the contract prescribes: the service's processing time when the catalog
     /// gives one, else the category's default (flagged pending when the catalog could not
     /// be asked).
-    pub fn choose(lookup: TargetLookup, category_days: i64) -> Result<Self, UnknownService> {
+    pub(crate) fn choose(lookup: TargetLookup, category_days: i64) -> Result<Self, UnknownService> {
         let category = Self::category_default(category_days);
         match lookup {
             TargetLookup::NoService => Ok(category),

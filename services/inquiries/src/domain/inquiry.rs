@@ -23,21 +23,21 @@ use super::status::{StateChange, Status, Target};
 use super::text::PersonalText;
 
 /// Longest requester name, in characters.
-pub const MAX_REQUESTER_NAME_CHARS: usize = 200;
+pub(crate) const MAX_REQUESTER_NAME_CHARS: usize = 200;
 /// Longest subject, in characters.
-pub const MAX_SUBJECT_CHARS: usize = 200;
+pub(crate) const MAX_SUBJECT_CHARS: usize = 200;
 /// Longest team name.
-pub const MAX_TEAM_CHARS: usize = 100;
+pub(crate) const MAX_TEAM_CHARS: usize = 100;
 /// Longest agent `sub`.
-pub const MAX_AGENT_CHARS: usize = 200;
+pub(crate) const MAX_AGENT_CHARS: usize = 200;
 /// Longest name of the administration an inquiry is referred to.
-pub const MAX_ADMINISTRATION_CHARS: usize = 200;
+pub(crate) const MAX_ADMINISTRATION_CHARS: usize = 200;
 /// Longest reference that administration gives.
-pub const MAX_EXTERNAL_REFERENCE_CHARS: usize = 100;
+pub(crate) const MAX_EXTERNAL_REFERENCE_CHARS: usize = 100;
 
 /// How an inquiry reached the agency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Channel {
+pub(crate) enum Channel {
     /// A web portal.
     WebPortal,
     /// A desk at an event.
@@ -52,7 +52,7 @@ pub enum Channel {
 
 impl Channel {
     /// Every channel, in the contract's order.
-    pub const ALL: [Self; 5] = [
+    pub(crate) const ALL: [Self; 5] = [
         Self::WebPortal,
         Self::EventDesk,
         Self::Phone,
@@ -63,7 +63,7 @@ impl Channel {
 
 /// How urgent an inquiry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Priority {
+pub(crate) enum Priority {
     /// The usual.
     Normal,
     /// First in line.
@@ -72,7 +72,7 @@ pub enum Priority {
 
 /// The citizen an inquiry is for. Every field is personal data: `Debug` shows none.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Requester {
+pub(crate) struct Requester {
     /// Their name as they give it.
     pub display_name: PersonalText,
     /// Their email address, if given.
@@ -95,7 +95,7 @@ impl fmt::Debug for Requester {
 
 /// Where an inquiry was referred.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Referral {
+pub(crate) struct Referral {
     /// The competent administration, as staff write it.
     pub administration: String,
     /// That administration's own reference, if it gave one.
@@ -104,7 +104,7 @@ pub struct Referral {
 
 /// Who handles an inquiry: a team, an agent, or both (never neither).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Assignment {
+pub(crate) struct Assignment {
     /// The team's queue, e.g. `guichet-mre`.
     pub team: Option<String>,
     /// The agent's `sub`.
@@ -113,7 +113,7 @@ pub struct Assignment {
 
 /// A citizen's inquiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inquiry {
+pub(crate) struct Inquiry {
     /// UUIDv7.
     pub id: Uuid,
     /// The owning agency.
@@ -167,7 +167,7 @@ pub struct Inquiry {
 /// The input fields of a submission, checked. Its serde form is what a retried
 /// submission is compared by (the request_id's fingerprint).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Submission {
+pub(crate) struct Submission {
     /// The agency it goes to.
     pub agency: AgencyCode,
     /// The citizen.
@@ -190,7 +190,7 @@ pub struct Submission {
 
 /// An inquiry's name: `agencies/{agency}/inquiries/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InquiryName {
+pub(crate) struct InquiryName {
     /// The agency in the name.
     pub agency: AgencyCode,
     /// The id in the name.
@@ -199,7 +199,7 @@ pub struct InquiryName {
 
 /// SubmitInquiry, checked.
 #[derive(Debug, Clone)]
-pub struct SubmitCommand {
+pub(crate) struct SubmitCommand {
     /// The inquiry's input fields.
     pub submission: Submission,
     /// The caller's idempotency key; None when the call is not idempotent.
@@ -208,7 +208,7 @@ pub struct SubmitCommand {
 
 /// UpdateInquiry's changes: None leaves a field as it is; `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TriageChanges {
+pub(crate) struct TriageChanges {
     /// A new category.
     pub category: Option<Uuid>,
     /// A new (or no) service.
@@ -224,12 +224,12 @@ pub struct TriageChanges {
 impl TriageChanges {
     /// Whether the due date is computed again: a new category or service changes its
     /// basis.
-    pub fn rebases_due_date(&self) -> bool {
+    pub(crate) fn rebases_due_date(&self) -> bool {
         self.category.is_some() || self.service.is_some()
     }
 
     /// The service `inquiry` will be linked to after these changes.
-    pub fn service_after<'a>(&'a self, inquiry: &'a Inquiry) -> Option<&'a str> {
+    pub(crate) fn service_after<'a>(&'a self, inquiry: &'a Inquiry) -> Option<&'a str> {
         match &self.service {
             Some(service) => service.as_deref(),
             None => inquiry.service.as_deref(),
@@ -239,7 +239,7 @@ impl TriageChanges {
 
 /// What an update's use case found out for it before the change.
 #[derive(Debug, Clone, Copy)]
-pub struct TriageFacts<'a> {
+pub(crate) struct TriageFacts<'a> {
     /// The category the inquiry will have, when the changes name one or rebase the due
     /// date; None when the named category does not exist in the inquiry's agency.
     pub category: Option<&'a Category>,
@@ -251,7 +251,7 @@ pub struct TriageFacts<'a> {
 
 /// UpdateInquiry, checked.
 #[derive(Debug, Clone)]
-pub struct UpdateCommand {
+pub(crate) struct UpdateCommand {
     /// Which inquiry.
     pub name: InquiryName,
     /// The version the caller read, if it sent an etag.
@@ -262,7 +262,7 @@ pub struct UpdateCommand {
 
 /// AssignInquiry, checked.
 #[derive(Debug, Clone)]
-pub struct AssignCommand {
+pub(crate) struct AssignCommand {
     /// Which inquiry.
     pub name: InquiryName,
     /// The version the caller read.
@@ -275,7 +275,7 @@ pub struct AssignCommand {
 
 /// TransitionInquiry, checked.
 #[derive(Debug, Clone)]
-pub struct TransitionCommand {
+pub(crate) struct TransitionCommand {
     /// Which inquiry.
     pub name: InquiryName,
     /// The version the caller read.
@@ -291,7 +291,7 @@ impl Inquiry {
     /// response time comes from what the catalog said about the linked service (`lookup`)
     /// or else from its `category`.
     #[allow(clippy::too_many_arguments)] // each is one fact of the submission
-    pub fn submit(
+    pub(crate) fn submit(
         id: Uuid,
         reference: Reference,
         submission: Submission,
@@ -355,7 +355,7 @@ impl Inquiry {
     }
 
     /// The due date as of `now`: a wait in progress pushes it by the days it started.
-    pub fn due_date(&self, now: Timestamp, zone: &TimeZone) -> Date {
+    pub(crate) fn due_date(&self, now: Timestamp, zone: &TimeZone) -> Date {
         let waiting = self
             .waiting_since
             .map_or(0, |since| midnights_between(since, now, zone));
@@ -363,7 +363,7 @@ impl Inquiry {
     }
 
     /// Time spent waiting on the citizen, the wait in progress included.
-    pub fn paused_duration(&self, now: Timestamp) -> SignedDuration {
+    pub(crate) fn paused_duration(&self, now: Timestamp) -> SignedDuration {
         let waiting = self.waiting_since.map_or(SignedDuration::ZERO, |since| {
             now.duration_since(since).max(SignedDuration::ZERO)
         });
@@ -371,7 +371,7 @@ impl Inquiry {
     }
 
     /// Refuses changes to a CLOSED or REFERRED inquiry (reopen it first).
-    pub fn check_still_handled(&self) -> Result<(), Error> {
+    pub(crate) fn check_still_handled(&self) -> Result<(), Error> {
         match self.status {
             Status::Closed => Err(Error::precondition(
                 reasons::INQUIRY_CLOSED,
@@ -388,7 +388,7 @@ impl Inquiry {
     /// Changes the triage fields (UpdateInquiry). A new category or service computes the
     /// due date again from `facts`, which the use case gathered beforehand; a service that
     /// changed since the catalog was asked about it makes the update stale.
-    pub fn update_triage(
+    pub(crate) fn update_triage(
         &mut self,
         changes: &TriageChanges,
         facts: TriageFacts<'_>,
@@ -440,7 +440,7 @@ impl Inquiry {
     }
 
     /// Replaces the assignment; a NEW inquiry becomes ASSIGNED.
-    pub fn assign(
+    pub(crate) fn assign(
         &mut self,
         assignment: Assignment,
         actor: &str,
@@ -466,7 +466,7 @@ impl Inquiry {
     }
 
     /// Moves to `target` if the current status allows it.
-    pub fn transition(
+    pub(crate) fn transition(
         &mut self,
         target: Target,
         actor: &str,
@@ -519,7 +519,7 @@ impl Inquiry {
     /// Adds a message: a public reply needs a handled inquiry, and the first one sets
     /// the first-response time. Any message changes the inquiry (its etag and update
     /// time), so that a sync by `updated_after` sees it.
-    pub fn add_message(
+    pub(crate) fn add_message(
         &mut self,
         id: Uuid,
         visibility: Visibility,
@@ -549,7 +549,7 @@ impl Inquiry {
     /// `service_asked`: its processing time, or the category's default when the service
     /// was retired meanwhile. False (nothing changed) when the due date no longer waits,
     /// or waits on another service than the one asked about.
-    pub fn settle_due_date(
+    pub(crate) fn settle_due_date(
         &mut self,
         service_asked: Option<&str>,
         lookup: TargetLookup,

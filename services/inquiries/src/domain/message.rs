@@ -11,11 +11,11 @@ use super::inquiry::InquiryName;
 use super::text::PersonalText;
 
 /// Longest message body, in characters.
-pub const MAX_BODY_CHARS: usize = 10_000;
+pub(crate) const MAX_BODY_CHARS: usize = 10_000;
 
 /// Who may see a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Visibility {
+pub(crate) enum Visibility {
     /// A reply the citizen sees.
     PublicReply,
     /// A note for staff only.
@@ -24,7 +24,7 @@ pub enum Visibility {
 
 /// A message on an inquiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
+pub(crate) struct Message {
     /// UUIDv7, so messages sort in the order they were added.
     pub id: Uuid,
     /// The inquiry.
@@ -43,7 +43,7 @@ pub struct Message {
 
 /// AddInquiryMessage, checked.
 #[derive(Debug, Clone)]
-pub struct AddMessageCommand {
+pub(crate) struct AddMessageCommand {
     /// Which inquiry.
     pub inquiry: InquiryName,
     /// The caller's idempotency key; None when the call is not idempotent.

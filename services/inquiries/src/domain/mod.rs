@@ -1,18 +1,18 @@
 //! The inquiries domain: what an inquiry is, how it moves, when it is due, who may see
 //! it, how a citizen follows it. Pure rules, no transport or storage.
 
-pub mod access;
-pub mod calendar;
-pub mod category;
-pub mod due;
-pub mod error;
-pub mod inquiry;
-pub mod message;
-pub mod query;
-pub mod reference;
-pub mod statistics;
-pub mod status;
-pub mod text;
-pub mod tracking;
+pub(crate) mod access;
+pub(crate) mod calendar;
+pub(crate) mod category;
+pub(crate) mod due;
+pub(crate) mod error;
+pub(crate) mod inquiry;
+pub(crate) mod message;
+pub(crate) mod query;
+pub(crate) mod reference;
+pub(crate) mod statistics;
+pub(crate) mod status;
+pub(crate) mod text;
+pub(crate) mod tracking;
 
 pub use error::Error;

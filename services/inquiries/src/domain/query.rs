@@ -12,7 +12,7 @@ use super::status::Status;
 
 /// The orders inquiries are listed in; both are keyset orders ending with the id.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum InquiryOrder {
+pub(crate) enum InquiryOrder {
     /// Oldest submission first (ids are time-ordered).
     #[default]
     CreateTime,
@@ -22,7 +22,7 @@ pub enum InquiryOrder {
 
 /// The filters of ListInquiries, as the caller asked for them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InquiryQuery {
+pub(crate) struct InquiryQuery {
     /// One agency, or None for `agencies/-`.
     pub agency: Option<AgencyCode>,
     /// Changed strictly after.
@@ -55,7 +55,7 @@ impl InquiryQuery {
     /// The filter this query runs for a caller named `subject` allowed to read `agency`
     /// (None: every agency): `mine` is that caller's agent queue, and the statuses are
     /// put in one order without repeats, so that equal queries bind page tokens alike.
-    pub fn filter(&self, subject: &str, agency: Option<AgencyCode>) -> InquiryFilter {
+    pub(crate) fn filter(&self, subject: &str, agency: Option<AgencyCode>) -> InquiryFilter {
         let mut statuses = self.statuses.clone();
         statuses.sort_unstable();
         statuses.dedup();
@@ -82,7 +82,7 @@ impl InquiryQuery {
 
 /// The filter a list runs, with the caller's visibility and `mine` resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InquiryFilter {
+pub(crate) struct InquiryFilter {
     /// Only this agency's inquiries; None for every agency (ministry-wide callers).
     pub agency: Option<AgencyCode>,
     /// Changed strictly after.
@@ -111,7 +111,7 @@ pub struct InquiryFilter {
 
 /// Where the next page of inquiries starts: after this (due date, id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InquiryCursor {
+pub(crate) struct InquiryCursor {
     /// The last due date's key, in due-date order.
     pub due: Option<i32>,
     /// The last id.
@@ -120,7 +120,7 @@ pub struct InquiryCursor {
 
 /// The filters of ListInquiryMessages, as the caller asked for them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageQuery {
+pub(crate) struct MessageQuery {
     /// The inquiry.
     pub inquiry: InquiryName,
     /// Added strictly after.
@@ -131,7 +131,7 @@ pub struct MessageQuery {
 
 impl MessageQuery {
     /// The filter this query runs, once the inquiry is known to be visible.
-    pub fn filter(&self) -> MessageFilter {
+    pub(crate) fn filter(&self) -> MessageFilter {
         MessageFilter {
             inquiry_id: self.inquiry.id,
             added_after: self.added_after,
@@ -142,7 +142,7 @@ impl MessageQuery {
 
 /// The filter of ListInquiryMessages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MessageFilter {
+pub(crate) struct MessageFilter {
     /// The inquiry.
     pub inquiry_id: Uuid,
     /// Added strictly after.
@@ -153,7 +153,7 @@ pub struct MessageFilter {
 
 /// The filter of ListInquiryCategories.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CategoryFilter {
+pub(crate) struct CategoryFilter {
     /// One agency, or every agency.
     pub agency: Option<AgencyCode>,
     /// Changed strictly after.
@@ -162,7 +162,7 @@ pub struct CategoryFilter {
 
 /// Where a page in id order resumes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IdCursor {
+pub(crate) struct IdCursor {
     /// The last id.
     pub id: Uuid,
 }

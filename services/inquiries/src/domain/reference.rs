@@ -12,7 +12,7 @@ use super::calendar::local_date;
 
 /// An inquiry's human reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
+pub(crate) struct Reference {
     agency: AgencyCode,
     year: i16,
     sequence: i64,
@@ -20,7 +20,7 @@ pub struct Reference {
 
 impl Reference {
     /// The reference of the `sequence`-th inquiry submitted to `agency` in `year`.
-    pub fn new(agency: AgencyCode, year: i16, sequence: i64) -> Self {
+    pub(crate) fn new(agency: AgencyCode, year: i16, sequence: i64) -> Self {
         Self {
             agency,
             year,
@@ -43,13 +43,13 @@ impl fmt::Display for Reference {
 
 /// The year whose sequence an inquiry submitted at `now` takes: the year of submission in
 /// the agency's zone (an inquiry sent at 23:30 UTC on 31 December is the next year's).
-pub fn submission_year(now: Timestamp, zone: &TimeZone) -> i16 {
+pub(crate) fn submission_year(now: Timestamp, zone: &TimeZone) -> i16 {
     local_date(now, zone).year()
 }
 
 /// A reference as a citizen types it, in the form it is stored: letter case ignored,
 /// surrounding spaces dropped.
-pub fn normalize_typed(reference: &str) -> String {
+pub(crate) fn normalize_typed(reference: &str) -> String {
     reference.trim().to_ascii_uppercase()
 }
 

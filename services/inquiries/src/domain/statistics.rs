@@ -11,7 +11,7 @@ use super::status::Status;
 
 /// A period of whole days, both ends included, in the agency's zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
+pub(crate) struct Period {
     /// First day.
     pub start: Date,
     /// Last day.
@@ -21,7 +21,7 @@ pub struct Period {
 impl Period {
     /// The instants the period covers in `zone`: from the first instant of its first
     /// day, up to (not including) the first instant of the day after its last.
-    pub fn instants(&self, zone: &TimeZone) -> (Timestamp, Timestamp) {
+    pub(crate) fn instants(&self, zone: &TimeZone) -> (Timestamp, Timestamp) {
         (
             start_of_day(self.start, zone),
             start_of_day(add_days(self.end, 1), zone),
@@ -31,7 +31,7 @@ impl Period {
 
 /// The figures of GetInquiryStatistics.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Statistics {
+pub(crate) struct Statistics {
     /// Inquiries submitted in the period.
     pub total: i64,
     /// How many are in each status now (none left out only when zero).
@@ -52,7 +52,9 @@ pub struct Statistics {
 
 impl Statistics {
     /// answered_on_time / answered, None when nothing was answered.
-    pub fn answered_on_time_share(&self) -> Option<f64> {
+    // Counts of inquiries stay far below 2^52, where f64 would start to round them.
+    #[allow(clippy::cast_precision_loss)]
+    pub(crate) fn answered_on_time_share(&self) -> Option<f64> {
         (self.answered > 0).then(|| self.answered_on_time as f64 / self.answered as f64)
     }
 }
@@ -60,7 +62,7 @@ impl Statistics {
 /// The median of durations in microseconds: the middle value, or the mean of the two
 /// middle values for an even count. Computed here rather than in SQL so that SQLite and
 /// PostgreSQL give the same figure.
-pub fn median_micros(mut values: Vec<i64>) -> Option<i64> {
+pub(crate) fn median_micros(mut values: Vec<i64>) -> Option<i64> {
     if values.is_empty() {
         return None;
     }

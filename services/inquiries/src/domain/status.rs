@@ -8,11 +8,11 @@ use super::inquiry::{Assignment, Referral};
 use super::text::PersonalText;
 
 /// Longest note an actor leaves in the history, in characters.
-pub const MAX_NOTE_CHARS: usize = 2_000;
+pub(crate) const MAX_NOTE_CHARS: usize = 2_000;
 
 /// Where an inquiry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Status {
+pub(crate) enum Status {
     /// Submitted, not yet assigned.
     New,
     /// Assigned, not yet worked on.
@@ -31,7 +31,7 @@ pub enum Status {
 
 impl Status {
     /// Every status, in the contract's order.
-    pub const ALL: [Self; 7] = [
+    pub(crate) const ALL: [Self; 7] = [
         Self::New,
         Self::Assigned,
         Self::InProgress,
@@ -42,10 +42,10 @@ impl Status {
     ];
 
     /// The statuses in which a passed due date makes an inquiry overdue.
-    pub const AWAITING_ANSWER: [Self; 3] = [Self::New, Self::Assigned, Self::InProgress];
+    pub(crate) const AWAITING_ANSWER: [Self; 3] = [Self::New, Self::Assigned, Self::InProgress];
 
     /// The contract's name, for messages.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::New => "NEW",
             Self::Assigned => "ASSIGNED",
@@ -59,7 +59,7 @@ impl Status {
 
     /// Whether TransitionInquiry may move an inquiry from `self` to `to`. ASSIGNED is
     /// reached only through AssignInquiry, so it is never a transition's target.
-    pub fn may_become(self, to: Self) -> bool {
+    pub(crate) fn may_become(self, to: Self) -> bool {
         use Status::{Answered, Assigned, Closed, InProgress, New, Referred, WaitingOnCitizen};
         matches!(
             (self, to),
@@ -74,7 +74,7 @@ impl Status {
 
 /// Where a transition goes, with what the target needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// NEW: never allowed, kept so that asking for it is refused by the state machine
     /// (FAILED_PRECONDITION) like any other transition the status does not allow.
     New,
@@ -92,7 +92,7 @@ pub enum Target {
 
 impl Target {
     /// The status it leads to.
-    pub fn status(&self) -> Status {
+    pub(crate) fn status(&self) -> Status {
         match self {
             Self::New => Status::New,
             Self::InProgress => Status::InProgress,
@@ -106,7 +106,7 @@ impl Target {
 
 /// One recorded change of status or assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateChange {
+pub(crate) struct StateChange {
     /// Before; None for the submission itself.
     pub from: Option<Status>,
     /// After.

@@ -10,12 +10,12 @@ use serde::{Deserialize, Serialize};
 /// someone allowed to see it or stored.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct PersonalText(String);
+pub(crate) struct PersonalText(String);
 
 impl PersonalText {
     /// Checks a caller's text: trimmed, then `min..=max` characters (not bytes, so Arabic
     /// text gets the same allowance as Latin text). The description never quotes the text.
-    pub fn parse(text: &str, min: usize, max: usize) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str, min: usize, max: usize) -> Result<Self, String> {
         let trimmed = text.trim();
         let length = trimmed.chars().count();
         if length < min {
@@ -32,12 +32,12 @@ impl PersonalText {
     }
 
     /// Wraps text read back from storage, already checked when written.
-    pub fn from_stored(text: String) -> Self {
+    pub(crate) fn from_stored(text: String) -> Self {
         Self(text)
     }
 
     /// The text itself.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -50,7 +50,7 @@ impl fmt::Debug for PersonalText {
 
 /// Checks an identifier or label that is not personal data (a team, an agent's `sub`, an
 /// administration's name): trimmed, `min..=max` characters.
-pub fn bounded(text: &str, min: usize, max: usize) -> Result<String, String> {
+pub(crate) fn bounded(text: &str, min: usize, max: usize) -> Result<String, String> {
     let trimmed = text.trim();
     let length = trimmed.chars().count();
     if length < min {

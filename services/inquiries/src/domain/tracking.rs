@@ -16,17 +16,17 @@ use uuid::Uuid;
 type HmacSha256 = Hmac<Sha256>;
 
 /// Shortest accepted tracking key.
-pub const MIN_KEY_BYTES: usize = 32;
+pub(crate) const MIN_KEY_BYTES: usize = 32;
 
 /// Characters in a code: 16 × 5 bits = 80 bits.
-pub const CODE_CHARS: usize = 16;
+pub(crate) const CODE_CHARS: usize = 16;
 
 const CODE_BYTES: usize = 10;
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// The key tracking codes are derived with. `Debug` never shows it.
 #[derive(Clone)]
-pub struct TrackingKey(Vec<u8>);
+pub(crate) struct TrackingKey(Vec<u8>);
 
 /// A tracking key shorter than [`MIN_KEY_BYTES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -35,7 +35,7 @@ pub struct WeakTrackingKey;
 
 impl TrackingKey {
     /// Uses `key`, which must be at least [`MIN_KEY_BYTES`] long.
-    pub fn new(key: &[u8]) -> Result<Self, WeakTrackingKey> {
+    pub(crate) fn new(key: &[u8]) -> Result<Self, WeakTrackingKey> {
         if key.len() < MIN_KEY_BYTES {
             return Err(WeakTrackingKey);
         }
@@ -43,7 +43,7 @@ impl TrackingKey {
     }
 
     /// The code of the inquiry `inquiry_id`: the same every time it is asked for.
-    pub fn code_for(&self, inquiry_id: Uuid) -> TrackingCode {
+    pub(crate) fn code_for(&self, inquiry_id: Uuid) -> TrackingCode {
         let mut mac = match HmacSha256::new_from_slice(&self.0) {
             Ok(mac) => mac,
             // HMAC takes keys of any length; this arm cannot be reached.
@@ -67,12 +67,12 @@ impl fmt::Debug for TrackingKey {
 /// A tracking code in canonical form: 16 upper-case Crockford base-32 characters.
 /// `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct TrackingCode(String);
+pub(crate) struct TrackingCode(String);
 
 impl TrackingCode {
     /// Reads a code as a citizen types it: case, spaces and hyphens ignored, and I, L and
     /// O read as 1, 1 and 0. None when what remains is not 16 characters of the alphabet.
-    pub fn from_typed(typed: &str) -> Option<Self> {
+    pub(crate) fn from_typed(typed: &str) -> Option<Self> {
         let mut canonical = String::with_capacity(CODE_CHARS);
         for c in typed.chars() {
             let c = match c.to_ascii_uppercase() {
@@ -90,7 +90,7 @@ impl TrackingCode {
     }
 
     /// The code as shown to the citizen, in groups of four: `7KQ2-M9XD-4RTA-0HWE`.
-    pub fn grouped(&self) -> String {
+    pub(crate) fn grouped(&self) -> String {
         let mut grouped = String::with_capacity(CODE_CHARS + 3);
         for (index, c) in self.0.chars().enumerate() {
             if index > 0 && index % 4 == 0 {
@@ -102,7 +102,7 @@ impl TrackingCode {
     }
 
     /// What is stored: the SHA-256 of the canonical form.
-    pub fn hash(&self) -> [u8; 32] {
+    pub(crate) fn hash(&self) -> [u8; 32] {
         Sha256::digest(self.0.as_bytes()).into()
     }
 }
@@ -115,7 +115,7 @@ impl fmt::Debug for TrackingCode {
 
 /// Compares a stored hash with a presented one in time independent of where they differ,
 /// so that response times do not reveal how much of a code was right.
-pub fn hashes_match(stored: &[u8], presented: &[u8]) -> bool {
+pub(crate) fn hashes_match(stored: &[u8], presented: &[u8]) -> bool {
     if stored.len() != presented.len() {
         return false;
     }
@@ -129,7 +129,7 @@ pub fn hashes_match(stored: &[u8], presented: &[u8]) -> bool {
 /// Whether `typed` is the code whose hash is `stored` (None: no inquiry had the
 /// reference). Every case takes the same steps, a comparison of two full hashes, so that
 /// neither the answer nor its timing tells a wrong reference from a wrong code.
-pub fn code_opens(stored: Option<&[u8]>, typed: &str) -> bool {
+pub(crate) fn code_opens(stored: Option<&[u8]>, typed: &str) -> bool {
     const NO_HASH: [u8; 32] = [0; 32];
     let presented = TrackingCode::from_typed(typed).map(|code| code.hash());
     let matched = hashes_match(

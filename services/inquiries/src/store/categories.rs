@@ -20,7 +20,7 @@ use crate::domain::category::{Category, name_keys};
 use crate::domain::query::CategoryFilter;
 
 /// Stores a new category; a name another category of the agency has is ALREADY_EXISTS.
-pub async fn insert<C: ConnectionTrait>(conn: &C, value: &Category) -> Result<(), Error> {
+pub(crate) async fn insert<C: ConnectionTrait>(conn: &C, value: &Category) -> Result<(), Error> {
     category::Entity::insert(row(value)?.into_active_model().reset_all())
         .exec_without_returning(conn)
         .await?;
@@ -28,7 +28,7 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, value: &Category) -> Result<()
 }
 
 /// Stores a category's new state, names included.
-pub async fn update<C: ConnectionTrait>(conn: &C, value: &Category) -> Result<(), Error> {
+pub(crate) async fn update<C: ConnectionTrait>(conn: &C, value: &Category) -> Result<(), Error> {
     category::Entity::update(row(value)?.into_active_model().reset_all())
         .exec_without_returning(conn)
         .await?;
@@ -40,7 +40,7 @@ pub async fn update<C: ConnectionTrait>(conn: &C, value: &Category) -> Result<()
 }
 
 /// The category `id` of `agency`.
-pub async fn find<C: ConnectionTrait>(
+pub(crate) async fn find<C: ConnectionTrait>(
     conn: &C,
     agency: &AgencyCode,
     id: Uuid,
@@ -54,7 +54,7 @@ pub async fn find<C: ConnectionTrait>(
 }
 
 /// The category `id` of `agency`, locked until the transaction ends.
-pub async fn lock<C: ConnectionTrait>(
+pub(crate) async fn lock<C: ConnectionTrait>(
     conn: &C,
     backend: Backend,
     agency: &AgencyCode,
@@ -71,7 +71,7 @@ pub async fn lock<C: ConnectionTrait>(
 }
 
 /// The categories with these ids, by id.
-pub async fn by_ids<C: ConnectionTrait>(
+pub(crate) async fn by_ids<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<HashMap<Uuid, Category>, Error> {
@@ -91,7 +91,7 @@ pub async fn by_ids<C: ConnectionTrait>(
 }
 
 /// A page of categories in id (creation) order, after `after`.
-pub async fn list<C: ConnectionTrait>(
+pub(crate) async fn list<C: ConnectionTrait>(
     conn: &C,
     filter: &CategoryFilter,
     after: Option<Uuid>,

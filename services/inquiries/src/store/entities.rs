@@ -2,12 +2,12 @@
 //! instants and dates are integers).
 
 /// `inquiry_categories`.
-pub mod category {
+pub(super) mod category {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "inquiry_categories")]
-    pub struct Model {
+    pub(crate) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub agency: String,
@@ -20,19 +20,19 @@ pub mod category {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub(crate) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
 
 /// `inquiry_category_names`: one row per (agency, language, folded name), so that a
 /// unique key refuses two categories of one agency with the same name.
-pub mod category_name {
+pub(super) mod category_name {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "inquiry_category_names")]
-    pub struct Model {
+    pub(crate) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub agency: String,
         #[sea_orm(primary_key, auto_increment = false)]
@@ -43,18 +43,18 @@ pub mod category_name {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub(crate) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
 
 /// `inquiries`. Its `Debug` is never used in logs (requester columns are personal data).
-pub mod inquiry {
+pub(super) mod inquiry {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "inquiries")]
-    pub struct Model {
+    pub(crate) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub agency: String,
@@ -106,18 +106,18 @@ pub mod inquiry {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub(crate) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
 
 /// `inquiry_history`: one row per change of status or assignment, never changed.
-pub mod history {
+pub(super) mod history {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "inquiry_history")]
-    pub struct Model {
+    pub(crate) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub inquiry_id: Uuid,
         #[sea_orm(primary_key, auto_increment = false)]
@@ -143,18 +143,18 @@ pub mod history {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub(crate) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
 
 /// `inquiry_messages`: appended, never changed.
-pub mod message {
+pub(super) mod message {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "inquiry_messages")]
-    pub struct Model {
+    pub(crate) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub inquiry_id: Uuid,
@@ -174,7 +174,7 @@ pub mod message {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub(crate) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }

@@ -28,7 +28,7 @@ use crate::domain::text::PersonalText;
 /// incremented by one atomic upsert whose row lock is held until the transaction ends, so
 /// concurrent submissions on any number of replicas each get their own number (and
 /// SQLite's IMMEDIATE transactions run one at a time anyway).
-pub async fn next_sequence<C: ConnectionTrait>(
+pub(crate) async fn next_sequence<C: ConnectionTrait>(
     conn: &C,
     backend: Backend,
     agency: &AgencyCode,
@@ -61,7 +61,7 @@ pub async fn next_sequence<C: ConnectionTrait>(
 }
 
 /// Stores a new inquiry with the hash of its tracking code.
-pub async fn insert<C: ConnectionTrait>(
+pub(crate) async fn insert<C: ConnectionTrait>(
     conn: &C,
     value: &Inquiry,
     tracking_hash: &[u8],
@@ -77,7 +77,7 @@ pub async fn insert<C: ConnectionTrait>(
 }
 
 /// Stores an inquiry's new state (everything but its identity and tracking hash).
-pub async fn save<C: ConnectionTrait>(conn: &C, value: &Inquiry) -> Result<(), Error> {
+pub(crate) async fn save<C: ConnectionTrait>(conn: &C, value: &Inquiry) -> Result<(), Error> {
     let mut active = row(value, Vec::new())?.into_active_model().reset_all();
     active.not_set(inquiry::Column::TrackingHash);
     active.not_set(inquiry::Column::Reference);
@@ -90,7 +90,7 @@ pub async fn save<C: ConnectionTrait>(conn: &C, value: &Inquiry) -> Result<(), E
 
 /// Records a change in the inquiry's history. Its position is the inquiry's version after
 /// the change: unique and increasing, since every change bumps the version.
-pub async fn append_history<C: ConnectionTrait>(
+pub(crate) async fn append_history<C: ConnectionTrait>(
     conn: &C,
     inquiry_id: Uuid,
     version: i64,
@@ -119,7 +119,7 @@ pub async fn append_history<C: ConnectionTrait>(
 }
 
 /// An inquiry's history, oldest first.
-pub async fn history<C: ConnectionTrait>(
+pub(crate) async fn history<C: ConnectionTrait>(
     conn: &C,
     inquiry_id: Uuid,
 ) -> Result<Vec<StateChange>, Error> {
@@ -148,7 +148,7 @@ pub async fn history<C: ConnectionTrait>(
 }
 
 /// The inquiry `id`, whoever owns it (callers check visibility).
-pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Inquiry>, Error> {
+pub(crate) async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Inquiry>, Error> {
     inquiry::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -157,7 +157,7 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Inqui
 }
 
 /// The inquiry `id`, locked until the transaction ends.
-pub async fn lock<C: ConnectionTrait>(
+pub(crate) async fn lock<C: ConnectionTrait>(
     conn: &C,
     backend: Backend,
     id: Uuid,
@@ -170,7 +170,7 @@ pub async fn lock<C: ConnectionTrait>(
 }
 
 /// The inquiry with this reference (already normalized), with its tracking-code hash.
-pub async fn find_by_reference<C: ConnectionTrait>(
+pub(crate) async fn find_by_reference<C: ConnectionTrait>(
     conn: &C,
     reference: &str,
 ) -> Result<Option<(Inquiry, Vec<u8>)>, Error> {
@@ -187,7 +187,7 @@ pub async fn find_by_reference<C: ConnectionTrait>(
 
 /// A page of inquiries matching `filter`, after `after`, in the filter's order.
 /// `today` is the current date key in the agency zone, for the overdue filter.
-pub async fn list<C: ConnectionTrait>(
+pub(crate) async fn list<C: ConnectionTrait>(
     conn: &C,
     filter: &InquiryFilter,
     today: i32,
@@ -250,7 +250,7 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// Inquiries whose due date waits for the catalog, oldest first.
-pub async fn pending_due_dates<C: ConnectionTrait>(
+pub(crate) async fn pending_due_dates<C: ConnectionTrait>(
     conn: &C,
     after: Option<Uuid>,
     limit: u64,
@@ -269,7 +269,7 @@ pub async fn pending_due_dates<C: ConnectionTrait>(
 /// The statistics of the inquiries submitted in `[from, to)` to `agency` (or to every
 /// agency), as they stand at `today`. Counts are grouped in SQL; the median is computed
 /// from the fetched durations, the same way on both backends.
-pub async fn statistics<C: ConnectionTrait>(
+pub(crate) async fn statistics<C: ConnectionTrait>(
     conn: &C,
     agency: Option<&AgencyCode>,
     from: Timestamp,

@@ -15,7 +15,7 @@ use crate::domain::query::MessageFilter;
 use crate::domain::text::PersonalText;
 
 /// Stores a new message.
-pub async fn insert<C: ConnectionTrait>(conn: &C, value: &Message) -> Result<(), Error> {
+pub(crate) async fn insert<C: ConnectionTrait>(conn: &C, value: &Message) -> Result<(), Error> {
     let row = message::Model {
         id: value.id,
         inquiry_id: value.inquiry_id,
@@ -31,7 +31,7 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, value: &Message) -> Result<(),
 }
 
 /// The message `id` of an inquiry of `agency`.
-pub async fn find<C: ConnectionTrait>(
+pub(crate) async fn find<C: ConnectionTrait>(
     conn: &C,
     agency: &AgencyCode,
     inquiry_id: Uuid,
@@ -46,7 +46,7 @@ pub async fn find<C: ConnectionTrait>(
 }
 
 /// A page of an inquiry's messages, oldest first, after `after`.
-pub async fn list<C: ConnectionTrait>(
+pub(crate) async fn list<C: ConnectionTrait>(
     conn: &C,
     agency: &AgencyCode,
     filter: &MessageFilter,
@@ -74,7 +74,7 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// Every public reply of an inquiry, oldest first: what the citizen sees.
-pub async fn public_replies<C: ConnectionTrait>(
+pub(crate) async fn public_replies<C: ConnectionTrait>(
     conn: &C,
     agency: &AgencyCode,
     inquiry_id: Uuid,

@@ -3,14 +3,14 @@
 //! and the stored shapes. Rows are converted to domain values here, and database errors
 //! to the service's error.
 
-pub mod categories;
+pub(crate) mod categories;
 mod entities;
-pub mod inquiries;
-pub mod messages;
+pub(crate) mod inquiries;
+pub(crate) mod messages;
 mod migration;
-pub mod stored;
+pub(crate) mod stored;
 
-pub use migration::Migrator;
+pub(crate) use migration::Migrator;
 
 use jalia_db::sea_orm::DbErr;
 use jalia_db::{DbError, TransactionError, UnknownCode};

@@ -107,11 +107,11 @@ impl StoredCode for Visibility {
 /// `{"ar":"رخصة البناء","fr":"Permis de construire"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct StoredName(BTreeMap<String, String>);
+pub(crate) struct StoredName(BTreeMap<String, String>);
 
 impl StoredName {
     /// The column's text for `name`.
-    pub fn encode(name: &LocalizedText) -> Result<String, DbError> {
+    pub(crate) fn encode(name: &LocalizedText) -> Result<String, DbError> {
         let stored = Self(
             name.entries()
                 .map(|(language, text)| (language.to_string(), text.to_owned()))
@@ -122,7 +122,7 @@ impl StoredName {
     }
 
     /// The name a column's text holds.
-    pub fn decode(column: &str) -> Result<LocalizedText, DbError> {
+    pub(crate) fn decode(column: &str) -> Result<LocalizedText, DbError> {
         let corrupt = || DbError::other("stored category name does not decode");
         let Self(entries) = serde_json::from_str(column).map_err(|_| corrupt())?;
         LocalizedText::parse(entries, usize::MAX).map_err(|_| corrupt())
@@ -134,21 +134,21 @@ impl StoredName {
 /// and the inquiry is read back, so no copy of the citizen's data sits in the
 /// idempotency records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubmissionReplay {
+pub(crate) struct SubmissionReplay {
     /// The inquiry made.
     pub inquiry_id: Uuid,
 }
 
 /// What an AddInquiryMessage under a request_id keeps for its replays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageReplay {
+pub(crate) struct MessageReplay {
     /// The message made.
     pub message_id: Uuid,
 }
 
 /// What a CreateInquiryCategory under a request_id keeps for its replays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CategoryReplay {
+pub(crate) struct CategoryReplay {
     /// The category made.
     pub category_id: Uuid,
 }

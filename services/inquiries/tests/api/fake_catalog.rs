@@ -16,7 +16,7 @@ use tonic::{Request, Status};
 /// A services catalog that knows a few published services and their processing times,
 /// and counts how often it is asked.
 #[derive(Clone, Default)]
-pub struct FakeCatalog {
+pub(crate) struct FakeCatalog {
     services: Arc<Mutex<HashMap<String, Option<i64>>>>,
     asked: Arc<AtomicUsize>,
     down: Arc<AtomicBool>,
@@ -24,17 +24,17 @@ pub struct FakeCatalog {
 
 impl FakeCatalog {
     /// Publishes a service with a processing time in days (None: it states none).
-    pub fn publish(&self, name: &str, days: Option<i64>) {
+    pub(crate) fn publish(&self, name: &str, days: Option<i64>) {
         self.services.lock().unwrap().insert(name.to_owned(), days);
     }
 
     /// Plays down (every call UNAVAILABLE) or up.
-    pub fn set_down(&self, down: bool) {
+    pub(crate) fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::SeqCst);
     }
 
     /// How many times it was asked for a processing target.
-    pub fn asked(&self) -> usize {
+    pub(crate) fn asked(&self) -> usize {
         self.asked.load(Ordering::SeqCst)
     }
 
@@ -115,14 +115,14 @@ fake_catalog_service! {
 }
 
 /// The fake catalog serving on a port of its own.
-pub struct CatalogServer {
+pub(crate) struct CatalogServer {
     pub addr: SocketAddr,
     trigger: ShutdownTrigger,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl CatalogServer {
-    pub async fn start(fake: FakeCatalog) -> Self {
+    pub(crate) async fn start(fake: FakeCatalog) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (trigger, shutdown) = Shutdown::manual();
@@ -143,7 +143,7 @@ impl CatalogServer {
         }
     }
 
-    pub async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.trigger.trigger();
         self.task.await.unwrap();
     }

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::fake_catalog::{CatalogServer, FakeCatalog};
 
-pub const ALL_SCOPES: [&str; 4] = [
+pub(crate) const ALL_SCOPES: [&str; 4] = [
     "inquiries.submit",
     "inquiries.read",
     "inquiries.handle",
@@ -32,7 +32,7 @@ const TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 86_400);
 
 /// One test's world: a database, one or more inquiries servers on it, a set clock, a
 /// fake catalog, and a way to mint tokens.
-pub struct World {
+pub(crate) struct World {
     pub database: TestDatabase,
     pub config: Config,
     pub clock: Arc<ManualClock>,
@@ -52,7 +52,7 @@ struct Running {
 
 /// How the catalog answers when the world starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CatalogAt {
+pub(crate) enum CatalogAt {
     /// It answers.
     Up,
     /// Every call is UNAVAILABLE, as when it is down: inquiries cannot tell.
@@ -60,22 +60,22 @@ pub enum CatalogAt {
 }
 
 /// 10 August 2025, 10:00 in Béni Mellal: the morning of the meeting at the Wilaya.
-pub fn meeting_day() -> Timestamp {
+pub(crate) fn meeting_day() -> Timestamp {
     local("2025-08-10T10:00:00")
 }
 
 /// A wall-clock time in Casablanca (UTC+1 in August).
-pub fn local(wall: &str) -> Timestamp {
+pub(crate) fn local(wall: &str) -> Timestamp {
     format!("{wall}+01:00").parse().unwrap()
 }
 
 impl World {
-    pub async fn start(instances: usize, catalog_at: CatalogAt) -> Self {
+    pub(crate) async fn start(instances: usize, catalog_at: CatalogAt) -> Self {
         Self::start_with(instances, catalog_at, |_| {}).await
     }
 
     /// A world whose configuration `configure` changes before any server starts.
-    pub async fn start_with(
+    pub(crate) async fn start_with(
         instances: usize,
         catalog_at: CatalogAt,
         configure: impl FnOnce(&mut Config),
@@ -109,7 +109,7 @@ impl World {
         world
     }
 
-    pub async fn add_server(&mut self) {
+    pub(crate) async fn add_server(&mut self) {
         let app = Application::build(self.config.clone(), self.clock.clone())
             .await
             .unwrap();
@@ -125,20 +125,20 @@ impl World {
         });
     }
 
-    pub fn bring_catalog_up(&self) {
+    pub(crate) fn bring_catalog_up(&self) {
         self.catalog.set_down(false);
     }
 
-    pub fn set_clock(&self, wall: &str) {
+    pub(crate) fn set_clock(&self, wall: &str) {
         self.clock.set(local(wall));
     }
 
-    pub fn reconciler(&self) -> &Reconciler {
+    pub(crate) fn reconciler(&self) -> &Reconciler {
         &self.servers[0].reconciler
     }
 
     /// A caller of `agency` (`*` for ministry-wide) named `subject`, on server `index`.
-    pub async fn caller_on(&self, index: usize, subject: &str, agency: &str) -> Api {
+    pub(crate) async fn caller_on(&self, index: usize, subject: &str, agency: &str) -> Api {
         let token = self.tokens.mint_at(
             subject,
             agency,
@@ -152,19 +152,19 @@ impl World {
         }
     }
 
-    pub async fn caller(&self, subject: &str, agency: &str) -> Api {
+    pub(crate) async fn caller(&self, subject: &str, agency: &str) -> Api {
         self.caller_on(0, subject, agency).await
     }
 
     /// A caller without a token, as a citizen portal calling LookupInquiry.
-    pub async fn anonymous(&self) -> Api {
+    pub(crate) async fn anonymous(&self) -> Api {
         Api {
             client: client(self.servers[0].addr).await,
             token: None,
         }
     }
 
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         for server in self.servers.drain(..) {
             server.trigger.trigger();
             server.task.await.unwrap().unwrap();
@@ -179,13 +179,13 @@ async fn client(addr: SocketAddr) -> InquiryServiceClient<Channel> {
 
 /// The generated client with a caller's token on every call.
 #[derive(Clone)]
-pub struct Api {
+pub(crate) struct Api {
     client: InquiryServiceClient<Channel>,
     token: Option<String>,
 }
 
 impl Api {
-    pub fn request<T>(&self, message: T) -> Request<T> {
+    pub(crate) fn request<T>(&self, message: T) -> Request<T> {
         match &self.token {
             Some(token) => authed(message, token),
             None => Request::new(message),
@@ -193,11 +193,11 @@ impl Api {
     }
 
     /// The generated client, for the calls the helpers below do not wrap.
-    pub fn client(&self) -> InquiryServiceClient<Channel> {
+    pub(crate) fn client(&self) -> InquiryServiceClient<Channel> {
         self.client.clone()
     }
 
-    pub async fn submit(
+    pub(crate) async fn submit(
         &self,
         request: SubmitInquiryRequest,
     ) -> Result<SubmitInquiryResponse, Status> {
@@ -208,7 +208,7 @@ impl Api {
             .map(Response::into_inner)
     }
 
-    pub async fn lookup(
+    pub(crate) async fn lookup(
         &self,
         reference: &str,
         code: &str,
@@ -224,7 +224,7 @@ impl Api {
             .map(Response::into_inner)
     }
 
-    pub async fn get(&self, name: &str) -> Result<Inquiry, Status> {
+    pub(crate) async fn get(&self, name: &str) -> Result<Inquiry, Status> {
         let request = self.request(GetInquiryRequest {
             name: name.to_owned(),
             language_code: "fr".to_owned(),
@@ -235,7 +235,7 @@ impl Api {
             .map(Response::into_inner)
     }
 
-    pub async fn list(
+    pub(crate) async fn list(
         &self,
         request: ListInquiriesRequest,
     ) -> Result<ListInquiriesResponse, Status> {
@@ -247,7 +247,7 @@ impl Api {
     }
 
     /// Every inquiry matching `request`, page after page.
-    pub async fn list_all(&self, mut request: ListInquiriesRequest) -> Vec<Inquiry> {
+    pub(crate) async fn list_all(&self, mut request: ListInquiriesRequest) -> Vec<Inquiry> {
         let mut all = Vec::new();
         loop {
             let page = self.list(request.clone()).await.unwrap();
@@ -259,7 +259,7 @@ impl Api {
         }
     }
 
-    pub async fn update(&self, inquiry: Inquiry, paths: &[&str]) -> Result<Inquiry, Status> {
+    pub(crate) async fn update(&self, inquiry: Inquiry, paths: &[&str]) -> Result<Inquiry, Status> {
         let request = self.request(UpdateInquiryRequest {
             inquiry: Some(inquiry),
             update_mask: Some(mask(paths)),
@@ -270,7 +270,7 @@ impl Api {
             .map(Response::into_inner)
     }
 
-    pub async fn assign(
+    pub(crate) async fn assign(
         &self,
         inquiry: &Inquiry,
         team: &str,
@@ -292,7 +292,7 @@ impl Api {
             .map(Response::into_inner)
     }
 
-    pub async fn transition(
+    pub(crate) async fn transition(
         &self,
         inquiry: &Inquiry,
         status: InquiryStatus,
@@ -301,7 +301,7 @@ impl Api {
         self.transition_with(inquiry, status, note, None).await
     }
 
-    pub async fn transition_with(
+    pub(crate) async fn transition_with(
         &self,
         inquiry: &Inquiry,
         status: InquiryStatus,
@@ -321,7 +321,7 @@ impl Api {
             .map(Response::into_inner)
     }
 
-    pub async fn write(
+    pub(crate) async fn write(
         &self,
         inquiry: &str,
         visibility: MessageVisibility,
@@ -330,7 +330,7 @@ impl Api {
         self.add_message(message(inquiry, visibility, body)).await
     }
 
-    pub async fn add_message(
+    pub(crate) async fn add_message(
         &self,
         request: AddInquiryMessageRequest,
     ) -> Result<InquiryMessage, Status> {
@@ -341,7 +341,10 @@ impl Api {
             .map(Response::into_inner)
     }
 
-    pub async fn messages(&self, inquiry: &str) -> Result<ListInquiryMessagesResponse, Status> {
+    pub(crate) async fn messages(
+        &self,
+        inquiry: &str,
+    ) -> Result<ListInquiryMessagesResponse, Status> {
         let request = self.request(ListInquiryMessagesRequest {
             parent: inquiry.to_owned(),
             ..Default::default()
@@ -352,7 +355,7 @@ impl Api {
             .map(Response::into_inner)
     }
 
-    pub async fn create_category(
+    pub(crate) async fn create_category(
         &self,
         parent: &str,
         french_name: &str,
@@ -362,7 +365,7 @@ impl Api {
             .await
     }
 
-    pub async fn create_category_with(
+    pub(crate) async fn create_category_with(
         &self,
         parent: &str,
         french_name: &str,
@@ -384,7 +387,7 @@ impl Api {
             .map(Response::into_inner)
     }
 
-    pub async fn update_category(
+    pub(crate) async fn update_category(
         &self,
         category: InquiryCategory,
         paths: &[&str],
@@ -399,7 +402,7 @@ impl Api {
             .map(Response::into_inner)
     }
 
-    pub async fn statistics(
+    pub(crate) async fn statistics(
         &self,
         parent: &str,
         start: &str,
@@ -418,7 +421,7 @@ impl Api {
     }
 }
 
-pub fn text(language: &str, value: &str) -> LocalizedText {
+pub(crate) fn text(language: &str, value: &str) -> LocalizedText {
     LocalizedText {
         entries: vec![LocalizedString {
             language_code: language.to_owned(),
@@ -428,7 +431,7 @@ pub fn text(language: &str, value: &str) -> LocalizedText {
     }
 }
 
-pub fn date(value: &str) -> CivilDate {
+pub(crate) fn date(value: &str) -> CivilDate {
     CivilDate {
         date: value.to_owned(),
     }
@@ -442,7 +445,7 @@ fn mask(paths: &[&str]) -> prost_types::FieldMask {
 
 /// A citizen's submission as a desk system sends it, with a request_id. The requester
 /// is fictional.
-pub fn submission(category: &InquiryCategory) -> SubmitInquiryRequest {
+pub(crate) fn submission(category: &InquiryCategory) -> SubmitInquiryRequest {
     SubmitInquiryRequest {
         parent: "agencies/bm".to_owned(),
         inquiry: Some(Inquiry {
@@ -465,7 +468,7 @@ pub fn submission(category: &InquiryCategory) -> SubmitInquiryRequest {
 }
 
 /// A message on `inquiry`, with a request_id.
-pub fn message(
+pub(crate) fn message(
     inquiry: &str,
     visibility: MessageVisibility,
     body: &str,
@@ -481,23 +484,23 @@ pub fn message(
     }
 }
 
-pub fn inquiry_mut(request: &mut SubmitInquiryRequest) -> &mut Inquiry {
+pub(crate) fn inquiry_mut(request: &mut SubmitInquiryRequest) -> &mut Inquiry {
     request.inquiry.as_mut().unwrap()
 }
 
-pub fn requester_mut(request: &mut SubmitInquiryRequest) -> &mut Requester {
+pub(crate) fn requester_mut(request: &mut SubmitInquiryRequest) -> &mut Requester {
     inquiry_mut(request).requester.as_mut().unwrap()
 }
 
-pub fn service_name() -> String {
+pub(crate) fn service_name() -> String {
     format!("agencies/bm/services/{}", Uuid::now_v7())
 }
 
-pub fn due_date(inquiry: &Inquiry) -> &str {
+pub(crate) fn due_date(inquiry: &Inquiry) -> &str {
     &inquiry.due_date.as_ref().unwrap().date
 }
 
-pub fn list_of(parent: &str) -> ListInquiriesRequest {
+pub(crate) fn list_of(parent: &str) -> ListInquiriesRequest {
     ListInquiriesRequest {
         parent: parent.to_owned(),
         ..Default::default()
@@ -505,6 +508,6 @@ pub fn list_of(parent: &str) -> ListInquiriesRequest {
 }
 
 /// An instant of the wire.
-pub fn instant(timestamp: &prost_types::Timestamp) -> Timestamp {
+pub(crate) fn instant(timestamp: &prost_types::Timestamp) -> Timestamp {
     Timestamp::new(timestamp.seconds, timestamp.nanos).unwrap()
 }
