@@ -40,6 +40,9 @@ pub const MISSING_SCOPE: &str = "MISSING_SCOPE";
 pub const RATE_LIMITED: &str = "RATE_LIMITED";
 /// RESOURCE_EXHAUSTED: the server shed the call because it is at its concurrency limit.
 pub const OVERLOADED: &str = "OVERLOADED";
+/// RESOURCE_EXHAUSTED: one anonymous client already holds its whole share of the server's
+/// concurrency.
+pub const CLIENT_CONCURRENCY_LIMIT: &str = "CLIENT_CONCURRENCY_LIMIT";
 /// RESOURCE_EXHAUSTED: the request or response message is larger than the limit.
 pub const MESSAGE_TOO_LARGE: &str = "MESSAGE_TOO_LARGE";
 /// DEADLINE_EXCEEDED: the server's own time limit for the call passed.
@@ -155,6 +158,7 @@ pub const ALL: &[&str] = &[
     MISSING_SCOPE,
     RATE_LIMITED,
     OVERLOADED,
+    CLIENT_CONCURRENCY_LIMIT,
     MESSAGE_TOO_LARGE,
     DEADLINE_EXCEEDED,
     INTERNAL,

@@ -9,7 +9,12 @@
 //! serve them; network policies open those ports to the right callers. The image's
 //! Dockerfile is checked against the build output. Schema validation is
 //! `deploy/validate.sh`'s job.
+//!
+//! Without `kubectl` on the PATH the rendering tests are skipped, saying so, so that
+//! `cargo test` runs on a machine without it; CI sets `JALIA_REQUIRE_KUBECTL=1`, which turns
+//! a missing kubectl into a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+#![allow(clippy::print_stderr)] // a skipped test says why
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -82,7 +87,7 @@ fn kustomize(relative: &str) -> Vec<Value> {
         Ok(output) => output,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => panic!(
             "kubectl is not installed: these tests render deploy/ with `kubectl kustomize` \
-             (kubectl 1.27 or later, offline); install it"
+             (kubectl 1.27 or later, offline); install it, or unset JALIA_REQUIRE_KUBECTL"
         ),
         Err(err) => panic!("cannot run kubectl: {err}"),
     };
@@ -99,9 +104,29 @@ fn kustomize(relative: &str) -> Vec<Value> {
     objects
 }
 
-/// Rendered once for all the tests of this file.
+/// The variable with which CI demands kubectl rather than skipping.
+const REQUIRE_KUBECTL: &str = "JALIA_REQUIRE_KUBECTL";
+
+fn kubectl_on_path() -> bool {
+    std::process::Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
+
+/// Rendered once for all the tests of this file; none (the test is skipped, saying so)
+/// when kubectl is missing and CI did not demand it.
 fn renderings() -> &'static [Rendering] {
     static RENDERED: OnceLock<Vec<Rendering>> = OnceLock::new();
+    let required = std::env::var(REQUIRE_KUBECTL).is_ok_and(|value| value == "1");
+    if !required && !kubectl_on_path() {
+        eprintln!(
+            "skipped: kubectl is not on the PATH, so deploy/ cannot be rendered \
+             (set {REQUIRE_KUBECTL}=1 to make this a failure, as CI does)"
+        );
+        return &[];
+    }
     RENDERED.get_or_init(|| {
         kustomizations()
             .into_iter()
@@ -1101,6 +1126,9 @@ fn network_policies_open_exactly_the_calls_the_suite_makes() {
 
 #[test]
 fn secrets_are_references_outside_the_dev_overlay() {
+    if renderings().is_empty() {
+        return;
+    }
     let base = kustomize("base");
     assert!(
         !base.iter().any(|o| text(o, "/kind") == Some("Secret")),

@@ -271,7 +271,7 @@ where
                     tracing::debug!("call shed: the client holds its whole share");
                     let refusal = ApiError::new(
                         ErrorCode::ResourceExhausted,
-                        "CLIENT_CONCURRENCY_LIMIT",
+                        reasons::CLIENT_CONCURRENCY_LIMIT,
                         "this client has too many calls in flight; retry later",
                     )
                     .with_retry_after(Duration::from_secs(1));
