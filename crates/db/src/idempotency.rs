@@ -1,4 +1,4 @@
-//! Idempotent creates (DESIGN §2, AIP-155): the first result of a request_id is stored,
+//! Idempotent creates (ARCHITECTURE.md §2, AIP-155): the first result of a request_id is stored,
 //! scoped to the caller's agency, the caller itself (the token's `sub`) and the method; a
 //! retry gets that stored result back, even when the retries race; the same request_id
 //! with a different request is refused. Two systems of one agency (two portals) never

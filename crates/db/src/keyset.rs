@@ -1,4 +1,4 @@
-//! Keyset positions (DESIGN §2): a List ordered by `(a, b)` continues strictly after the
+//! Keyset positions (ARCHITECTURE.md §2): a List ordered by `(a, b)` continues strictly after the
 //! last row served, `(a, b) > (x, y)` (or `<` when descending), which both backends read
 //! from an index. Only non-text keys: SQLite and PostgreSQL order integers and UUIDs the
 //! same way, but collate text differently, and a page boundary on text would skip or

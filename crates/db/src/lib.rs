@@ -1,4 +1,4 @@
-//! Jalia's storage foundation (DESIGN §5), shared by every service that owns a database:
+//! Jalia's storage foundation (ARCHITECTURE.md §5), shared by every service that owns a database:
 //! one URL selects SQLite or PostgreSQL; one write-transaction helper does the right
 //! thing on each; database errors are classified once; idempotent creates, List paging
 //! (page tokens, keyset positions), optimistic versioned updates and locked migrations

@@ -1,4 +1,4 @@
-//! Page tokens for keyset pagination (DESIGN §2): opaque to callers, authenticated with a
+//! Page tokens for keyset pagination (ARCHITECTURE.md §2): opaque to callers, authenticated with a
 //! key every replica shares, bound to the method, the caller's agency and the request's
 //! filter and order, and expiring. The cursor inside is the service's keyset position.
 //!

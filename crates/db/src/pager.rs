@@ -1,4 +1,4 @@
-//! Keyset pagination of a List, in one place (DESIGN §2): open the request's page token
+//! Keyset pagination of a List, in one place (ARCHITECTURE.md §2): open the request's page token
 //! into the cursor it carries, fetch one row more than the page, cut the page, and mint
 //! the next token from the last row kept.
 

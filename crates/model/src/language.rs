@@ -1,4 +1,4 @@
-//! Text in several languages, and which one a reader gets (DESIGN §2): the language the
+//! Text in several languages, and which one a reader gets (ARCHITECTURE.md §2): the language the
 //! caller asks for (matched on its primary subtag, so `fr-FR` is `fr`), else the agency's
 //! fallback chain (default ar → fr → en); Amazigh (`zgh`) falls back to Arabic first.
 

@@ -1,4 +1,4 @@
-//! The domain vocabulary every Jalia service shares (DESIGN §2): who owns a resource and
+//! The domain vocabulary every Jalia service shares (ARCHITECTURE.md §2): who owns a resource and
 //! how it is named, text in several languages and which one a reader gets, local times
 //! with their zone, a person's contact details and a place's address, audiences, page
 //! requests and pages, request ids and etags, the field violations that bad input

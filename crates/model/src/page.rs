@@ -1,4 +1,4 @@
-//! Page sizes as DESIGN §2 fixes them, what a List asks for and what it answers.
+//! Page sizes as ARCHITECTURE.md §2 fixes them, what a List asks for and what it answers.
 
 use crate::violation::FieldViolation;
 

@@ -1,4 +1,4 @@
-//! Scheduled local times (DESIGN §2): what an organiser means is the wall-clock time in a
+//! Scheduled local times (ARCHITECTURE.md §2): what an organiser means is the wall-clock time in a
 //! zone; the instant is derived from the zone's rules when needed, because Morocco's
 //! offset changes by rule (UTC+1, UTC+0 during Ramadan) and tzdata revises it.
 

@@ -1,11 +1,11 @@
-//! Walks the encoded descriptor set and checks the API conventions of DESIGN §2-§3 on
+//! Walks the encoded descriptor set and checks the API conventions of ARCHITECTURE.md §2-§3 on
 //! every RPC of every service, so a contract change that breaks one fails here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use jalia_proto::{AccessRule, AccessRules, FILE_DESCRIPTOR_SET, service_names};
 use prost_reflect::{DescriptorPool, FieldDescriptor, Kind, MessageDescriptor, MethodDescriptor};
 
-/// The scopes DESIGN §3 pins.
+/// The scopes ARCHITECTURE.md §3 pins.
 const SCOPES: [&str; 9] = [
     "events.read",
     "events.write",

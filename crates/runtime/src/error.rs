@@ -26,7 +26,7 @@ pub const MAX_VIOLATION_CHARS: usize = 256;
 /// The most field violations sent; the message still counts them all.
 pub const MAX_VIOLATIONS: usize = 50;
 
-/// What went wrong, in the terms DESIGN §2 pins to gRPC codes.
+/// What went wrong, in the terms ARCHITECTURE.md §2 pins to gRPC codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     /// Bad input; comes with field violations.

@@ -1,4 +1,4 @@
-//! What every Jalia server shares (DESIGN §1, §3, §8): typed configuration, telemetry and
+//! What every Jalia server shares (ARCHITECTURE.md §1, §3, §8): typed configuration, telemetry and
 //! metrics, the server builder (health, reflection, TLS, overload protection, graceful
 //! shutdown), authentication and scope checks read from the contracts, the clock, and the
 //! mapping of errors to gRPC statuses.

@@ -1,4 +1,4 @@
-//! TLS on every Jalia listener (DESIGN §3): a certificate and key from PEM files, re-read when
+//! TLS on every Jalia listener (ARCHITECTURE.md §3): a certificate and key from PEM files, re-read when
 //! the files change so certificates rotate without a restart, and optional client
 //! certificates (mutual TLS). [`incoming`] turns a bound listener into the connection stream
 //! a tonic server serves, plain or TLS.

@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! Token verification and access checks (DESIGN §3), each case with a real signed token.
+//! Token verification and access checks (ARCHITECTURE.md §3), each case with a real signed token.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! A replica's background work, started by `Application::run` and stopped by the same
-//! shutdown: dropping idempotency records past their retention (DESIGN §2 keeps them at
+//! shutdown: dropping idempotency records past their retention (ARCHITECTURE.md §2 keeps them at
 //! least 7 days; nothing else ever deletes them).
 
 use std::time::Duration;

@@ -1,8 +1,9 @@
 //! jalia-inquiries: citizens' questions and requests, above all from Moroccans living
 //! abroad, submitted by internal systems on their behalf, triaged, assigned, answered on
 //! time and traceably, and followed by the citizen with a reference and a secret tracking
-//! code (DESIGN §4). Contact data and the citizen's own text are personal data (law
-//! 09-08): never logged, redacted in `Debug`, read only by the owning agency.
+//! code (the contract: `proto/jalia/inquiries/v1`). Contact data and the citizen's own text
+//! are personal data (law 09-08): never logged, redacted in `Debug`, read only by the owning
+//! agency.
 //!
 //! The suite binary runs it through [`Config`], [`migrate`] and [`Application`].
 
@@ -301,7 +302,7 @@ impl Application {
         self.server.local_addr()
     }
 
-    /// Loads the demonstration data (DESIGN §7); loading twice changes nothing.
+    /// Loads the demonstration data (ARCHITECTURE.md §7); loading twice changes nothing.
     pub async fn load_demo(&self) -> Result<(), StartError> {
         demo::load(&self.inquiries).await.map_err(StartError::Demo)
     }

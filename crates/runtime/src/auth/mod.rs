@@ -1,4 +1,4 @@
-//! Bearer-token authentication and the generic per-RPC access check (DESIGN §3).
+//! Bearer-token authentication and the generic per-RPC access check (ARCHITECTURE.md §3).
 //!
 //! Production keys are asymmetric (EdDSA Ed25519 or ES256 P-256) and come from a JWKS file that
 //! operators replace to rotate keys. HS256 exists only for development, with a secret generated

@@ -420,7 +420,7 @@ fn set_request_id(headers: &mut HeaderMap, request_id: &str) {
 }
 
 /// tonic reports a message over the size limit as OUT_OF_RANGE; gRPC's own servers, and
-/// DESIGN §2, say RESOURCE_EXHAUSTED.
+/// ARCHITECTURE.md §2, say RESOURCE_EXHAUSTED.
 fn oversize_is_resource_exhausted(mut response: http::Response<Body>) -> http::Response<Body> {
     let Some(status) = Status::from_header_map(response.headers()) else {
         return response;

@@ -1,4 +1,4 @@
-//! The one server builder every Jalia service and the gateway use (DESIGN §1, §8): it
+//! The one server builder every Jalia service and the gateway use (ARCHITECTURE.md §1, §8): it
 //! binds first, so callers and tests learn the port before serving; then it serves the
 //! service's routes behind the gate (ids, metrics, shedding, auth, deadlines), with
 //! grpc.health.v1, reflection v1 and v1alpha, TLS when configured, and a graceful,

@@ -1,4 +1,4 @@
-//! Who may see and change which agency's inquiries (DESIGN §2, law 09-08): a caller acts
+//! Who may see and change which agency's inquiries (ARCHITECTURE.md §2, law 09-08): a caller acts
 //! for its own agency, or for every agency when ministry-wide. Another agency's inquiry
 //! does not exist for the caller (NOT_FOUND), while writing or listing under another
 //! agency's parent is refused openly (PERMISSION_DENIED), since the parent is no secret.
