@@ -58,6 +58,11 @@ impl Catalog {
             name: service.to_owned(),
         });
         request.set_timeout(timeout);
+        if let Some(traceparent) =
+            jalia_runtime::telemetry::outgoing_traceparent().and_then(|header| header.parse().ok())
+        {
+            request.metadata_mut().insert("traceparent", traceparent);
+        }
         let mut client = self.client.clone();
         let answer = tokio::time::timeout(timeout, client.get_processing_target(request)).await;
         match answer {

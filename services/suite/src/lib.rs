@@ -193,35 +193,44 @@ async fn serve_one(matches: &ArgMatches) -> Result<(), Failure> {
     match matches.subcommand() {
         Some(("events", m)) => {
             let config = jalia_events::Config::from_matches(m).map_err(settings)?;
-            telemetry::init(&config.server.log).map_err(settings)?;
-            let app = jalia_events::Application::build(config, system_clock())
-                .await
-                .map_err(running)?;
-            app.run(shutdown).await.map_err(running)
+            let telemetry = telemetry::init(&config.server.log, "events").map_err(settings)?;
+            let outcome = match jalia_events::Application::build(config, system_clock()).await {
+                Ok(app) => app.run(shutdown).await.map_err(running),
+                Err(err) => Err(running(err)),
+            };
+            telemetry.shutdown();
+            outcome
         }
         Some(("services-catalog", m)) => {
             let config = jalia_catalog::Config::from_matches(m).map_err(settings)?;
-            telemetry::init(&config.server.log).map_err(settings)?;
-            let app = jalia_catalog::Application::build(config, system_clock())
-                .await
-                .map_err(running)?;
-            app.run(shutdown).await.map_err(running)
+            let telemetry =
+                telemetry::init(&config.server.log, "services-catalog").map_err(settings)?;
+            let outcome = match jalia_catalog::Application::build(config, system_clock()).await {
+                Ok(app) => app.run(shutdown).await.map_err(running),
+                Err(err) => Err(running(err)),
+            };
+            telemetry.shutdown();
+            outcome
         }
         Some(("inquiries", m)) => {
             let config = jalia_inquiries::Config::from_matches(m).map_err(settings)?;
-            telemetry::init(&config.server.log).map_err(settings)?;
-            let app = jalia_inquiries::Application::build(config, system_clock())
-                .await
-                .map_err(running)?;
-            app.run(shutdown).await.map_err(running)
+            let telemetry = telemetry::init(&config.server.log, "inquiries").map_err(settings)?;
+            let outcome = match jalia_inquiries::Application::build(config, system_clock()).await {
+                Ok(app) => app.run(shutdown).await.map_err(running),
+                Err(err) => Err(running(err)),
+            };
+            telemetry.shutdown();
+            outcome
         }
         Some(("gateway", m)) => {
             let config = jalia_gateway::Config::from_matches(m).map_err(settings)?;
-            telemetry::init(&config.server.log).map_err(settings)?;
-            let app = jalia_gateway::Application::build(config, system_clock())
-                .await
-                .map_err(running)?;
-            app.run(shutdown).await.map_err(running)
+            let telemetry = telemetry::init(&config.server.log, "gateway").map_err(settings)?;
+            let outcome = match jalia_gateway::Application::build(config, system_clock()).await {
+                Ok(app) => app.run(shutdown).await.map_err(running),
+                Err(err) => Err(running(err)),
+            };
+            telemetry.shutdown();
+            outcome
         }
         _ => Err(Failure::Settings(format!(
             "serve one of: {}",
@@ -244,7 +253,10 @@ async fn migrate_one(matches: &ArgMatches) -> Result<(), Failure> {
             .cloned()
             .unwrap_or_else(|| "info".to_owned()),
     };
-    telemetry::init(&log).map_err(settings)?;
+    // Migrating serves no calls: there are no spans to flush.
+    telemetry::init(&log, "jalia-migrate")
+        .map_err(settings)?
+        .shutdown();
     let prefix = EnvPrefix::new(short_name(deployable));
     let url = m
         .get_one::<String>("database-url")

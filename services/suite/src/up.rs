@@ -277,7 +277,13 @@ pub(crate) async fn run(matches: &ArgMatches) -> Result<(), Failure> {
         format: jalia_runtime::config::LogFormat::Text,
         filter: std::env::var("JALIA_LOG").unwrap_or_else(|_| "info".to_owned()),
     };
-    jalia_runtime::telemetry::init(&log).map_err(settings)?;
+    let telemetry = jalia_runtime::telemetry::init(&log, "jalia").map_err(settings)?;
+    let outcome = run_suite(options).await;
+    telemetry.shutdown();
+    outcome
+}
+
+async fn run_suite(options: SuiteOptions) -> Result<(), Failure> {
     let signals = Shutdown::on_signals().map_err(running)?;
     let suite = Suite::start(options).await?;
     // The first line is the address to call; the second a token that may call anything.

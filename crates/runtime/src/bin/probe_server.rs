@@ -28,11 +28,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Err(err) = telemetry::init(&settings.log) {
-        eprintln!("jalia-probe-server: {err}");
-        return ExitCode::from(2);
-    }
-    match run(settings).await {
+    let telemetry = match telemetry::init(&settings.log, "jalia-probe-server") {
+        Ok(telemetry) => telemetry,
+        Err(err) => {
+            eprintln!("jalia-probe-server: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = run(settings).await;
+    telemetry.shutdown();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("jalia-probe-server: {err}");

@@ -21,7 +21,7 @@ use crate::auth::{Caller, Denied, Verifier, authorize};
 use crate::clock::SharedClock;
 use crate::error::{ApiError, ErrorCode, reasons};
 use crate::metrics::{CallMetrics, ServerMetrics};
-use crate::telemetry::TraceContext;
+use crate::telemetry::{self, TraceContext};
 
 use super::response::{Held, Watchdog};
 use super::shares::ClientShares;
@@ -191,31 +191,56 @@ where
 {
     let path = request.uri().path().to_owned();
     let (service, method) = split_path(&path);
-    let context = RequestContext {
-        request_id: request
-            .headers()
-            .get(REQUEST_ID_HEADER)
-            .and_then(|value| value.to_str().ok())
-            .filter(|id| !id.is_empty() && id.len() <= 128)
-            .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned),
-        trace: request
-            .headers()
-            .get("traceparent")
-            .and_then(|value| value.to_str().ok())
-            .and_then(TraceContext::parse)
-            .unwrap_or_else(TraceContext::start),
-    };
-    let span = tracing::info_span!(
-        "grpc",
-        rpc.service = service,
-        rpc.method = method,
-        request_id = %context.request_id,
-        trace_id = %context.trace.trace_id,
-    );
-    let request_id = context.request_id.clone();
-    request.extensions_mut().insert(context);
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| !id.is_empty() && id.len() <= 128)
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
     let rule = config.rules.get(&path).cloned();
     let infrastructure = is_infrastructure(&path);
+    // Span names, like metric labels, come only from declared RPCs: made-up paths must not
+    // make up names in the trace store.
+    let span_name = if rule.is_some() || infrastructure {
+        path.trim_start_matches('/')
+    } else {
+        "unknown"
+    };
+    macro_rules! call_span {
+        ($level:expr) => {
+            tracing::span!(
+                $level,
+                "grpc",
+                otel.name = span_name,
+                otel.kind = "server",
+                rpc.system = "grpc",
+                rpc.service = service,
+                rpc.method = method,
+                request_id = %request_id,
+                trace_id = tracing::field::Empty,
+            )
+        };
+    }
+    // Probes every few seconds would bury the calls in the trace store: their spans are
+    // below the level traces export (telemetry::init).
+    let span = if infrastructure {
+        call_span!(tracing::Level::DEBUG)
+    } else {
+        call_span!(tracing::Level::INFO)
+    };
+    let caller_trace = request
+        .headers()
+        .get("traceparent")
+        .and_then(|value| value.to_str().ok())
+        .and_then(TraceContext::parse);
+    let trace = telemetry::join_trace(&span, caller_trace);
+    span.record("trace_id", tracing::field::display(&trace.trace_id));
+    let context = RequestContext {
+        request_id,
+        trace: trace.clone(),
+    };
+    let request_id = context.request_id.clone();
+    request.extensions_mut().insert(context);
     // Metrics are labelled by path only for RPCs this server declares: a caller making up
     // paths must not make up series (each one is memory kept for the process's life).
     let mut call = if rule.is_some() || infrastructure {
@@ -224,7 +249,7 @@ where
         config.metrics.unknown_call_started()
     };
 
-    async move {
+    let serving = async move {
         if let Some(admission) = &config.admission
             && let Err(status) = admission.admit(&mut request)
         {
@@ -318,8 +343,8 @@ where
         };
         Ok(response.map(|body| Body::new(config.watchdog.body(body, held, watch))))
     }
-    .instrument(span)
-    .await
+    .instrument(span);
+    telemetry::within_call_trace(trace, serving).await
 }
 
 /// Anonymous calls count against their address. Callers with a token do not: they are

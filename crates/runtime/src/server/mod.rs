@@ -255,7 +255,7 @@ impl Server {
         }
 
         let (stop_accepting, accepting_stopped) = Shutdown::manual();
-        let local_addr = self.listener.local_addr().ok();
+        let local_addr = self.listener.local_addr().unwrap_or(self.settings.listen);
         let grpc_web = options.grpc_web_origins.as_deref().map(web::layers);
         let stack = tower::ServiceBuilder::new()
             .option_layer(grpc_web.as_ref().map(|(cors, _)| cors.clone()))
@@ -277,7 +277,7 @@ impl Server {
                 accepting_stopped.wait(),
             );
         tokio::pin!(serving);
-        tracing::info!(address = ?local_addr, "serving");
+        tracing::info!(address = %local_addr, "serving");
 
         let outcome = tokio::select! {
             outcome = &mut serving => Some(outcome),

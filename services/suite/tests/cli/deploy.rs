@@ -13,8 +13,6 @@
 //! Without `kubectl` on the PATH the rendering tests are skipped, saying so, so that
 //! `cargo test` runs on a machine without it; CI sets `JALIA_REQUIRE_KUBECTL=1`, which turns
 //! a missing kubectl into a failure.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
-#![allow(clippy::print_stderr)] // a skipped test says why
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;

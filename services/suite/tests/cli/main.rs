@@ -1,0 +1,6 @@
+//! The `jalia` binary: the manifests that run it, and the traces its processes export.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+#![allow(clippy::print_stderr)] // a skipped test says why
+
+mod deploy;
+mod traces;
