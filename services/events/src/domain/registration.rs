@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use rand::Rng;
 use uuid::Uuid;
 
+use super::content::{CONSENT_VERSION_LENGTH, RegistrationSettings};
 use super::error::{Error, Result};
 use super::event::{Admission, Event};
 
@@ -266,6 +267,57 @@ impl Credential {
     }
 }
 
+/// A person's consent to the processing of their personal data (law 09-08): which
+/// version of the text they accepted, and when the service recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Consent {
+    /// The consent text's version.
+    pub text_version: String,
+    /// When recorded (the server's clock).
+    pub time: Timestamp,
+}
+
+impl Consent {
+    /// The consent to record for a registration under `settings`, from the version the
+    /// person accepted (None: none given). Refused when the event requires consent and
+    /// none is given, or when the version given is not the event's current one.
+    pub(crate) fn given(
+        settings: &RegistrationSettings,
+        text_version: Option<String>,
+        now: Timestamp,
+    ) -> Result<Option<Self>> {
+        let Some(text_version) = text_version else {
+            if settings.consent_required {
+                return Err(Error::invalid(
+                    "registration.consent.text_version",
+                    "consent to the processing of personal data is required for this event",
+                ));
+            }
+            return Ok(None);
+        };
+        if text_version.chars().count() > CONSENT_VERSION_LENGTH {
+            return Err(Error::invalid(
+                "registration.consent.text_version",
+                format!("at most {CONSENT_VERSION_LENGTH} characters"),
+            ));
+        }
+        if let Some(current) = &settings.consent_version
+            && *current != text_version
+        {
+            return Err(Error::precondition(
+                reasons::CONSENT_OUTDATED,
+                format!(
+                    "the consent given is for another text than the current one, version {current}"
+                ),
+            ));
+        }
+        Ok(Some(Self {
+            text_version,
+            time: now,
+        }))
+    }
+}
+
 /// A registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Registration {
@@ -285,6 +337,8 @@ pub(crate) struct Registration {
     pub waitlist_seq: Option<i64>,
     /// The calling system that made it; None for registrations made before it was kept.
     pub registered_by: Option<Registrant>,
+    /// The person's consent, when given.
+    pub consent: Option<Consent>,
     /// When checked in.
     pub check_in_time: Option<Timestamp>,
     /// When made.
@@ -341,11 +395,17 @@ impl Registration {
             status,
             waitlist_seq,
             registered_by: Some(registrant),
+            consent: None,
             check_in_time: None,
             create_time: now,
             update_time: now,
             version: 1,
         }
+    }
+
+    /// The same registration, made with the person's consent.
+    pub(crate) fn with_consent(self, consent: Option<Consent>) -> Self {
+        Self { consent, ..self }
     }
 
     /// The resource name.
@@ -479,6 +539,7 @@ pub(crate) mod tests {
             status,
             waitlist_seq,
             registered_by: None,
+            consent: None,
             check_in_time: None,
             create_time: Timestamp::UNIX_EPOCH,
             update_time: Timestamp::UNIX_EPOCH,
@@ -581,6 +642,34 @@ pub(crate) mod tests {
         }
         assert_eq!(Credential::typed("0O0O", "x").code(), None);
         assert!(!format!("{:?}", Credential::typed(&code, "0612345678")).contains("0612"));
+    }
+
+    #[test]
+    fn consent_is_required_when_the_event_says_so_and_must_be_current() {
+        let now = Timestamp::UNIX_EPOCH;
+        let mut settings = RegistrationSettings::default();
+        assert_eq!(Consent::given(&settings, None, now).unwrap(), None);
+        settings.consent_required = true;
+        settings.consent_version = Some("2025-07".into());
+        let Err(Error::Invalid(violations)) = Consent::given(&settings, None, now) else {
+            panic!("missing consent accepted")
+        };
+        assert_eq!(violations[0].field, "registration.consent.text_version");
+        let Err(Error::Precondition { reason, .. }) =
+            Consent::given(&settings, Some("2024-01".into()), now)
+        else {
+            panic!("outdated consent accepted")
+        };
+        assert_eq!(reason, reasons::CONSENT_OUTDATED);
+        let consent = Consent::given(&settings, Some("2025-07".into()), now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (consent.text_version.as_str(), consent.time),
+            ("2025-07", now)
+        );
+        settings.consent_required = false;
+        assert!(Consent::given(&settings, Some("2024-01".into()), now).is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateEventsAndRegistrations),
             Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
             Box::new(AddRegistrants),
+            Box::new(AddConsent),
         ]
     }
 
@@ -73,6 +74,8 @@ enum Registrations {
     Diaspora,
     RegistrantAgency,
     RegistrantSubject,
+    ConsentVersion,
+    ConsentTime,
     CheckInTime,
     CreateTime,
     UpdateTime,
@@ -278,6 +281,54 @@ impl MigrationTrait for AddRegistrants {
             Registrations::RegistrantSubject,
             Registrations::RegistrantAgency,
         ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Registrations::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Keeps the consent each registration was made with (law 09-08): the text's version and
+/// when it was recorded. Nullable: rows made before, and registrations without consent,
+/// hold none.
+struct AddConsent;
+
+impl MigrationName for AddConsent {
+    fn name(&self) -> &str {
+        "m20261213_000005_registration_consent"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddConsent {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite adds one at a time.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Registrations::Table)
+                    .add_column(ColumnDef::new(Registrations::ConsentVersion).text())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Registrations::Table)
+                    .add_column(ColumnDef::new(Registrations::ConsentTime).big_integer())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [Registrations::ConsentTime, Registrations::ConsentVersion] {
             manager
                 .alter_table(
                     Table::alter()

@@ -18,7 +18,7 @@ use super::stored::StoredName;
 use crate::domain::Result;
 use crate::domain::query::RosterQuery;
 use crate::domain::registration::{
-    Attendee, Identity, Registrant, Registration, RegistrationStatus,
+    Attendee, Consent, Identity, Registrant, Registration, RegistrationStatus,
 };
 
 /// How a change finds the registration it locks.
@@ -61,6 +61,13 @@ fn from_row(row: registration::Model) -> Result<Registration> {
             .ok_or_else(|| corrupt("registration status"))?,
         waitlist_seq: row.waitlist_seq,
         registered_by,
+        consent: match (row.consent_version, row.consent_time) {
+            (Some(text_version), Some(time)) => Some(Consent {
+                text_version,
+                time: from_micros(time),
+            }),
+            _ => None,
+        },
         check_in_time: row.check_in_time.map(from_micros),
         create_time: from_micros(row.create_time),
         update_time: from_micros(row.update_time),
@@ -79,6 +86,7 @@ fn row(registration: &Registration) -> registration::ActiveModel {
         Identity::default()
     };
     let registrant = registration.registered_by.as_ref();
+    let consent = registration.consent.as_ref();
     registration::ActiveModel {
         id: Set(registration.id),
         event_id: Set(registration.event_id),
@@ -96,6 +104,8 @@ fn row(registration: &Registration) -> registration::ActiveModel {
         diaspora: Set(attendee.diaspora),
         registrant_agency: Set(registrant.map(|r| r.agency.clone())),
         registrant_subject: Set(registrant.map(|r| r.subject.clone())),
+        consent_version: Set(consent.map(|c| c.text_version.clone())),
+        consent_time: Set(consent.map(|c| to_micros(c.time))),
         check_in_time: Set(registration.check_in_time.map(to_micros)),
         create_time: Set(to_micros(registration.create_time)),
         update_time: Set(to_micros(registration.update_time)),
