@@ -214,6 +214,7 @@ pub(super) fn registration(view: &RegistrationView) -> pb::Registration {
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default(),
+        anonymise_time: registration.anonymise_time.map(timestamp),
         consent: registration.consent.as_ref().map(|consent| pb::Consent {
             text_version: consent.text_version.clone(),
             consent_time: Some(timestamp(consent.time)),

@@ -113,6 +113,18 @@ impl fmt::Debug for Identity {
 }
 
 impl Attendee {
+    /// What is left of a person once their data is anonymised: nothing.
+    pub(crate) fn anonymous() -> Self {
+        Self {
+            display_name: String::new(),
+            email: None,
+            phone: None,
+            residence: None,
+            language: None,
+            diaspora: false,
+        }
+    }
+
     /// How the person is recognised among an event's registrations.
     pub(crate) fn identity(&self) -> Identity {
         Identity {
@@ -339,6 +351,8 @@ pub(crate) struct Registration {
     pub registered_by: Option<Registrant>,
     /// The person's consent, when given.
     pub consent: Option<Consent>,
+    /// When its personal data was removed (retention or erasure); None while kept.
+    pub anonymise_time: Option<Timestamp>,
     /// When checked in.
     pub check_in_time: Option<Timestamp>,
     /// When made.
@@ -396,6 +410,7 @@ impl Registration {
             waitlist_seq,
             registered_by: Some(registrant),
             consent: None,
+            anonymise_time: None,
             check_in_time: None,
             create_time: now,
             update_time: now,
@@ -447,6 +462,20 @@ impl Registration {
         self.waitlist_seq = None;
         self.record_change(now);
         Ok(left)
+    }
+
+    /// Removes the person's data (name, contacts, country, language, the diaspora flag),
+    /// keeping where the registration stood, its check-in and its consent record, so
+    /// counts and attendance figures do not change. Gives whether anything changed: a
+    /// registration already anonymised is left as it is.
+    pub(crate) fn anonymise(&mut self, now: Timestamp) -> bool {
+        if self.anonymise_time.is_some() {
+            return false;
+        }
+        self.attendee = Attendee::anonymous();
+        self.anonymise_time = Some(now);
+        self.record_change(now);
+        true
     }
 
     /// Checks in a confirmed registration, exactly once.
@@ -540,6 +569,7 @@ pub(crate) mod tests {
             waitlist_seq,
             registered_by: None,
             consent: None,
+            anonymise_time: None,
             check_in_time: None,
             create_time: Timestamp::UNIX_EPOCH,
             update_time: Timestamp::UNIX_EPOCH,
@@ -670,6 +700,33 @@ pub(crate) mod tests {
         );
         settings.consent_required = false;
         assert!(Consent::given(&settings, Some("2024-01".into()), now).is_err());
+    }
+
+    #[test]
+    fn anonymising_keeps_the_seat_and_removes_the_person_once() {
+        let event =
+            crate::domain::event::tests::event(crate::domain::event::EventStatus::Published);
+        let mut person = attendee(1);
+        person.phone = Some(Phone::parse("0612345678").unwrap());
+        let mut held = registration(&event, person, RegistrationStatus::Confirmed, None);
+        held.check_in_time = Some(Timestamp::UNIX_EPOCH);
+        let credential = Credential::typed(&held.code, "0612345678");
+        let later = Timestamp::from_second(1_000).unwrap();
+        assert!(held.anonymise(later));
+        assert_eq!(held.attendee, Attendee::anonymous());
+        assert_eq!(held.attendee.identity(), Identity::default());
+        assert!(!credential.opens(&held), "the contact opens it no more");
+        assert_eq!(
+            (held.status, held.check_in_time, held.anonymise_time),
+            (
+                RegistrationStatus::Confirmed,
+                Some(Timestamp::UNIX_EPOCH),
+                Some(later)
+            )
+        );
+        let version = held.version;
+        assert!(!held.anonymise(Timestamp::from_second(2_000).unwrap()));
+        assert_eq!((held.version, held.anonymise_time), (version, Some(later)));
     }
 
     #[test]

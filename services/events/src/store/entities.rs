@@ -74,6 +74,8 @@ pub(super) mod registration {
         /// The consent text's version the person accepted and when; NULL without consent.
         pub consent_version: Option<String>,
         pub consent_time: Option<i64>,
+        /// When the personal data was removed; NULL while kept.
+        pub anonymise_time: Option<i64>,
         pub check_in_time: Option<i64>,
         pub create_time: i64,
         pub update_time: i64,

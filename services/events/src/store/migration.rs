@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
             Box::new(AddRegistrants),
             Box::new(AddConsent),
+            Box::new(AddAnonymiseTime),
         ]
     }
 
@@ -76,6 +77,7 @@ enum Registrations {
     RegistrantSubject,
     ConsentVersion,
     ConsentTime,
+    AnonymiseTime,
     CheckInTime,
     CreateTime,
     UpdateTime,
@@ -339,5 +341,40 @@ impl MigrationTrait for AddConsent {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Marks registrations whose personal data was removed (retention or erasure), so the
+/// retention task skips them and readers know why the person's fields are empty.
+struct AddAnonymiseTime;
+
+impl MigrationName for AddAnonymiseTime {
+    fn name(&self) -> &str {
+        "m20261213_000006_registration_anonymise_time"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddAnonymiseTime {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Registrations::Table)
+                    .add_column(ColumnDef::new(Registrations::AnonymiseTime).big_integer())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Registrations::Table)
+                    .drop_column(Registrations::AnonymiseTime)
+                    .to_owned(),
+            )
+            .await
     }
 }
