@@ -500,6 +500,10 @@ async fn the_roster_stream_passes_through_the_gateway() {
                             diaspora: true,
                             ..Default::default()
                         }),
+                        consent: Some(events::Consent {
+                            text_version: "2025-07".into(),
+                            consent_time: None,
+                        }),
                         ..Default::default()
                     }),
                     request_id: uuid::Uuid::new_v4().to_string(),
@@ -575,6 +579,10 @@ async fn a_diaspora_citizen_registers_asks_and_reads_the_answer() {
                         residence_region_code: "BE".into(),
                         language_code: "fr".into(),
                         diaspora: true,
+                    }),
+                    consent: Some(events::Consent {
+                        text_version: "2025-07".into(),
+                        consent_time: None,
                     }),
                     ..Default::default()
                 }),

@@ -73,6 +73,9 @@ pub const PORTAL_QUOTA_EXCEEDED: &str = "PORTAL_QUOTA_EXCEEDED";
 /// this caller (it is in use by a registration another system made); says nothing of
 /// whom.
 pub const CONTACT_UNAVAILABLE: &str = "CONTACT_UNAVAILABLE";
+/// FAILED_PRECONDITION: the consent given names another version of the consent text than
+/// the event's current one: the person must be shown the current text.
+pub const CONSENT_OUTDATED: &str = "CONSENT_OUTDATED";
 /// FAILED_PRECONDITION: a draft event cannot be exported or registered for.
 pub const EVENT_DRAFT: &str = "EVENT_DRAFT";
 /// FAILED_PRECONDITION: only a draft event can be published, deleted, or have its start
@@ -168,6 +171,7 @@ pub const ALL: &[&str] = &[
     WAITLIST_FULL,
     PORTAL_QUOTA_EXCEEDED,
     CONTACT_UNAVAILABLE,
+    CONSENT_OUTDATED,
     EVENT_DRAFT,
     EVENT_NOT_DRAFT,
     EVENT_INCOMPLETE,

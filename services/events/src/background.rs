@@ -1,5 +1,8 @@
 //! A replica's background work, started by `Application::run` and stopped by the same
-//! shutdown: dropping idempotency records past their retention.
+//! shutdown: dropping idempotency records past their retention, and anonymising
+//! registrations past theirs (law 09-08). Every replica runs it; the rows each batch
+//! locks keep two replicas from anonymising the same registration twice, and doing it
+//! twice would change nothing anyway.
 
 use std::time::Duration;
 
@@ -13,7 +16,7 @@ use crate::app::Events;
 /// [`IDEMPOTENCY_RETENTION`], and an hour more does no harm.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 
-/// Purges now and then every [`PURGE_EVERY`], until `shutdown` fires.
+/// Purges and anonymises now and then every [`PURGE_EVERY`], until `shutdown` fires.
 pub(crate) async fn run(events: Events, shutdown: Shutdown) {
     let mut ticker = tokio::time::interval(PURGE_EVERY);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -33,6 +36,12 @@ pub(crate) async fn run(events: Events, shutdown: Shutdown) {
             purged = events.db().purge_idempotency_records(cutoff) => match purged {
                 Ok(purged) => tracing::debug!(purged, "old idempotency records purged"),
                 Err(err) => tracing::warn!(error = %err, "idempotency purge failed"),
+            },
+        }
+        tokio::select! {
+            () = &mut stop => return,
+            anonymised = events.anonymise_past_retention() => if let Err(err) = anonymised {
+                tracing::warn!(error = %err, "anonymising registrations past retention failed");
             },
         }
     }

@@ -17,6 +17,8 @@ use crate::domain::event::{EventName, EventStatus};
 use crate::domain::{Error, Result};
 
 const ZONE: &str = "Africa/Casablanca";
+/// The version of the consent text the demo's open registration asks for.
+pub(crate) const DEMO_CONSENT_VERSION: &str = "2025-07";
 
 fn text(fr: &str, ar: &str, en: &str) -> LocalizedText {
     LocalizedText::single("fr", fr)
@@ -218,6 +220,8 @@ fn national_day_2027() -> Result<EventContent> {
             open_time: None,
             close_time: Some(at("2027-08-09T18:00")?.instant()),
             waitlist_capacity: None,
+            consent_required: true,
+            consent_version: Some(DEMO_CONSENT_VERSION.to_owned()),
         },
     })
 }

@@ -24,6 +24,7 @@ use tonic::service::Routes;
 
 use crate::app::Events;
 use crate::domain::event::RegistrationPolicy;
+use crate::domain::retention::Retention;
 
 /// The gRPC service this crate serves.
 pub const SERVICE: &str = jalia_proto::service_names::EVENTS;
@@ -47,6 +48,14 @@ const DEFAULT_DATABASE_URL: &str = "sqlite://.jalia/events.db?mode=rwc";
 pub const DEFAULT_REGISTRATIONS_PER_PORTAL: u32 = 100;
 
 const REGISTRATIONS_PER_PORTAL: &str = "registrations-per-portal";
+
+/// Days after an event's end that its registrations keep personal data unless
+/// configured: long enough for the organiser's follow-up of the event (outcomes,
+/// answers to participants, a dispute), short enough that data held for one event does
+/// not outlive its purpose (law 09-08).
+pub const DEFAULT_RETENTION_DAYS: u32 = 180;
+
+const RETENTION_DAYS: &str = "retention-days";
 
 fn prefix() -> EnvPrefix {
     EnvPrefix::new("events")
@@ -79,6 +88,8 @@ pub struct Config {
     /// Live registrations one calling system (agency and token subject) may hold on one
     /// event; callers of the organising agency are exempt.
     pub registrations_per_portal: u32,
+    /// Days after an event's end before its registrations are anonymised.
+    pub retention_days: u32,
 }
 
 impl Config {
@@ -97,6 +108,16 @@ impl Config {
                      organising agency's callers are exempt)",
                 ),
         );
+        args.push(
+            Arg::new(RETENTION_DAYS)
+                .long(RETENTION_DAYS)
+                .env(prefix.var("RETENTION_DAYS"))
+                .default_value(DEFAULT_RETENTION_DAYS.to_string())
+                .help(
+                    "days after an event's end before the personal data of its \
+                     registrations is anonymised (law 09-08)",
+                ),
+        );
         args
     }
 
@@ -105,25 +126,18 @@ impl Config {
         let prefix = prefix();
         let server = ServerSettings::from_matches(&prefix, matches)?;
         let storage = StorageSettings::from_matches(&prefix, server.mode, matches)?;
-        let raw = matches
-            .get_one::<String>(REGISTRATIONS_PER_PORTAL)
-            .map(|value| value.trim().to_owned())
-            .unwrap_or_default();
-        let registrations_per_portal = raw
-            .parse::<u32>()
-            .ok()
-            .filter(|quota| *quota > 0)
-            .ok_or_else(|| ConfigError {
-                setting: format!(
-                    "--{REGISTRATIONS_PER_PORTAL} / {}",
-                    prefix.var("REGISTRATIONS_PER_PORTAL")
-                ),
-                problem: format!("`{raw}` is not a whole number above zero"),
-            })?;
+        let registrations_per_portal = positive(
+            &prefix,
+            matches,
+            REGISTRATIONS_PER_PORTAL,
+            "REGISTRATIONS_PER_PORTAL",
+        )?;
+        let retention_days = positive(&prefix, matches, RETENTION_DAYS, "RETENTION_DAYS")?;
         Ok(Self {
             server,
             storage,
             registrations_per_portal,
+            retention_days,
         })
     }
 
@@ -133,8 +147,29 @@ impl Config {
             server: ServerSettings::development(data_dir),
             storage: StorageSettings::development(database_url),
             registrations_per_portal: DEFAULT_REGISTRATIONS_PER_PORTAL,
+            retention_days: DEFAULT_RETENTION_DAYS,
         }
     }
+}
+
+/// A whole number above zero, or an error naming the flag and the variable.
+fn positive(
+    prefix: &EnvPrefix,
+    matches: &ArgMatches,
+    flag: &str,
+    variable: &str,
+) -> Result<u32, ConfigError> {
+    let raw = matches
+        .get_one::<String>(flag)
+        .map(|value| value.trim().to_owned())
+        .unwrap_or_default();
+    raw.parse::<u32>()
+        .ok()
+        .filter(|value| *value > 0)
+        .ok_or_else(|| ConfigError {
+            setting: format!("--{flag} / {}", prefix.var(variable)),
+            problem: format!("`{raw}` is not a whole number above zero"),
+        })
 }
 
 async fn connect(storage: &StorageSettings) -> Result<Db, StartError> {
@@ -179,7 +214,8 @@ impl Application {
         let policy = RegistrationPolicy {
             per_portal: config.registrations_per_portal,
         };
-        let events = Events::new(db, clock.clone(), tokens, policy);
+        let retention = Retention::days(config.retention_days);
+        let events = Events::new(db, clock.clone(), tokens, policy, retention);
         let server = Server::bind(config.server, clock).await?;
         Ok(Self { server, events })
     }
@@ -196,7 +232,8 @@ impl Application {
             .map_err(|err| StartError::Demo(err.to_string()))
     }
 
-    /// Serves until `shutdown` fires, with the background purge beside it.
+    /// Serves until `shutdown` fires, with the background purge and retention task
+    /// beside it.
     pub async fn run(self, shutdown: Shutdown) -> Result<(), ServerError> {
         let limit = self.server.settings().limits.max_message_bytes;
         let background = tokio::spawn(background::run(self.events.clone(), shutdown.clone()));

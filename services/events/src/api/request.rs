@@ -55,6 +55,8 @@ pub(super) const EVENT_FIELDS: UpdatableFields = UpdatableFields::new(
         "registration_settings.open_time",
         "registration_settings.close_time",
         "registration_settings.waitlist_capacity",
+        "registration_settings.consent_required",
+        "registration_settings.consent_version",
         "start",
         "end",
         "outcomes",
@@ -397,6 +399,12 @@ fn changed_field(event: &pb::Event, path: &str) -> Checked<EventField> {
                 .transpose()
                 .map_err(one)?,
         ),
+        "registration_settings.consent_required" => {
+            EventField::ConsentRequired(settings.consent_required)
+        }
+        "registration_settings.consent_version" => {
+            EventField::ConsentVersion(given(&settings.consent_version))
+        }
         "start" => EventField::Start(zoned_date_time(event.start.as_ref())?),
         "end" => EventField::End(zoned_date_time(event.end.as_ref())?),
         "outcomes" => EventField::Outcomes(event.outcomes.as_ref().map(outcomes).transpose()?),
@@ -554,7 +562,14 @@ fn registration_settings(
         open_time,
         close_time,
         waitlist_capacity,
+        consent_required: value.consent_required,
+        consent_version: given(&value.consent_version),
     })
+}
+
+/// A text field that may be left empty: trimmed, None when empty.
+fn given(value: &str) -> Option<String> {
+    Some(value.trim().to_owned()).filter(|value| !value.is_empty())
 }
 
 fn outcomes(value: &pb::EventOutcomes) -> Checked<Outcomes> {
@@ -625,10 +640,16 @@ pub(super) fn register(request: &pb::RegisterAttendeeRequest) -> Result<Register
         language_code: attendee.language_code.clone(),
         diaspora: attendee.diaspora,
     })?;
+    let consent = request
+        .registration
+        .as_ref()
+        .and_then(|registration| registration.consent.as_ref())
+        .and_then(|consent| given(&consent.text_version));
     let request_id = RequestId::parse(&request.request_id)?;
     Ok(Register {
         event,
         attendee,
+        consent,
         request_id,
     })
 }

@@ -147,6 +147,8 @@ pub(super) fn event(event: &Event, wanted: &[LanguageCode]) -> pb::Event {
             open_time: settings.open_time.map(timestamp),
             close_time: settings.close_time.map(timestamp),
             waitlist_capacity: settings.waitlist_capacity.map(count),
+            consent_required: settings.consent_required,
+            consent_version: settings.consent_version.clone().unwrap_or_default(),
         }),
         registration_summary: Some(pb::RegistrationSummary {
             capacity: count(settings.capacity),
@@ -212,6 +214,11 @@ pub(super) fn registration(view: &RegistrationView) -> pb::Registration {
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default(),
+        anonymise_time: registration.anonymise_time.map(timestamp),
+        consent: registration.consent.as_ref().map(|consent| pb::Consent {
+            text_version: consent.text_version.clone(),
+            consent_time: Some(timestamp(consent.time)),
+        }),
     }
 }
 

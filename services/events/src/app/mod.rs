@@ -3,7 +3,10 @@
 //! everything its answer needs: nothing is read again after the commit.
 
 mod events;
+#[cfg(test)]
+mod fixtures;
 mod registrations;
+mod retention;
 mod roster;
 
 use jalia_db::sea_orm::DatabaseTransaction;
@@ -16,6 +19,7 @@ pub(crate) use registrations::Register;
 
 use crate::domain::event::{Event, RegistrationPolicy};
 use crate::domain::registration::Registration;
+use crate::domain::retention::Retention;
 use crate::domain::{Error, Result};
 use crate::store;
 
@@ -49,21 +53,25 @@ pub(crate) struct Events {
     clock: SharedClock,
     pages: PageTokens,
     policy: RegistrationPolicy,
+    retention: Retention,
 }
 
 impl Events {
-    /// Over a database, a clock, the shared page-token key and the registration policy.
+    /// Over a database, a clock, the shared page-token key, the registration policy and
+    /// the retention period of personal data.
     pub(crate) fn new(
         db: Db,
         clock: SharedClock,
         pages: PageTokens,
         policy: RegistrationPolicy,
+        retention: Retention,
     ) -> Self {
         Self {
             db,
             clock,
             pages,
             policy,
+            retention,
         }
     }
 

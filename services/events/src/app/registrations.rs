@@ -11,7 +11,8 @@ use super::{Events, fill_free_seats, is_owner, lock_owned_event, methods};
 use crate::domain::event::{Applicant, Event, EventName, EventStatus, RegistrationPolicy};
 use crate::domain::query::RosterQuery;
 use crate::domain::registration::{
-    Attendee, Credential, Registrant, Registration, RegistrationName, RegistrationView, new_code,
+    Attendee, Consent, Credential, Registrant, Registration, RegistrationName, RegistrationView,
+    new_code,
 };
 use crate::domain::{Error, Result};
 use crate::store;
@@ -28,6 +29,8 @@ pub(crate) struct Register {
     pub event: EventName,
     /// The person.
     pub attendee: Attendee,
+    /// The version of the consent text the person accepted, if any.
+    pub consent: Option<String>,
     /// The caller's request_id, if the call is idempotent.
     pub request_id: Option<RequestId>,
 }
@@ -43,6 +46,10 @@ struct Registering<'a> {
     residence: Option<&'a str>,
     language: Option<String>,
     diaspora: bool,
+    /// Left out when none is given, so request_ids bound before consent was asked still
+    /// match their retries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consent: Option<&'a str>,
     #[serde(skip)]
     attendee: &'a Attendee,
     #[serde(skip)]
@@ -80,6 +87,7 @@ impl Events {
         let Register {
             event,
             attendee,
+            consent,
             request_id,
         } = command;
         let now = self.now();
@@ -92,6 +100,7 @@ impl Events {
             residence: attendee.residence.as_ref().map(|country| country.as_str()),
             language: attendee.language.as_ref().map(ToString::to_string),
             diaspora: attendee.diaspora,
+            consent: consent.as_deref(),
             attendee: &attendee,
             caller,
             registrant: Registrant::of(caller),
@@ -364,6 +373,11 @@ async fn register_in(
         .filter(|event| event.status != EventStatus::Draft || is_owner(Some(caller), &event.agency))
         .ok_or(Error::NotFound("event"))?;
     event.ensure_registration_open(*now)?;
+    let consent = Consent::given(
+        &event.content.registration,
+        registering.consent.map(str::to_owned),
+        *now,
+    )?;
     let organiser = is_owner(Some(caller), &event.agency);
     // The event's lock makes these checks and the insert one step for every replica.
     if let Some(holder) =
@@ -392,7 +406,8 @@ async fn register_in(
         admission,
         registrant.clone(),
         *now,
-    );
+    )
+    .with_consent(consent);
     store::registrations::insert(tx, &registration).await?;
     store::events::save_seats(tx, &event).await?;
     let position = store::registrations::position(tx, &registration).await?;

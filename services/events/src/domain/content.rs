@@ -35,6 +35,8 @@ pub(crate) const MAX_DECISIONS: usize = 30;
 pub(crate) const MAX_EVENT_TEXT_BYTES: usize = 512 * 1024;
 /// Most seats a waitlist may be given.
 pub(crate) const MAX_WAITLIST_CAPACITY: u32 = 100_000;
+/// Longest consent text version.
+pub(crate) const CONSENT_VERSION_LENGTH: usize = 64;
 /// The waitlist's capacity when the organiser sets none: large enough for any of the
 /// agency's events, small enough that no caller can grow a waitlist without bound.
 pub(crate) const DEFAULT_WAITLIST_CAPACITY: u32 = 1_000;
@@ -157,6 +159,10 @@ pub(crate) struct RegistrationSettings {
     pub close_time: Option<Timestamp>,
     /// Most people waiting at once; None: [`DEFAULT_WAITLIST_CAPACITY`].
     pub waitlist_capacity: Option<u32>,
+    /// Whether a registration needs the person's consent to the processing of their data.
+    pub consent_required: bool,
+    /// The consent text's current version; None when the event has none.
+    pub consent_version: Option<String>,
 }
 
 impl RegistrationSettings {
@@ -265,6 +271,21 @@ impl EventContent {
             violations.add(
                 "event.registration_settings.waitlist_capacity",
                 format!("at most {MAX_WAITLIST_CAPACITY}"),
+            );
+        }
+        if registration
+            .consent_version
+            .as_ref()
+            .is_some_and(|version| version.chars().count() > CONSENT_VERSION_LENGTH)
+        {
+            violations.add(
+                "event.registration_settings.consent_version",
+                format!("at most {CONSENT_VERSION_LENGTH} characters"),
+            );
+        } else if registration.consent_required && registration.consent_version.is_none() {
+            violations.add(
+                "event.registration_settings.consent_version",
+                "must be given when consent is required",
             );
         }
         if let Err(violation) = check_text_bytes(self.text_bytes(), "event") {
@@ -478,6 +499,23 @@ pub(crate) mod tests {
         assert_eq!(settings.waitlist_places(), 3);
         settings.waitlist_enabled = false;
         assert_eq!(settings.waitlist_places(), 0);
+    }
+
+    #[test]
+    fn required_consent_needs_a_text_version() {
+        let mut event = content("2027-08-10T10:00", "2027-08-10T13:00");
+        event.registration.consent_required = true;
+        assert_eq!(
+            fields(event.check().unwrap_err()),
+            ["event.registration_settings.consent_version"]
+        );
+        event.registration.consent_version = Some("v".repeat(CONSENT_VERSION_LENGTH + 1));
+        assert_eq!(
+            fields(event.check().unwrap_err()),
+            ["event.registration_settings.consent_version"]
+        );
+        event.registration.consent_version = Some("2025-07".into());
+        assert!(event.check().is_ok());
     }
 
     #[test]

@@ -10,5 +10,6 @@ pub(crate) mod ical;
 pub(crate) mod patch;
 pub(crate) mod query;
 pub(crate) mod registration;
+pub(crate) mod retention;
 
 pub(crate) use error::{Error, Result};

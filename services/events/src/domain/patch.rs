@@ -54,6 +54,10 @@ pub(crate) enum EventField {
     CloseTime(Option<Timestamp>),
     /// `registration_settings.waitlist_capacity`.
     WaitlistCapacity(Option<u32>),
+    /// `registration_settings.consent_required`.
+    ConsentRequired(bool),
+    /// `registration_settings.consent_version`.
+    ConsentVersion(Option<String>),
     /// `start` (drafts only).
     Start(ZonedDateTime),
     /// `end` (drafts only).
@@ -113,6 +117,8 @@ impl Event {
                 EventField::OpenTime(time) => settings.open_time = time,
                 EventField::CloseTime(time) => settings.close_time = time,
                 EventField::WaitlistCapacity(places) => settings.waitlist_capacity = places,
+                EventField::ConsentRequired(on) => settings.consent_required = on,
+                EventField::ConsentVersion(version) => settings.consent_version = version,
                 EventField::Start(start) => content.start = start,
                 EventField::End(end) => content.end = end,
                 EventField::Outcomes(new) => outcomes = new,

@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use rand::Rng;
 use uuid::Uuid;
 
+use super::content::{CONSENT_VERSION_LENGTH, RegistrationSettings};
 use super::error::{Error, Result};
 use super::event::{Admission, Event};
 
@@ -112,6 +113,18 @@ impl fmt::Debug for Identity {
 }
 
 impl Attendee {
+    /// What is left of a person once their data is anonymised: nothing.
+    pub(crate) fn anonymous() -> Self {
+        Self {
+            display_name: String::new(),
+            email: None,
+            phone: None,
+            residence: None,
+            language: None,
+            diaspora: false,
+        }
+    }
+
     /// How the person is recognised among an event's registrations.
     pub(crate) fn identity(&self) -> Identity {
         Identity {
@@ -266,6 +279,57 @@ impl Credential {
     }
 }
 
+/// A person's consent to the processing of their personal data (law 09-08): which
+/// version of the text they accepted, and when the service recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Consent {
+    /// The consent text's version.
+    pub text_version: String,
+    /// When recorded (the server's clock).
+    pub time: Timestamp,
+}
+
+impl Consent {
+    /// The consent to record for a registration under `settings`, from the version the
+    /// person accepted (None: none given). Refused when the event requires consent and
+    /// none is given, or when the version given is not the event's current one.
+    pub(crate) fn given(
+        settings: &RegistrationSettings,
+        text_version: Option<String>,
+        now: Timestamp,
+    ) -> Result<Option<Self>> {
+        let Some(text_version) = text_version else {
+            if settings.consent_required {
+                return Err(Error::invalid(
+                    "registration.consent.text_version",
+                    "consent to the processing of personal data is required for this event",
+                ));
+            }
+            return Ok(None);
+        };
+        if text_version.chars().count() > CONSENT_VERSION_LENGTH {
+            return Err(Error::invalid(
+                "registration.consent.text_version",
+                format!("at most {CONSENT_VERSION_LENGTH} characters"),
+            ));
+        }
+        if let Some(current) = &settings.consent_version
+            && *current != text_version
+        {
+            return Err(Error::precondition(
+                reasons::CONSENT_OUTDATED,
+                format!(
+                    "the consent given is for another text than the current one, version {current}"
+                ),
+            ));
+        }
+        Ok(Some(Self {
+            text_version,
+            time: now,
+        }))
+    }
+}
+
 /// A registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Registration {
@@ -285,6 +349,10 @@ pub(crate) struct Registration {
     pub waitlist_seq: Option<i64>,
     /// The calling system that made it; None for registrations made before it was kept.
     pub registered_by: Option<Registrant>,
+    /// The person's consent, when given.
+    pub consent: Option<Consent>,
+    /// When its personal data was removed (retention or erasure); None while kept.
+    pub anonymise_time: Option<Timestamp>,
     /// When checked in.
     pub check_in_time: Option<Timestamp>,
     /// When made.
@@ -341,11 +409,18 @@ impl Registration {
             status,
             waitlist_seq,
             registered_by: Some(registrant),
+            consent: None,
+            anonymise_time: None,
             check_in_time: None,
             create_time: now,
             update_time: now,
             version: 1,
         }
+    }
+
+    /// The same registration, made with the person's consent.
+    pub(crate) fn with_consent(self, consent: Option<Consent>) -> Self {
+        Self { consent, ..self }
     }
 
     /// The resource name.
@@ -387,6 +462,20 @@ impl Registration {
         self.waitlist_seq = None;
         self.record_change(now);
         Ok(left)
+    }
+
+    /// Removes the person's data (name, contacts, country, language, the diaspora flag),
+    /// keeping where the registration stood, its check-in and its consent record, so
+    /// counts and attendance figures do not change. Gives whether anything changed: a
+    /// registration already anonymised is left as it is.
+    pub(crate) fn anonymise(&mut self, now: Timestamp) -> bool {
+        if self.anonymise_time.is_some() {
+            return false;
+        }
+        self.attendee = Attendee::anonymous();
+        self.anonymise_time = Some(now);
+        self.record_change(now);
+        true
     }
 
     /// Checks in a confirmed registration, exactly once.
@@ -479,6 +568,8 @@ pub(crate) mod tests {
             status,
             waitlist_seq,
             registered_by: None,
+            consent: None,
+            anonymise_time: None,
             check_in_time: None,
             create_time: Timestamp::UNIX_EPOCH,
             update_time: Timestamp::UNIX_EPOCH,
@@ -581,6 +672,61 @@ pub(crate) mod tests {
         }
         assert_eq!(Credential::typed("0O0O", "x").code(), None);
         assert!(!format!("{:?}", Credential::typed(&code, "0612345678")).contains("0612"));
+    }
+
+    #[test]
+    fn consent_is_required_when_the_event_says_so_and_must_be_current() {
+        let now = Timestamp::UNIX_EPOCH;
+        let mut settings = RegistrationSettings::default();
+        assert_eq!(Consent::given(&settings, None, now).unwrap(), None);
+        settings.consent_required = true;
+        settings.consent_version = Some("2025-07".into());
+        let Err(Error::Invalid(violations)) = Consent::given(&settings, None, now) else {
+            panic!("missing consent accepted")
+        };
+        assert_eq!(violations[0].field, "registration.consent.text_version");
+        let Err(Error::Precondition { reason, .. }) =
+            Consent::given(&settings, Some("2024-01".into()), now)
+        else {
+            panic!("outdated consent accepted")
+        };
+        assert_eq!(reason, reasons::CONSENT_OUTDATED);
+        let consent = Consent::given(&settings, Some("2025-07".into()), now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (consent.text_version.as_str(), consent.time),
+            ("2025-07", now)
+        );
+        settings.consent_required = false;
+        assert!(Consent::given(&settings, Some("2024-01".into()), now).is_err());
+    }
+
+    #[test]
+    fn anonymising_keeps_the_seat_and_removes_the_person_once() {
+        let event =
+            crate::domain::event::tests::event(crate::domain::event::EventStatus::Published);
+        let mut person = attendee(1);
+        person.phone = Some(Phone::parse("0612345678").unwrap());
+        let mut held = registration(&event, person, RegistrationStatus::Confirmed, None);
+        held.check_in_time = Some(Timestamp::UNIX_EPOCH);
+        let credential = Credential::typed(&held.code, "0612345678");
+        let later = Timestamp::from_second(1_000).unwrap();
+        assert!(held.anonymise(later));
+        assert_eq!(held.attendee, Attendee::anonymous());
+        assert_eq!(held.attendee.identity(), Identity::default());
+        assert!(!credential.opens(&held), "the contact opens it no more");
+        assert_eq!(
+            (held.status, held.check_in_time, held.anonymise_time),
+            (
+                RegistrationStatus::Confirmed,
+                Some(Timestamp::UNIX_EPOCH),
+                Some(later)
+            )
+        );
+        let version = held.version;
+        assert!(!held.anonymise(Timestamp::from_second(2_000).unwrap()));
+        assert_eq!((held.version, held.anonymise_time), (version, Some(later)));
     }
 
     #[test]

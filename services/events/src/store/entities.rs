@@ -71,6 +71,11 @@ pub(super) mod registration {
         /// name a system); NULL on rows made before they were kept.
         pub registrant_agency: Option<String>,
         pub registrant_subject: Option<String>,
+        /// The consent text's version the person accepted and when; NULL without consent.
+        pub consent_version: Option<String>,
+        pub consent_time: Option<i64>,
+        /// When the personal data was removed; NULL while kept.
+        pub anonymise_time: Option<i64>,
         pub check_in_time: Option<i64>,
         pub create_time: i64,
         pub update_time: i64,

@@ -13,6 +13,8 @@ impl MigratorTrait for Migrator {
             Box::new(CreateEventsAndRegistrations),
             Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
             Box::new(AddRegistrants),
+            Box::new(AddConsent),
+            Box::new(AddAnonymiseTime),
         ]
     }
 
@@ -73,6 +75,9 @@ enum Registrations {
     Diaspora,
     RegistrantAgency,
     RegistrantSubject,
+    ConsentVersion,
+    ConsentTime,
+    AnonymiseTime,
     CheckInTime,
     CreateTime,
     UpdateTime,
@@ -288,5 +293,88 @@ impl MigrationTrait for AddRegistrants {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Keeps the consent each registration was made with (law 09-08): the text's version and
+/// when it was recorded. Nullable: rows made before, and registrations without consent,
+/// hold none.
+struct AddConsent;
+
+impl MigrationName for AddConsent {
+    fn name(&self) -> &str {
+        "m20261213_000005_registration_consent"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddConsent {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite adds one at a time.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Registrations::Table)
+                    .add_column(ColumnDef::new(Registrations::ConsentVersion).text())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Registrations::Table)
+                    .add_column(ColumnDef::new(Registrations::ConsentTime).big_integer())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [Registrations::ConsentTime, Registrations::ConsentVersion] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Registrations::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Marks registrations whose personal data was removed (retention or erasure), so the
+/// retention task skips them and readers know why the person's fields are empty.
+struct AddAnonymiseTime;
+
+impl MigrationName for AddAnonymiseTime {
+    fn name(&self) -> &str {
+        "m20261213_000006_registration_anonymise_time"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddAnonymiseTime {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Registrations::Table)
+                    .add_column(ColumnDef::new(Registrations::AnonymiseTime).big_integer())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Registrations::Table)
+                    .drop_column(Registrations::AnonymiseTime)
+                    .to_owned(),
+            )
+            .await
     }
 }

@@ -2,23 +2,24 @@
 //! the checks a registration needs (the person's live registration, the portal's count,
 //! a free code), and places in line counted from an index, never by reading the line.
 
-use jalia_db::sea_orm::sea_query::Expr;
+use jalia_db::sea_orm::sea_query::{Expr, Query};
 use jalia_db::sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use jalia_db::{Direction, Keyset, from_micros, lock_for_update, to_micros};
 use jalia_model::{AgencyCode, CountryCode, Email, LanguageCode, Phone};
+use jiff::Timestamp;
 use uuid::Uuid;
 
 use super::corrupt;
-use super::entities::registration;
+use super::entities::{event, registration};
 use super::events::backend;
 use super::stored::StoredName;
 use crate::domain::Result;
 use crate::domain::query::RosterQuery;
 use crate::domain::registration::{
-    Attendee, Identity, Registrant, Registration, RegistrationStatus,
+    Attendee, Consent, Identity, Registrant, Registration, RegistrationStatus,
 };
 
 /// How a change finds the registration it locks.
@@ -61,6 +62,14 @@ fn from_row(row: registration::Model) -> Result<Registration> {
             .ok_or_else(|| corrupt("registration status"))?,
         waitlist_seq: row.waitlist_seq,
         registered_by,
+        consent: match (row.consent_version, row.consent_time) {
+            (Some(text_version), Some(time)) => Some(Consent {
+                text_version,
+                time: from_micros(time),
+            }),
+            _ => None,
+        },
+        anonymise_time: row.anonymise_time.map(from_micros),
         check_in_time: row.check_in_time.map(from_micros),
         create_time: from_micros(row.create_time),
         update_time: from_micros(row.update_time),
@@ -79,6 +88,7 @@ fn row(registration: &Registration) -> registration::ActiveModel {
         Identity::default()
     };
     let registrant = registration.registered_by.as_ref();
+    let consent = registration.consent.as_ref();
     registration::ActiveModel {
         id: Set(registration.id),
         event_id: Set(registration.event_id),
@@ -96,6 +106,9 @@ fn row(registration: &Registration) -> registration::ActiveModel {
         diaspora: Set(attendee.diaspora),
         registrant_agency: Set(registrant.map(|r| r.agency.clone())),
         registrant_subject: Set(registrant.map(|r| r.subject.clone())),
+        consent_version: Set(consent.map(|c| c.text_version.clone())),
+        consent_time: Set(consent.map(|c| to_micros(c.time))),
+        anonymise_time: Set(registration.anonymise_time.map(to_micros)),
         check_in_time: Set(registration.check_in_time.map(to_micros)),
         create_time: Set(to_micros(registration.create_time)),
         update_time: Set(to_micros(registration.update_time)),
@@ -211,6 +224,60 @@ pub(crate) async fn lock_front_of_line(
         .into_iter()
         .map(from_row)
         .collect()
+}
+
+/// Up to `limit` registrations still holding personal data whose event ended before
+/// `horizon`, locked, in id order: one batch of the retention task.
+pub(crate) async fn lock_past_retention(
+    db: &impl ConnectionTrait,
+    horizon: Timestamp,
+    limit: u64,
+) -> Result<Vec<Registration>> {
+    let ended = Query::select()
+        .column(event::Column::Id)
+        .from(event::Entity)
+        .and_where(event::Column::EndUtc.lt(to_micros(horizon)))
+        .to_owned();
+    let select = registration::Entity::find()
+        .filter(registration::Column::AnonymiseTime.is_null())
+        .filter(registration::Column::EventId.in_subquery(ended))
+        .order_by_asc(registration::Column::Id)
+        .limit(limit);
+    lock_for_update(select, backend(db))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Every personal value the event's rows still hold, whatever the column: for tests that
+/// show anonymisation leaves none.
+#[cfg(test)]
+pub(crate) async fn personal_values(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+) -> Result<Vec<String>> {
+    let rows = registration::Entity::find()
+        .filter(registration::Column::EventId.eq(event_id))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|row| {
+            [
+                Some(row.display_name).filter(|name| !name.is_empty()),
+                row.email,
+                row.email_key,
+                row.phone,
+                row.phone_key,
+                row.residence,
+                row.language,
+                row.diaspora.then(|| "diaspora".to_owned()),
+            ]
+        })
+        .flatten()
+        .collect())
 }
 
 /// The live registration of the person `identity` recognises, if any.

@@ -206,6 +206,12 @@ struct StoredRegistrationSettings {
     /// so those rows read and write the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     waitlist_capacity: Option<u32>,
+    /// Absent, like `waitlist_capacity`, from rows written before consent was asked and
+    /// whenever off or unset.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    consent_required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    consent_version: Option<String>,
 }
 
 /// The outcomes, as the `outcomes` column holds them.
@@ -293,6 +299,8 @@ impl From<&EventContent> for StoredContent {
                 open_time: settings.open_time,
                 close_time: settings.close_time,
                 waitlist_capacity: settings.waitlist_capacity,
+                consent_required: settings.consent_required,
+                consent_version: settings.consent_version.clone(),
             },
         }
     }
@@ -345,6 +353,8 @@ impl StoredContent {
                 open_time: settings.open_time,
                 close_time: settings.close_time,
                 waitlist_capacity: settings.waitlist_capacity,
+                consent_required: settings.consent_required,
+                consent_version: settings.consent_version,
             },
         })
     }
@@ -503,6 +513,24 @@ mod tests {
         assert_eq!(content.registration.waitlist_capacity, None);
         let written = serde_json::to_string(&StoredContent::from(&content)).unwrap();
         assert_eq!(value(&written), value(CONTENT));
+    }
+
+    #[test]
+    fn consent_settings_are_kept_when_set() {
+        let stored: StoredContent = serde_json::from_str(CONTENT).unwrap();
+        let mut content = stored.into_domain().unwrap();
+        content.registration.consent_required = true;
+        content.registration.consent_version = Some("2025-07".into());
+        let written = serde_json::to_string(&StoredContent::from(&content)).unwrap();
+        assert!(
+            written.contains(r#""consent_required":true,"consent_version":"2025-07""#),
+            "{written}"
+        );
+        let read: StoredContent = serde_json::from_str(&written).unwrap();
+        assert_eq!(
+            read.into_domain().unwrap().registration,
+            content.registration
+        );
     }
 
     #[test]

@@ -178,11 +178,16 @@ async fn the_demo_holds_the_2025_meetings_and_the_next_national_day() {
         "2027-08-10T10:00:00"
     );
     let token = app.token_of("ministry-portal", "*", &["events.write"]);
+    // Its registration asks for consent to the current text.
+    let settings = national_day.registration_settings.as_ref().unwrap();
+    assert!(settings.consent_required);
+    let mut request = register_request(&national_day.name, attendee(1));
+    request.registration.as_mut().unwrap().consent = Some(pb::Consent {
+        text_version: settings.consent_version.clone(),
+        consent_time: None,
+    });
     let registered = client
-        .register_attendee(authed(
-            register_request(&national_day.name, attendee(1)),
-            &token,
-        ))
+        .register_attendee(authed(request, &token))
         .await
         .unwrap()
         .into_inner();
