@@ -482,6 +482,8 @@ mod tests {
             subject: text("Permis"),
             body: text("Comment déposer ?"),
             answer_before: Some(date(2025, 8, 31)),
+            kind: crate::domain::classification::Kind::Question,
+            place: None,
         };
         // NewInquiry serializes as its submission alone.
         assert_eq!(

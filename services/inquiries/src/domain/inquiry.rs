@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::calendar::{add_days, local_date, midnights_between};
 use super::category::Category;
+use super::classification::{Kind, Place};
 use super::due::{DueBasis, DueDate, TargetLookup};
 use super::error::Error;
 use super::message::{Message, Visibility};
@@ -162,6 +163,10 @@ pub(crate) struct Inquiry {
     pub updated_at: Timestamp,
     /// Bumped on every change; the etag.
     pub version: i64,
+    /// What the citizen does: asks, requests, complains, suggests.
+    pub kind: Kind,
+    /// The place it is about.
+    pub place: Option<Place>,
 }
 
 /// The input fields of a submission, checked. Its serde form is what a retried
@@ -186,6 +191,18 @@ pub(crate) struct Submission {
     pub body: PersonalText,
     /// Answer needed by.
     pub answer_before: Option<Date>,
+    /// What the citizen does. Left out of the serde form when it is the default, and so
+    /// is an absent place, so that a retry of a submission made before kinds existed still
+    /// matches its stored fingerprint.
+    #[serde(skip_serializing_if = "is_question")]
+    pub kind: Kind,
+    /// The place it is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<Place>,
+}
+
+fn is_question(kind: &Kind) -> bool {
+    *kind == Kind::Question
 }
 
 /// An inquiry's name: `agencies/{agency}/inquiries/{id}`.
@@ -219,6 +236,8 @@ pub(crate) struct TriageChanges {
     pub answer_before: Option<Option<Date>>,
     /// A priority set by the handler.
     pub priority: Option<Priority>,
+    /// A kind set by the handler (a question reclassified as a complaint).
+    pub kind: Option<Kind>,
 }
 
 impl TriageChanges {
@@ -340,6 +359,8 @@ impl Inquiry {
             created_at: now,
             updated_at: now,
             version: 1,
+            kind: submission.kind,
+            place: submission.place,
         };
         inquiry.raise_priority_if_needed(now, zone);
         let change = StateChange {
@@ -434,6 +455,9 @@ impl Inquiry {
         }
         if let Some(priority) = changes.priority {
             self.priority = priority;
+        }
+        if let Some(kind) = changes.kind {
+            self.kind = kind;
         }
         self.touch(now);
         Ok(())
@@ -649,6 +673,8 @@ mod tests {
             subject: PersonalText::parse("Permis", 1, 200).unwrap(),
             body: PersonalText::parse("Comment déposer ?", 1, 10_000).unwrap(),
             answer_before,
+            kind: Kind::Question,
+            place: None,
         }
     }
 

@@ -4,6 +4,7 @@
 pub(crate) mod access;
 pub(crate) mod calendar;
 pub(crate) mod category;
+pub(crate) mod classification;
 pub(crate) mod due;
 pub(crate) mod error;
 pub(crate) mod inquiry;

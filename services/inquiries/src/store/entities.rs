@@ -94,6 +94,11 @@ pub(super) mod inquiry {
         pub created_at: i64,
         pub updated_at: i64,
         pub version: i64,
+        pub kind: i32,
+        pub place_commune: Option<String>,
+        pub place_land_title: Option<String>,
+        pub place_latitude_micro: Option<i32>,
+        pub place_longitude_micro: Option<i32>,
     }
 
     impl std::fmt::Debug for Model {

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(jalia_db::CreateIdempotencyRecords),
             Box::new(CreateInquiryTables),
             Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
+            Box::new(AddInquiryKindAndPlace),
         ]
     }
 
@@ -346,6 +347,76 @@ impl MigrationTrait for CreateInquiryTables {
         ] {
             manager
                 .drop_table(Table::drop().table(table.into_iden()).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// An inquiry's kind and place. Rows written before read back as QUESTION (code 1, the
+/// column's default) with no place.
+struct AddInquiryKindAndPlace;
+
+impl MigrationName for AddInquiryKindAndPlace {
+    fn name(&self) -> &str {
+        "m20261205_000101_inquiry_kind_and_place"
+    }
+}
+
+#[derive(DeriveIden)]
+enum InquiryPlaceColumns {
+    Kind,
+    PlaceCommune,
+    PlaceLandTitle,
+    PlaceLatitudeMicro,
+    PlaceLongitudeMicro,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddInquiryKindAndPlace {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use InquiryPlaceColumns as P;
+        // One column per statement: SQLite adds one at a time.
+        let columns = [
+            ColumnDef::new(P::Kind)
+                .integer()
+                .not_null()
+                .default(1)
+                .to_owned(),
+            ColumnDef::new(P::PlaceCommune).text().to_owned(),
+            ColumnDef::new(P::PlaceLandTitle).text().to_owned(),
+            ColumnDef::new(P::PlaceLatitudeMicro).integer().to_owned(),
+            ColumnDef::new(P::PlaceLongitudeMicro).integer().to_owned(),
+        ];
+        for mut column in columns {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Inquiries::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use InquiryPlaceColumns as P;
+        for column in [
+            P::PlaceLongitudeMicro,
+            P::PlaceLatitudeMicro,
+            P::PlaceLandTitle,
+            P::PlaceCommune,
+            P::Kind,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Inquiries::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())

@@ -9,6 +9,7 @@ mod due_dates;
 mod fake_catalog;
 mod helpers;
 mod inquiries;
+mod kinds;
 mod lists;
 mod lookup;
 mod messages;
