@@ -154,6 +154,7 @@ impl Story {
             request_id: None,
             display_name,
             default_response_days: days,
+            count_working_days: false,
         };
         self.inquiries.create_category(&caller, command).await
     }

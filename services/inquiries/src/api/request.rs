@@ -46,7 +46,11 @@ pub(super) const INQUIRY_FIELDS: UpdatableFields = UpdatableFields::new(
 /// What UpdateInquiryCategory may change.
 pub(super) const CATEGORY_FIELDS: UpdatableFields = UpdatableFields::new(
     "jalia.inquiries.v1.InquiryCategory",
-    &["display_name", "default_response_days"],
+    &[
+        "display_name",
+        "default_response_days",
+        "count_working_days",
+    ],
 );
 
 impl TryFrom<wire::SubmitInquiryRequest> for SubmitCommand {
@@ -526,6 +530,7 @@ impl TryFrom<wire::CreateInquiryCategoryRequest> for CreateCategoryCommand {
                     request_id,
                     display_name,
                     default_response_days: days,
+                    count_working_days: category.count_working_days,
                 })
             }
             _ => Err(v.into_vec().into()),
@@ -570,12 +575,15 @@ impl TryFrom<wire::UpdateInquiryCategoryRequest> for UpdateCategoryCommand {
         } else {
             None
         };
+        let count_working_days =
+            changing("count_working_days").then_some(category.count_working_days);
         match name {
             Some(name) if v.is_empty() => Ok(Self {
                 name,
                 if_match: IfMatch::optional(&category.etag),
                 display_name,
                 default_response_days,
+                count_working_days,
             }),
             _ => Err(v.into_vec().into()),
         }

@@ -195,6 +195,7 @@ pub(super) fn category(category: &Category, languages: &Languages) -> wire::Inqu
         create_time: Some(timestamp(category.created_at)),
         update_time: Some(timestamp(category.updated_at)),
         etag: etag_for(category.version),
+        count_working_days: category.count_working_days,
     }
 }
 

@@ -15,5 +15,6 @@ pub(crate) mod statistics;
 pub(crate) mod status;
 pub(crate) mod text;
 pub(crate) mod tracking;
+pub(crate) mod working_days;
 
 pub use error::Error;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::entities::{history as history_row, inquiry};
 use super::{corrupt, stored_i32};
 use crate::domain::Error;
-use crate::domain::calendar::{date_from_key, date_key};
+use crate::domain::calendar::{add_days, date_from_key, date_key};
 use crate::domain::classification::{Coordinates, Kind, Place};
 use crate::domain::due::{DueDate, DueDateSource};
 use crate::domain::inquiry::{Assignment, Channel, Inquiry, Priority, Referral, Requester};
@@ -400,6 +400,7 @@ fn row(value: &Inquiry, tracking_hash: Vec<u8>) -> Result<inquiry::Model, Error>
         response_days: stored_i32(value.due.response_days, "response days")?,
         paused_days: stored_i32(value.due.paused_days, "paused days")?,
         due_date: date_key(value.due.settled()),
+        due_base: Some(date_key(value.due.base)),
         due_date_source: value.due.source.code(),
         due_date_pending: value.due.pending,
         service_revision: value.due.service_revision,
@@ -451,6 +452,12 @@ fn from_row(row: inquiry::Model) -> Result<Inquiry, Error> {
         ),
         _ => return Err(corrupt("coordinates")),
     };
+    let submitted_on = date_from_key(row.submitted_on).ok_or_else(|| corrupt("submission date"))?;
+    // Rows from before working days were counted in calendar days.
+    let base = match row.due_base {
+        Some(key) => date_from_key(key).ok_or_else(|| corrupt("due base"))?,
+        None => add_days(submitted_on, i64::from(row.response_days)),
+    };
     let place = Place {
         commune: row.place_commune,
         land_title_number: row.place_land_title,
@@ -480,13 +487,13 @@ fn from_row(row: inquiry::Model) -> Result<Inquiry, Error> {
         assignment,
         priority: Priority::from_code(row.priority)?,
         due: DueDate {
-            submitted_on: date_from_key(row.submitted_on)
-                .ok_or_else(|| corrupt("submission date"))?,
+            submitted_on,
             response_days: i64::from(row.response_days),
             paused_days: i64::from(row.paused_days),
             source: DueDateSource::from_code(row.due_date_source)?,
             pending: row.due_date_pending,
             service_revision: row.service_revision,
+            base,
         },
         first_response_at: row.first_response_at.map(from_micros),
         first_answered_at: row.first_answered_at.map(from_micros),

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateInquiryTables),
             Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
             Box::new(AddInquiryKindAndPlace),
+            Box::new(AddWorkingDays),
         ]
     }
 
@@ -420,5 +421,69 @@ impl MigrationTrait for AddInquiryKindAndPlace {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Categories that count working days, and the due date before waits that such a count
+/// gives (it can no longer be derived from the submission date and the days alone).
+/// Categories from before count calendar days; inquiries from before have no `due_base`
+/// and read it back as their submission date plus their response days.
+struct AddWorkingDays;
+
+impl MigrationName for AddWorkingDays {
+    fn name(&self) -> &str {
+        "m20261205_000102_working_days"
+    }
+}
+
+#[derive(DeriveIden)]
+enum WorkingDaysColumns {
+    CountWorkingDays,
+    DueBase,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddWorkingDays {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(InquiryCategories::Table)
+                    .add_column(
+                        ColumnDef::new(WorkingDaysColumns::CountWorkingDays)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Inquiries::Table)
+                    .add_column(ColumnDef::new(WorkingDaysColumns::DueBase).integer())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Inquiries::Table)
+                    .drop_column(WorkingDaysColumns::DueBase)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(InquiryCategories::Table)
+                    .drop_column(WorkingDaysColumns::CountWorkingDays)
+                    .to_owned(),
+            )
+            .await
     }
 }
