@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::domain::due::DueDateSource;
 use crate::domain::inquiry::{Channel, Priority};
-use crate::domain::message::Visibility;
+use crate::domain::message::{AuthorKind, Visibility};
 use crate::domain::status::Status;
 
 impl StoredCode for Status {
@@ -99,6 +99,21 @@ impl StoredCode for Visibility {
         match self {
             Self::PublicReply => 1,
             Self::InternalNote => 2,
+        }
+    }
+}
+
+impl StoredCode for AuthorKind {
+    const WHAT: &'static str = "author kind";
+
+    fn all() -> &'static [Self] {
+        &[Self::Agent, Self::Citizen]
+    }
+
+    fn code(self) -> i32 {
+        match self {
+            Self::Agent => 1,
+            Self::Citizen => 2,
         }
     }
 }
@@ -219,6 +234,13 @@ mod tests {
         );
         assert!(StoredName::decode(r#"{"not a tag!":"x"}"#).is_err());
         assert!(StoredName::decode(r#"["fr","x"]"#).is_err());
+    }
+
+    #[test]
+    fn author_kinds_keep_their_codes() {
+        assert_eq!(codes_are_distinct::<AuthorKind>(), Ok(()));
+        // Agent is also the column's default for messages written before it existed.
+        assert_eq!(codes::<AuthorKind>(), [1, 2]);
     }
 
     #[test]

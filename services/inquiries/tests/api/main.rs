@@ -16,3 +16,4 @@ mod privacy;
 mod service;
 mod statistics;
 mod submissions;
+mod thread;
