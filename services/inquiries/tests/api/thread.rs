@@ -221,6 +221,49 @@ async fn a_wrong_code_is_the_lookups_not_found_and_bad_input_writes_nothing() {
     world.stop().await;
 }
 
+#[tokio::test]
+async fn the_demo_tells_a_citizen_thread() {
+    let mut world = World::start(0, CatalogAt::Down).await;
+    let app = jalia_inquiries::Application::build(world.config.clone(), world.clock.clone())
+        .await
+        .unwrap();
+    app.load_demo().await.unwrap();
+    drop(app);
+    world.add_server().await;
+    let ministry = world.caller("ministere", "*").await;
+    let mut threads = Vec::new();
+    for inquiry in ministry.list_all(list_of("agencies/bm")).await {
+        let messages = ministry.messages(&inquiry.name).await.unwrap();
+        let authors: Vec<MessageAuthorKind> = messages
+            .inquiry_messages
+            .iter()
+            .map(|message| message.author_kind())
+            .collect();
+        if authors.contains(&MessageAuthorKind::Citizen) {
+            threads.push((inquiry, authors));
+        }
+    }
+    assert_eq!(
+        threads.len(),
+        1,
+        "one demo inquiry has the citizen answering"
+    );
+    let (inquiry, authors) = &threads[0];
+    use MessageAuthorKind::{Agent, Citizen};
+    assert_eq!(authors, &[Agent, Citizen, Agent]);
+    let history: Vec<(InquiryStatus, InquiryStatus)> = ministry
+        .get(&inquiry.name)
+        .await
+        .unwrap()
+        .history
+        .iter()
+        .map(|change| (change.from_status(), change.to_status()))
+        .collect();
+    assert!(history.contains(&(InquiryStatus::WaitingOnCitizen, InquiryStatus::InProgress)));
+    assert_eq!(inquiry.status(), InquiryStatus::Answered);
+    world.stop().await;
+}
+
 fn due_date_of(response: &ReplyToInquiryResponse) -> String {
     response.due_date.as_ref().unwrap().date.clone()
 }
