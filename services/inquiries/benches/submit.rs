@@ -463,6 +463,7 @@ macro_rules! bare_service {
 
 bare_service! {
     lookup_inquiry(wire::LookupInquiryRequest) -> wire::LookupInquiryResponse;
+    reply_to_inquiry(wire::ReplyToInquiryRequest) -> wire::ReplyToInquiryResponse;
     get_inquiry(wire::GetInquiryRequest) -> wire::Inquiry;
     list_inquiries(wire::ListInquiriesRequest) -> wire::ListInquiriesResponse;
     update_inquiry(wire::UpdateInquiryRequest) -> wire::Inquiry;

@@ -31,7 +31,7 @@ use crate::domain::inquiry::{
     AssignCommand, Assignment, Channel, InquiryName, Requester, Submission, SubmitCommand,
     TransitionCommand,
 };
-use crate::domain::message::{AddMessageCommand, Visibility};
+use crate::domain::message::{AddMessageCommand, CitizenReplyCommand, Visibility};
 use crate::domain::query::{CategoryFilter, InquiryQuery};
 use crate::domain::status::Target;
 use crate::domain::text::PersonalText;
@@ -43,6 +43,8 @@ const HQ_DESK_SYSTEM: &str = "desk-app-hq";
 const DIASPORA_WINDOW: &str = "guichet-mre";
 const URBANISM_AGENT: &str = "agent-guichet-mre-urbanisme";
 const HOUSING_AGENT: &str = "agent-guichet-mre-logement";
+const WEB_PORTAL_SYSTEM: &str = "portail-mre";
+const LAND_AGENT: &str = "agent-guichet-mre-foncier";
 const CATEGORIES_CREATED: &str = "2025-08-01T09:00:00+01:00";
 
 /// Loads the demonstration data; a second load changes nothing.
@@ -83,6 +85,19 @@ pub(crate) async fn load(inquiries: &Inquiries) -> Result<(), Error> {
     }
     if story.untold(&planning_note).await? {
         planning_note_by_phone(&story, &planning_note).await?;
+        told += 1;
+    }
+    // The citizen's side of the conversation.
+    let land_status = story
+        .category(
+            LocalizedText::single("fr", "Situation foncière d'un terrain")
+                .with("ar", "الوضعية العقارية لقطعة أرضية")
+                .with("en", "Land status of a plot"),
+            10,
+        )
+        .await?;
+    if story.untold(&land_status).await? {
+        citizen_thread_about_a_plot(&story, &land_status).await?;
         told += 1;
     }
     tracing::info!(inquiries = told, "inquiries demo data loaded");
@@ -425,6 +440,112 @@ async fn planning_note_by_phone(story: &Story, category: &Category) -> Result<()
     };
     story
         .submit("2025-08-12T17:10:00+01:00", HQ_DESK_SYSTEM, submission)
+        .await?;
+    Ok(())
+}
+
+/// A citizen living in Paris asks through the web portal about a plot inherited in
+/// Azilal; the agency asks for the title deed, the citizen answers back with the
+/// reference and tracking code (the wait ends and the due date resumes), and the agency
+/// answers.
+async fn citizen_thread_about_a_plot(story: &Story, category: &Category) -> Result<(), Error> {
+    let submission = Submission {
+        agency: story.agency.clone(),
+        requester: Requester {
+            display_name: text("Youssef Exemple (fictional)", 200)?,
+            email: Some(Email::parse("youssef.exemple@example.org").map_err(|_| invalid("email"))?),
+            phone: None,
+            country_of_residence: country("FR")?,
+            preferred_language: Some(language("fr")?),
+            diaspora: true,
+        },
+        channel: Channel::WebPortal,
+        category: category.id,
+        service: None,
+        event: None,
+        subject: text("Terrain hérité à Azilal", 200)?,
+        body: text(
+            "J'habite à Paris et j'ai hérité d'un terrain à Azilal. Puis-je y construire \
+             une maison, et quelles démarches faire depuis la France ?",
+            10_000,
+        )?,
+        answer_before: None,
+    };
+    story.at("2025-08-13T20:15:00+01:00")?;
+    let portal = story.caller(WEB_PORTAL_SYSTEM);
+    let submitted = story
+        .inquiries
+        .submit(
+            &portal,
+            SubmitCommand {
+                submission,
+                request_id: None,
+            },
+            None,
+        )
+        .await?;
+    let inquiry = story
+        .assign("2025-08-14T09:30:00+01:00", &submitted.view, LAND_AGENT)
+        .await?;
+    let inquiry = story
+        .move_to(
+            "2025-08-14T09:35:00+01:00",
+            &inquiry,
+            Target::InProgress,
+            LAND_AGENT,
+            None,
+        )
+        .await?;
+    let inquiry = story
+        .write(
+            "2025-08-14T10:00:00+01:00",
+            &inquiry,
+            Visibility::PublicReply,
+            "Merci de nous transmettre le numéro du titre foncier du terrain (ou une copie \
+             du titre), afin de vérifier sa situation au plan d'aménagement.",
+            LAND_AGENT,
+        )
+        .await?;
+    let inquiry = story
+        .move_to(
+            "2025-08-14T10:01:00+01:00",
+            &inquiry,
+            Target::WaitingOnCitizen,
+            LAND_AGENT,
+            Some("Titre foncier demandé au citoyen."),
+        )
+        .await?;
+    story.at("2025-08-17T11:40:00+01:00")?;
+    let reply = CitizenReplyCommand {
+        reference: inquiry.inquiry.reference.to_string(),
+        tracking_code: submitted.tracking_code.grouped(),
+        request_id: None,
+        body: text(
+            "Voici le numéro du titre foncier : 00000/10 (fictif). Le terrain est au nom \
+             de mon père.",
+            10_000,
+        )?,
+    };
+    story.inquiries.reply_as_citizen(&portal, reply).await?;
+    let inquiry = story.inquiries.get(&portal, &name(&inquiry)).await?;
+    let inquiry = story
+        .write(
+            "2025-08-18T15:20:00+01:00",
+            &inquiry,
+            Visibility::PublicReply,
+            "Le terrain est en zone constructible. La demande de permis se dépose en ligne \
+             sur Rokhas, avec l'acte d'hérédité et le titre foncier.",
+            LAND_AGENT,
+        )
+        .await?;
+    story
+        .move_to(
+            "2025-08-18T15:21:00+01:00",
+            &inquiry,
+            Target::Answered,
+            LAND_AGENT,
+            None,
+        )
         .await?;
     Ok(())
 }

@@ -14,9 +14,9 @@ use jalia_proto::inquiries::v1::{
     GetInquiryRequest, GetInquiryStatisticsRequest, GetInquiryStatisticsResponse, Inquiry,
     InquiryCategory, InquiryMessage, ListInquiriesRequest, ListInquiriesResponse,
     ListInquiryCategoriesRequest, ListInquiryCategoriesResponse, ListInquiryMessagesRequest,
-    ListInquiryMessagesResponse, LookupInquiryRequest, LookupInquiryResponse, SubmitInquiryRequest,
-    SubmitInquiryResponse, TransitionInquiryRequest, UpdateInquiryCategoryRequest,
-    UpdateInquiryRequest,
+    ListInquiryMessagesResponse, LookupInquiryRequest, LookupInquiryResponse,
+    ReplyToInquiryRequest, ReplyToInquiryResponse, SubmitInquiryRequest, SubmitInquiryResponse,
+    TransitionInquiryRequest, UpdateInquiryCategoryRequest, UpdateInquiryRequest,
 };
 use jalia_runtime::config::Limits;
 use jalia_runtime::server::{caller, deadline, wanted_languages};
@@ -29,7 +29,7 @@ use crate::domain::category::{CreateCategoryCommand, UpdateCategoryCommand};
 use crate::domain::inquiry::{
     AssignCommand, InquiryName, SubmitCommand, TransitionCommand, UpdateCommand,
 };
-use crate::domain::message::AddMessageCommand;
+use crate::domain::message::{AddMessageCommand, CitizenReplyCommand};
 use response::Languages;
 
 /// The service's routes, with the configured message size limits.
@@ -95,6 +95,16 @@ impl InquiryService for Api {
         } = request.into_inner();
         let view = self.inquiries.lookup(&reference, &tracking_code).await?;
         Ok(Response::new(response::citizen_view(&view, &languages)))
+    }
+
+    async fn reply_to_inquiry(
+        &self,
+        request: Request<ReplyToInquiryRequest>,
+    ) -> Result<Response<ReplyToInquiryResponse>, Status> {
+        let caller = caller_of(&request)?;
+        let command = CitizenReplyCommand::try_from(request.into_inner())?;
+        let reply = self.inquiries.reply_as_citizen(&caller, command).await?;
+        Ok(Response::new(response::citizen_reply(&reply)))
     }
 
     async fn get_inquiry(

@@ -23,7 +23,7 @@ use crate::domain::inquiry::{
     Priority, Referral, Requester, Submission, SubmitCommand, TransitionCommand, TriageChanges,
     UpdateCommand,
 };
-use crate::domain::message::{AddMessageCommand, MAX_BODY_CHARS, Visibility};
+use crate::domain::message::{AddMessageCommand, CitizenReplyCommand, MAX_BODY_CHARS, Visibility};
 use crate::domain::query::{CategoryFilter, InquiryOrder, InquiryQuery, MessageQuery};
 use crate::domain::statistics::Period;
 use crate::domain::status::{MAX_NOTE_CHARS, Status, Target};
@@ -895,6 +895,32 @@ fn channel_from_wire(channel: wire::InquiryChannel) -> Channel {
         wire::InquiryChannel::Phone => Channel::Phone,
         wire::InquiryChannel::Email => Channel::Email,
         wire::InquiryChannel::Consulate => Channel::Consulate,
+    }
+}
+
+// ReplyToInquiry: the citizen's side of the conversation.
+
+impl TryFrom<wire::ReplyToInquiryRequest> for CitizenReplyCommand {
+    type Error = Error;
+
+    /// The reference and the code are checked by opening the inquiry, so that a wrong
+    /// one of either is the lookup's NOT_FOUND, never a violation telling them apart.
+    fn try_from(request: wire::ReplyToInquiryRequest) -> Result<Self, Error> {
+        let mut v = Violations::new();
+        let request_id = request_id(&request.request_id, &mut v);
+        let body = v.check(
+            "body",
+            PersonalText::parse(&request.body, 1, MAX_BODY_CHARS),
+        );
+        match (request_id, body) {
+            (Some(request_id), Some(body)) if v.is_empty() => Ok(Self {
+                reference: request.reference,
+                tracking_code: request.tracking_code,
+                request_id,
+                body,
+            }),
+            _ => Err(v.into_vec().into()),
+        }
     }
 }
 

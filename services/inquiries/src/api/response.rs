@@ -4,12 +4,12 @@ use jalia_model::{FallbackChain, LanguageCode, LocalizedText, Page};
 use jalia_proto::convert::{civil_date_for, duration_for, etag_for, localized_text_for, timestamp};
 use jalia_proto::inquiries::v1 as wire;
 
-use crate::app::{CitizenView, InquiryView, StatisticsReport, Submitted};
+use crate::app::{CitizenReply, CitizenView, InquiryView, StatisticsReport, Submitted};
 use crate::domain::category::Category;
 use crate::domain::classification::{Coordinates, Kind, Place};
 use crate::domain::due::DueDateSource;
 use crate::domain::inquiry::{Assignment, Channel, Priority, Referral};
-use crate::domain::message::{Message, Visibility};
+use crate::domain::message::{AuthorKind, Message, Visibility};
 use crate::domain::status::{StateChange, Status};
 
 /// What readers are served localized text in.
@@ -137,11 +137,20 @@ pub(super) fn citizen_view(
         replies: view
             .replies
             .iter()
-            .filter(|reply| reply.visibility == Visibility::PublicReply)
+            .filter(|reply| {
+                reply.visibility == Visibility::PublicReply
+                    && reply.author_kind == AuthorKind::Agent
+            })
             .map(|reply| wire::PublicReply {
                 body: reply.body.expose().to_owned(),
                 create_time: Some(timestamp(reply.created_at)),
             })
+            .collect(),
+        messages: view
+            .replies
+            .iter()
+            .filter(|message| message.visibility == Visibility::PublicReply)
+            .map(citizen_thread_message)
             .collect(),
     }
 }
@@ -175,6 +184,34 @@ pub(super) fn message(message: &Message) -> wire::InquiryMessage {
         body: message.body.expose().to_owned(),
         author: message.author.clone(),
         create_time: Some(timestamp(message.created_at)),
+        author_kind: author_kind(message.author_kind) as i32,
+    }
+}
+
+// ReplyToInquiry and the citizen's side of the conversation.
+
+/// ReplyToInquiry's response.
+pub(super) fn citizen_reply(reply: &CitizenReply) -> wire::ReplyToInquiryResponse {
+    wire::ReplyToInquiryResponse {
+        message: Some(citizen_thread_message(&reply.message)),
+        status: status_to_wire(reply.status) as i32,
+        due_date: Some(civil_date_for(reply.due_date)),
+    }
+}
+
+/// A message as the citizen sees it: whose side wrote it, never who.
+fn citizen_thread_message(message: &Message) -> wire::CitizenThreadMessage {
+    wire::CitizenThreadMessage {
+        body: message.body.expose().to_owned(),
+        author_kind: author_kind(message.author_kind) as i32,
+        create_time: Some(timestamp(message.created_at)),
+    }
+}
+
+fn author_kind(kind: AuthorKind) -> wire::MessageAuthorKind {
+    match kind {
+        AuthorKind::Agent => wire::MessageAuthorKind::Agent,
+        AuthorKind::Citizen => wire::MessageAuthorKind::Citizen,
     }
 }
 

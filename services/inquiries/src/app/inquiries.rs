@@ -73,7 +73,8 @@ pub(crate) struct CitizenView {
     pub updated_at: Timestamp,
     /// The due date as of now.
     pub due_date: Date,
-    /// Public replies, oldest first.
+    /// What the citizen sees of the conversation, oldest first: the public replies and
+    /// their own messages (never internal notes).
     pub replies: Vec<Message>,
 }
 
@@ -165,21 +166,8 @@ impl Inquiries {
         typed_code: &str,
     ) -> Result<CitizenView, Error> {
         let conn = self.db.connection();
-        let reference = normalize_typed(reference);
-        let found = if reference.chars().count() <= MAX_REFERENCE_CHARS {
-            store::inquiries::find_by_reference(conn, &reference).await?
-        } else {
-            None
-        };
-        let opens = code_opens(found.as_ref().map(|(_, hash)| hash.as_slice()), typed_code);
-        let inquiry = match found {
-            Some((inquiry, _)) if opens => inquiry,
-            _ => {
-                tracing::debug!("inquiry lookup did not match");
-                return Err(Error::NotFound("inquiry"));
-            }
-        };
-        let replies = store::messages::public_replies(conn, &inquiry.agency, inquiry.id).await?;
+        let inquiry = self.opened_by_code(reference, typed_code).await?;
+        let replies = store::messages::citizen_thread(conn, &inquiry.agency, inquiry.id).await?;
         let category = self.category_of(conn, &inquiry).await?;
         tracing::info!(inquiry_id = %inquiry.id, "inquiry looked up by its citizen");
         Ok(CitizenView {
@@ -192,6 +180,30 @@ impl Inquiries {
             updated_at: inquiry.updated_at,
             replies,
         })
+    }
+
+    /// The inquiry a reference and a tracking code open: LookupInquiry's and
+    /// ReplyToInquiry's one check. A wrong reference and a wrong code are the same
+    /// refusal, reached by the same steps.
+    pub(super) async fn opened_by_code(
+        &self,
+        reference: &str,
+        typed_code: &str,
+    ) -> Result<Inquiry, Error> {
+        let reference = normalize_typed(reference);
+        let found = if reference.chars().count() <= MAX_REFERENCE_CHARS {
+            store::inquiries::find_by_reference(self.db.connection(), &reference).await?
+        } else {
+            None
+        };
+        let opens = code_opens(found.as_ref().map(|(_, hash)| hash.as_slice()), typed_code);
+        match found {
+            Some((inquiry, _)) if opens => Ok(inquiry),
+            _ => {
+                tracing::debug!("inquiry lookup did not match");
+                Err(Error::NotFound("inquiry"))
+            }
+        }
     }
 
     /// An inquiry with its history.

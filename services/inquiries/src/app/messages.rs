@@ -1,17 +1,21 @@
-//! Messages on an inquiry: adding a public reply or an internal note, and listing them.
+//! Messages on an inquiry: adding a public reply or an internal note, the citizen's own
+//! messages (by reference and tracking code), and listing them.
 
 use jalia_db::IdempotencyScope;
 use jalia_db::sea_orm::DatabaseTransaction;
 use jalia_model::{Caller, Page, PageRequest};
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Serialize, Serializer};
 use uuid::Uuid;
 
 use super::{Inquiries, Made, methods};
 use crate::domain::Error;
 use crate::domain::access::check_visible;
-use crate::domain::message::{AddMessageCommand, Message};
+use crate::domain::message::{AddMessageCommand, CitizenReplyCommand, Message};
 use crate::domain::query::{IdCursor, MessageQuery};
+use crate::domain::status::Status;
+use crate::domain::text::PersonalText;
 use crate::store;
 use crate::store::stored::MessageReplay;
 
@@ -142,6 +146,128 @@ async fn add_message_in(
             message_id: message.id,
         },
         message,
+    ))
+}
+
+/// A citizen's message and where it left the inquiry (ReplyToInquiry's outcome).
+#[derive(Debug, Clone)]
+pub(crate) struct CitizenReply {
+    /// The message added.
+    pub message: Message,
+    /// The inquiry's status after it.
+    pub status: Status,
+    /// The due date as of now.
+    pub due_date: Date,
+}
+
+/// A citizen's message under `create_once`: the inquiry the tracking code opened, and the
+/// text. A retry is compared by `[inquiry id, body]`; the code itself is never stored.
+struct NewCitizenMessage<'a> {
+    this: &'a Inquiries,
+    caller: &'a Caller,
+    inquiry_id: Uuid,
+    body: &'a PersonalText,
+    id: Uuid,
+    now: Timestamp,
+}
+
+impl Serialize for NewCitizenMessage<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.inquiry_id, self.body).serialize(serializer)
+    }
+}
+
+impl Inquiries {
+    /// Adds the citizen's message to the inquiry their reference and tracking code open;
+    /// a retry with the same request_id returns the same message. The code is checked
+    /// on every try, a replay's included, so a request_id never stands in for it.
+    pub(crate) async fn reply_as_citizen(
+        &self,
+        caller: &Caller,
+        command: CitizenReplyCommand,
+    ) -> Result<CitizenReply, Error> {
+        let opened = self
+            .opened_by_code(&command.reference, &command.tracking_code)
+            .await?;
+        let now = self.now();
+        let new = NewCitizenMessage {
+            this: self,
+            caller,
+            inquiry_id: opened.id,
+            body: &command.body,
+            id: Uuid::now_v7(),
+            now,
+        };
+        let scope = IdempotencyScope::new(caller, methods::REPLY_TO_INQUIRY);
+        let made = self
+            .db
+            .create_once(command.request_id, &scope, &new, now, |tx, new| {
+                Box::pin(reply_in(tx, new))
+            })
+            .await?
+            .into_inner();
+        let reply = match made {
+            Made {
+                made: Some(reply), ..
+            } => reply,
+            Made { replay, .. } => {
+                let conn = self.db.connection();
+                let message =
+                    store::messages::find(conn, &opened.agency, opened.id, replay.message_id)
+                        .await?
+                        .ok_or_else(|| {
+                            Error::Internal("a replayed message is missing".to_owned())
+                        })?;
+                let inquiry = store::inquiries::find(conn, opened.id)
+                    .await?
+                    .ok_or_else(|| Error::Internal("a replied inquiry is missing".to_owned()))?;
+                CitizenReply {
+                    message,
+                    status: inquiry.status,
+                    due_date: inquiry.due_date(now, &self.zone),
+                }
+            }
+        };
+        tracing::info!(
+            inquiry_id = %reply.message.inquiry_id,
+            message_id = %reply.message.id,
+            status = reply.status.name(),
+            "citizen message added"
+        );
+        Ok(reply)
+    }
+}
+
+async fn reply_in(
+    tx: &DatabaseTransaction,
+    new: &NewCitizenMessage<'_>,
+) -> Result<Made<MessageReplay, CitizenReply>, Error> {
+    let this = new.this;
+    let mut inquiry = store::inquiries::lock(tx, this.db.backend(), new.inquiry_id)
+        .await?
+        .ok_or(Error::NotFound("inquiry"))?;
+    let (message, change) = inquiry.add_citizen_message(
+        new.id,
+        new.body.clone(),
+        &new.caller.subject,
+        new.now,
+        &this.zone,
+    )?;
+    store::inquiries::save(tx, &inquiry).await?;
+    if let Some(change) = &change {
+        store::inquiries::append_history(tx, inquiry.id, inquiry.version, change).await?;
+    }
+    store::messages::insert(tx, &message).await?;
+    let reply = CitizenReply {
+        due_date: inquiry.due_date(new.now, &this.zone),
+        status: inquiry.status,
+        message,
+    };
+    Ok(Made::new(
+        MessageReplay {
+            message_id: reply.message.id,
+        },
+        reply,
     ))
 }
 

@@ -21,6 +21,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use inquiries::{CitizenView, InquiryView, Submitted};
+pub(crate) use messages::CitizenReply;
 pub(crate) use statistics::StatisticsReport;
 
 use crate::catalog::Catalog;
@@ -45,6 +46,7 @@ mod methods {
         "/jalia.inquiries.v1.InquiryService/ListInquiryCategories";
     pub(super) const CREATE_INQUIRY_CATEGORY: &str =
         "/jalia.inquiries.v1.InquiryService/CreateInquiryCategory";
+    pub(super) const REPLY_TO_INQUIRY: &str = "/jalia.inquiries.v1.InquiryService/ReplyToInquiry";
 }
 
 /// Time kept back from a caller's deadline for the write after asking the catalog.

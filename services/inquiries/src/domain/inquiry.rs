@@ -18,7 +18,7 @@ use super::category::Category;
 use super::classification::{Kind, Place};
 use super::due::{DueBasis, DueDate, TargetLookup};
 use super::error::Error;
-use super::message::{Message, Visibility};
+use super::message::{AuthorKind, Message, Visibility};
 use super::reference::Reference;
 use super::status::{StateChange, Status, Target};
 use super::text::PersonalText;
@@ -578,8 +578,42 @@ impl Inquiry {
             visibility,
             body,
             author: author.to_owned(),
+            author_kind: AuthorKind::Agent,
             created_at: now,
         })
+    }
+
+    /// Adds the citizen's own message, relayed by the portal `relay`. The citizen
+    /// answering is what a wait on them was for: WAITING_ON_CITIZEN goes back to
+    /// IN_PROGRESS (the returned change, for the history) and the due date resumes. A
+    /// finished (CLOSED or REFERRED) inquiry takes no more messages.
+    pub(crate) fn add_citizen_message(
+        &mut self,
+        id: Uuid,
+        body: PersonalText,
+        relay: &str,
+        now: Timestamp,
+        zone: &TimeZone,
+    ) -> Result<(Message, Option<StateChange>), Error> {
+        self.check_still_handled()?;
+        let change = if self.status == Status::WaitingOnCitizen {
+            Some(self.transition(Target::InProgress, relay, None, now, zone)?)
+        } else {
+            self.touch(now);
+            None
+        };
+        let message = Message {
+            id,
+            inquiry_id: self.id,
+            agency: self.agency.clone(),
+            // The citizen sees their own words.
+            visibility: Visibility::PublicReply,
+            body,
+            author: relay.to_owned(),
+            author_kind: AuthorKind::Citizen,
+            created_at: now,
+        };
+        Ok((message, change))
     }
 
     /// Settles a due date that waited for the catalog, now that it answered about
@@ -975,6 +1009,95 @@ mod tests {
             )
             .unwrap();
         assert_eq!(inquiry.referral, None);
+    }
+
+    // The citizen answering back (ReplyToInquiry).
+
+    fn citizen_text(value: &str) -> PersonalText {
+        PersonalText::parse(value, 1, 10_000).unwrap()
+    }
+
+    #[test]
+    fn the_citizen_answering_ends_the_wait_and_resumes_the_due_date() {
+        let zone = zone();
+        let mut inquiry = submitted(10, None);
+        let asked = at("2025-08-11T09:00:00Z");
+        inquiry
+            .transition(Target::InProgress, "agent", None, asked, &zone)
+            .unwrap();
+        inquiry
+            .transition(Target::WaitingOnCitizen, "agent", None, asked, &zone)
+            .unwrap();
+        let answered = at("2025-08-14T10:00:00Z");
+        let due_while_waiting = inquiry.due_date(answered, &zone);
+        let version = inquiry.version;
+
+        let (message, change) = inquiry
+            .add_citizen_message(
+                Uuid::now_v7(),
+                citizen_text("Voici le titre."),
+                "portal",
+                answered,
+                &zone,
+            )
+            .unwrap();
+
+        assert_eq!(inquiry.status, Status::InProgress);
+        let change = change.expect("the end of the wait is recorded");
+        assert_eq!(
+            (change.from, change.to, change.actor.as_str()),
+            (Some(Status::WaitingOnCitizen), Status::InProgress, "portal")
+        );
+        // The wait's days stay added, and the due date no longer moves with time.
+        assert_eq!(inquiry.waiting_since, None);
+        assert_eq!(inquiry.due_date(answered, &zone), due_while_waiting);
+        let later = at("2025-08-18T10:00:00Z");
+        assert_eq!(inquiry.due_date(later, &zone), due_while_waiting);
+        assert_eq!(
+            (
+                message.author_kind,
+                message.visibility,
+                message.author.as_str()
+            ),
+            (AuthorKind::Citizen, Visibility::PublicReply, "portal")
+        );
+        // A citizen's message is no response from the agency.
+        assert_eq!(inquiry.first_response_at, None);
+        assert!(inquiry.version > version);
+    }
+
+    #[test]
+    fn a_citizen_message_keeps_an_open_status_and_a_finished_inquiry_refuses_it() {
+        let zone = zone();
+        let mut inquiry = submitted(10, None);
+        let now = at("2025-08-11T09:00:00Z");
+        let (_, change) = inquiry
+            .add_citizen_message(
+                Uuid::now_v7(),
+                citizen_text("Une précision."),
+                "portal",
+                now,
+                &zone,
+            )
+            .unwrap();
+        assert_eq!((inquiry.status, change.is_none()), (Status::New, true));
+
+        inquiry
+            .transition(Target::Closed, "agent", None, now, &zone)
+            .unwrap();
+        let before = inquiry.clone();
+        let refused = inquiry.add_citizen_message(
+            Uuid::now_v7(),
+            citizen_text("Encore ?"),
+            "portal",
+            now,
+            &zone,
+        );
+        assert!(
+            matches!(refused, Err(Error::Precondition { .. })),
+            "{refused:?}"
+        );
+        assert_eq!(inquiry, before);
     }
 
     #[test]

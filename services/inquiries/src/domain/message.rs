@@ -1,5 +1,5 @@
-//! Messages on an inquiry: public replies to the citizen and internal notes for staff.
-//! They are only ever appended (see `Inquiry::add_message` for what adding one does to
+//! Messages on an inquiry: public replies to the citizen, internal notes for staff, and
+//! the citizen's own messages. They are only ever appended (see `Inquiry::add_message` for what adding one does to
 //! the inquiry).
 
 use jalia_model::{AgencyCode, RequestId};
@@ -22,6 +22,15 @@ pub(crate) enum Visibility {
     InternalNote,
 }
 
+/// Who wrote a message: visibility says who sees it, this says whose words they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum AuthorKind {
+    /// A member of the agency's staff.
+    Agent,
+    /// The citizen, through a portal, with their tracking code.
+    Citizen,
+}
+
 /// A message on an inquiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Message {
@@ -35,8 +44,10 @@ pub(crate) struct Message {
     pub visibility: Visibility,
     /// The text.
     pub body: PersonalText,
-    /// The author's `sub`.
+    /// The author's `sub` (for a citizen's message, the portal that relayed it).
     pub author: String,
+    /// Whether an agent or the citizen wrote it.
+    pub author_kind: AuthorKind,
     /// When it was added.
     pub created_at: Timestamp,
 }
@@ -51,5 +62,18 @@ pub(crate) struct AddMessageCommand {
     /// Who sees it.
     pub visibility: Visibility,
     /// The text.
+    pub body: PersonalText,
+}
+
+/// ReplyToInquiry, checked: the citizen's message, opened by reference and tracking code.
+#[derive(Debug, Clone)]
+pub(crate) struct CitizenReplyCommand {
+    /// The reference as typed.
+    pub reference: String,
+    /// The tracking code as typed.
+    pub tracking_code: String,
+    /// The caller's idempotency key; None when the call is not idempotent.
+    pub request_id: Option<RequestId>,
+    /// The citizen's text.
     pub body: PersonalText,
 }

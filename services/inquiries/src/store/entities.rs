@@ -169,6 +169,7 @@ pub(super) mod message {
         pub body: String,
         pub author: String,
         pub created_at: i64,
+        pub author_kind: i32,
     }
 
     impl std::fmt::Debug for Model {

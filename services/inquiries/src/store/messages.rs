@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::entities::message;
 use crate::domain::Error;
-use crate::domain::message::{Message, Visibility};
+use crate::domain::message::{AuthorKind, Message, Visibility};
 use crate::domain::query::MessageFilter;
 use crate::domain::text::PersonalText;
 
@@ -23,6 +23,7 @@ pub(crate) async fn insert<C: ConnectionTrait>(conn: &C, value: &Message) -> Res
         body: value.body.expose().to_owned(),
         author: value.author.clone(),
         created_at: to_micros(value.created_at),
+        author_kind: value.author_kind.code(),
     };
     message::Entity::insert(row.into_active_model().reset_all())
         .exec_without_returning(conn)
@@ -73,8 +74,9 @@ pub(crate) async fn list<C: ConnectionTrait>(
         .collect()
 }
 
-/// Every public reply of an inquiry, oldest first: what the citizen sees.
-pub(crate) async fn public_replies<C: ConnectionTrait>(
+/// Every message of an inquiry the citizen sees, oldest first: the public replies and
+/// the citizen's own messages.
+pub(crate) async fn citizen_thread<C: ConnectionTrait>(
     conn: &C,
     agency: &AgencyCode,
     inquiry_id: Uuid,
@@ -98,6 +100,7 @@ fn from_row(agency: &AgencyCode, row: message::Model) -> Result<Message, Error> 
         visibility: Visibility::from_code(row.visibility)?,
         body: PersonalText::from_stored(row.body),
         author: row.author,
+        author_kind: AuthorKind::from_code(row.author_kind)?,
         created_at: from_micros(row.created_at),
     })
 }

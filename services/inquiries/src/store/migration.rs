@@ -6,6 +6,8 @@
 
 use jalia_db::sea_orm_migration::prelude::*;
 
+mod thread;
+
 /// Every migration of the inquiries database, oldest first.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Migrator;
@@ -18,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
             Box::new(AddInquiryKindAndPlace),
             Box::new(AddWorkingDays),
+            Box::new(thread::AddMessageAuthorKind),
         ]
     }
 

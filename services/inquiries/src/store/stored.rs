@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::domain::classification::Kind;
 use crate::domain::due::DueDateSource;
 use crate::domain::inquiry::{Channel, Priority};
-use crate::domain::message::Visibility;
+use crate::domain::message::{AuthorKind, Visibility};
 use crate::domain::status::Status;
 
 impl StoredCode for Status {
@@ -117,6 +117,21 @@ impl StoredCode for Kind {
             Self::Request => 2,
             Self::Complaint => 3,
             Self::Suggestion => 4,
+        }
+    }
+}
+
+impl StoredCode for AuthorKind {
+    const WHAT: &'static str = "author kind";
+
+    fn all() -> &'static [Self] {
+        &[Self::Agent, Self::Citizen]
+    }
+
+    fn code(self) -> i32 {
+        match self {
+            Self::Agent => 1,
+            Self::Citizen => 2,
         }
     }
 }
@@ -241,6 +256,13 @@ mod tests {
         );
         assert!(StoredName::decode(r#"{"not a tag!":"x"}"#).is_err());
         assert!(StoredName::decode(r#"["fr","x"]"#).is_err());
+    }
+
+    #[test]
+    fn author_kinds_keep_their_codes() {
+        assert_eq!(codes_are_distinct::<AuthorKind>(), Ok(()));
+        // Agent is also the column's default for messages written before it existed.
+        assert_eq!(codes::<AuthorKind>(), [1, 2]);
     }
 
     #[test]

@@ -18,3 +18,4 @@ mod privacy;
 mod service;
 mod statistics;
 mod submissions;
+mod thread;

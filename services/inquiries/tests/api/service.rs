@@ -42,11 +42,16 @@ async fn demo_data_loads_twice_without_change() {
     world.add_server().await;
     let ministry = world.caller("ministere", "*").await;
     let inquiries = ministry.list_all(list_of("agencies/bm")).await;
-    assert_eq!(inquiries.len(), 3);
+    assert_eq!(inquiries.len(), 4);
     let references: BTreeSet<&str> = inquiries.iter().map(|i| i.reference.as_str()).collect();
     assert_eq!(
         references,
-        BTreeSet::from(["BM-2025-000001", "BM-2025-000002", "BM-2025-000003"])
+        BTreeSet::from([
+            "BM-2025-000001",
+            "BM-2025-000002",
+            "BM-2025-000003",
+            "BM-2025-000004"
+        ])
     );
     let permit = &inquiries[0];
     assert_eq!(permit.status(), InquiryStatus::Answered);
