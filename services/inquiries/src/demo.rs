@@ -470,6 +470,12 @@ async fn citizen_thread_about_a_plot(story: &Story, category: &Category) -> Resu
             10_000,
         )?,
         answer_before: None,
+        kind: Kind::Question,
+        place: Some(Place {
+            commune: Some("Azilal".to_owned()),
+            land_title_number: None,
+            coordinates: None,
+        }),
     };
     story.at("2025-08-13T20:15:00+01:00")?;
     let portal = story.caller(WEB_PORTAL_SYSTEM);

@@ -224,7 +224,7 @@ impl Inquiries {
                 CitizenReply {
                     message,
                     status: inquiry.status,
-                    due_date: inquiry.due_date(now, &self.zone),
+                    due_date: inquiry.due_date(now, self.calendars.of(&inquiry.agency).zone()),
                 }
             }
         };
@@ -246,12 +246,13 @@ async fn reply_in(
     let mut inquiry = store::inquiries::lock(tx, this.db.backend(), new.inquiry_id)
         .await?
         .ok_or(Error::NotFound("inquiry"))?;
+    let zone = this.calendars.of(&inquiry.agency).zone().clone();
     let (message, change) = inquiry.add_citizen_message(
         new.id,
         new.body.clone(),
         &new.caller.subject,
         new.now,
-        &this.zone,
+        &zone,
     )?;
     store::inquiries::save(tx, &inquiry).await?;
     if let Some(change) = &change {
@@ -259,7 +260,7 @@ async fn reply_in(
     }
     store::messages::insert(tx, &message).await?;
     let reply = CitizenReply {
-        due_date: inquiry.due_date(new.now, &this.zone),
+        due_date: inquiry.due_date(new.now, &zone),
         status: inquiry.status,
         message,
     };
