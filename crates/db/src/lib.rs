@@ -7,6 +7,9 @@
 mod code;
 mod connect;
 mod error;
+/// Page-token opening with fixed keys, for the fuzz targets in `fuzz/`.
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod idempotency;
 mod keyset;
 mod migrate;

@@ -11,6 +11,9 @@
 //! This file is the composition root the `jalia` binary calls.
 
 mod api;
+/// Entry points for the fuzz targets in `fuzz/`: request conversion on arbitrary bytes.
+#[cfg(feature = "fuzzing")]
+pub use api::fuzzing;
 mod app;
 mod background;
 mod demo;

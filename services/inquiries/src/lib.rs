@@ -8,6 +8,9 @@
 //! The suite binary runs it through [`Config`], [`migrate`] and [`Application`].
 
 mod api;
+/// Entry points for the fuzz targets in `fuzz/`: request conversion on arbitrary bytes.
+#[cfg(feature = "fuzzing")]
+pub use api::fuzzing;
 mod app;
 mod background;
 mod calendars;

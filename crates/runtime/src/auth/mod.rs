@@ -9,6 +9,8 @@ mod caller;
 mod claims;
 mod dev_key;
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod jwks;
 mod verifier;
 

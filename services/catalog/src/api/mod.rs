@@ -4,6 +4,8 @@
 //! public) is enforced by the server's gate from the contract.
 
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod request;
 mod response;
 

@@ -2,6 +2,8 @@
 //! use cases and converts the answer back.
 
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod request;
 mod response;
 
