@@ -26,6 +26,7 @@ use jiff::civil::date;
 use crate::app::{Inquiries, InquiryView};
 use crate::domain::Error;
 use crate::domain::category::{Category, CreateCategoryCommand, name_keys};
+use crate::domain::classification::{Kind, Place};
 use crate::domain::inquiry::{
     AssignCommand, Assignment, Channel, InquiryName, Requester, Submission, SubmitCommand,
     TransitionCommand,
@@ -168,6 +169,7 @@ impl Story {
             request_id: None,
             display_name,
             default_response_days: days,
+            count_working_days: false,
         };
         self.inquiries.create_category(&caller, command).await
     }
@@ -289,6 +291,12 @@ async fn building_permit_at_the_wilaya(story: &Story, category: &Category) -> Re
             10_000,
         )?,
         answer_before: Some(date(2025, 8, 31)),
+        kind: Kind::Question,
+        place: Some(Place {
+            commune: Some("Béni Mellal".to_owned()),
+            land_title_number: None,
+            coordinates: None,
+        }),
     };
     let inquiry = story
         .submit("2025-08-10T11:20:00+01:00", DESK_SYSTEM, submission)
@@ -351,6 +359,8 @@ async fn housing_support_at_headquarters(story: &Story, category: &Category) -> 
             10_000,
         )?,
         answer_before: None,
+        kind: Kind::Question,
+        place: None,
     };
     let inquiry = story
         .submit("2025-08-12T10:45:00+01:00", HQ_DESK_SYSTEM, submission)
@@ -425,6 +435,8 @@ async fn planning_note_by_phone(story: &Story, category: &Category) -> Result<()
             10_000,
         )?,
         answer_before: Some(date(2025, 8, 16)),
+        kind: Kind::Request,
+        place: None,
     };
     story
         .submit("2025-08-12T17:10:00+01:00", HQ_DESK_SYSTEM, submission)
@@ -458,6 +470,12 @@ async fn citizen_thread_about_a_plot(story: &Story, category: &Category) -> Resu
             10_000,
         )?,
         answer_before: None,
+        kind: Kind::Question,
+        place: Some(Place {
+            commune: Some("Azilal".to_owned()),
+            land_title_number: None,
+            coordinates: None,
+        }),
     };
     story.at("2025-08-13T20:15:00+01:00")?;
     let portal = story.caller(WEB_PORTAL_SYSTEM);

@@ -10,6 +10,7 @@
 mod api;
 mod app;
 mod background;
+mod calendars;
 mod catalog;
 mod demo;
 mod domain;
@@ -17,7 +18,7 @@ mod store;
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,13 +29,11 @@ use jalia_runtime::{
     ConfigError, Contract, Defaults, EnvPrefix, Mode, Secret, Server, ServerError, ServerSettings,
     SharedClock, Shutdown, StorageSettings,
 };
-use jiff::tz::TimeZone;
 
 pub use domain::Error;
 
 use crate::app::Inquiries;
 use crate::catalog::{Catalog, InvalidCatalogUrl};
-use crate::domain::calendar::AGENCY_TIME_ZONE;
 use crate::domain::tracking::{MIN_KEY_BYTES, TrackingKey, WeakTrackingKey};
 use crate::store::Migrator;
 
@@ -67,6 +66,7 @@ mod ids {
     pub(super) const CATALOG_TIMEOUT: &str = "catalog-timeout";
     pub(super) const RECONCILE_INTERVAL: &str = "reconcile-interval";
     pub(super) const TRACKING_KEY: &str = "tracking-key";
+    pub(super) const CALENDARS: &str = "calendars";
 }
 
 fn prefix() -> EnvPrefix {
@@ -89,6 +89,9 @@ pub struct Config {
     /// The key tracking codes are derived with: at least 32 bytes, the same on every
     /// replica, never changed while codes given out must keep working on retries.
     pub tracking_key: Secret,
+    /// A JSON file of the agencies' calendars (zones, weekends, public holidays), in the
+    /// shape of the bundled `calendars/morocco.json`; None uses the bundled one.
+    pub calendars_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -120,6 +123,13 @@ impl Config {
                 .help(
                     "secret shared by all replicas to derive tracking codes (32+ bytes; \
                      required in production)",
+                ),
+            Arg::new(ids::CALENDARS)
+                .long(ids::CALENDARS)
+                .env(prefix.var("CALENDARS"))
+                .help(
+                    "JSON file of the agencies' calendars: time zones, weekends, public \
+                     holidays (default: the bundled Moroccan calendar)",
                 ),
         ]);
         args
@@ -187,6 +197,11 @@ impl Config {
                 });
             }
         };
+        let calendars_file = value(ids::CALENDARS).map(PathBuf::from);
+        read_calendars(calendars_file.as_deref()).map_err(|problem| ConfigError {
+            setting: setting(ids::CALENDARS, "CALENDARS"),
+            problem,
+        })?;
         Ok(Self {
             server,
             storage,
@@ -194,6 +209,7 @@ impl Config {
             catalog_timeout,
             reconcile_interval,
             tracking_key,
+            calendars_file,
         })
     }
 
@@ -215,6 +231,7 @@ impl Config {
             catalog_timeout: Duration::from_secs(2),
             reconcile_interval: Duration::from_secs(30),
             tracking_key,
+            calendars_file: None,
         }
     }
 }
@@ -240,15 +257,28 @@ pub enum StartError {
     /// The catalog URL is not an endpoint.
     #[error("catalog URL (JALIA_INQUIRIES_CATALOG_URL): {0}")]
     CatalogUrl(#[from] InvalidCatalogUrl),
-    /// The agencies' time zone is missing from the bundled tz database.
-    #[error("time zone {AGENCY_TIME_ZONE} is not in the bundled tz database")]
-    TimeZone,
+    /// The agencies' calendars could not be read.
+    #[error("calendars (JALIA_INQUIRIES_CALENDARS): {0}")]
+    Calendars(String),
     /// The server could not bind or load its keys.
     #[error(transparent)]
     Server(#[from] ServerError),
     /// The demonstration data could not be loaded.
     #[error("demo data: {0}")]
     Demo(#[source] Error),
+}
+
+/// The calendars in `file`, else the bundled ones; the problem, naming the file,
+/// otherwise.
+fn read_calendars(file: Option<&Path>) -> Result<domain::working_days::Calendars, String> {
+    match file {
+        None => calendars::parse(calendars::BUNDLED),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+            calendars::parse(&text).map_err(|problem| format!("{}: {problem}", path.display()))
+        }
+    }
 }
 
 /// Applies every pending migration of the inquiries database, under jalia-db's lock.
@@ -280,7 +310,9 @@ impl Application {
     /// connects lazily, so a catalog that is down does not stop the start) and binds the
     /// listeners.
     pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartError> {
-        let zone = TimeZone::get(AGENCY_TIME_ZONE).map_err(|_| StartError::TimeZone)?;
+        let calendars = Arc::new(
+            read_calendars(config.calendars_file.as_deref()).map_err(StartError::Calendars)?,
+        );
         let tracking = TrackingKey::new(config.tracking_key.expose().as_bytes())?;
         let page_tokens = PageTokens::new(
             config.storage.page_token_key.expose().as_bytes(),
@@ -289,7 +321,7 @@ impl Application {
         let catalog = Catalog::connect_lazy(&config.catalog_url, config.catalog_timeout)?;
         let db = connect(&config.storage).await?;
         let server = Server::bind(config.server, clock.clone()).await?;
-        let inquiries = Inquiries::new(db, clock, zone, tracking, page_tokens, catalog);
+        let inquiries = Inquiries::new(db, clock, calendars, tracking, page_tokens, catalog);
         Ok(Self {
             server,
             inquiries: Arc::new(inquiries),

@@ -14,6 +14,9 @@ use uuid::Uuid;
 use crate::domain::Error;
 use crate::domain::calendar::parse_date;
 use crate::domain::category::{self, CategoryName, CreateCategoryCommand, UpdateCategoryCommand};
+use crate::domain::classification::{
+    Coordinates, Kind, MAX_COMMUNE_CHARS, MAX_LAND_TITLE_CHARS, Place,
+};
 use crate::domain::inquiry::{
     AssignCommand, Assignment, Channel, InquiryName, MAX_ADMINISTRATION_CHARS, MAX_AGENT_CHARS,
     MAX_EXTERNAL_REFERENCE_CHARS, MAX_REQUESTER_NAME_CHARS, MAX_SUBJECT_CHARS, MAX_TEAM_CHARS,
@@ -30,13 +33,24 @@ use crate::domain::text::{PersonalText, bounded};
 /// sets).
 pub(super) const INQUIRY_FIELDS: UpdatableFields = UpdatableFields::new(
     "jalia.inquiries.v1.Inquiry",
-    &["category", "service", "event", "answer_before", "priority"],
+    &[
+        "category",
+        "service",
+        "event",
+        "answer_before",
+        "priority",
+        "kind",
+    ],
 );
 
 /// What UpdateInquiryCategory may change.
 pub(super) const CATEGORY_FIELDS: UpdatableFields = UpdatableFields::new(
     "jalia.inquiries.v1.InquiryCategory",
-    &["display_name", "default_response_days"],
+    &[
+        "display_name",
+        "default_response_days",
+        "count_working_days",
+    ],
 );
 
 impl TryFrom<wire::SubmitInquiryRequest> for SubmitCommand {
@@ -79,6 +93,8 @@ impl TryFrom<wire::SubmitInquiryRequest> for SubmitCommand {
             "inquiry.answer_before.date",
             &mut v,
         );
+        let kind = kind(inquiry.kind, "inquiry.kind", &mut v);
+        let place = place(inquiry.place.as_ref(), &mut v);
         match (
             agency,
             request_id,
@@ -90,6 +106,8 @@ impl TryFrom<wire::SubmitInquiryRequest> for SubmitCommand {
             subject,
             body,
             answer_before,
+            kind,
+            place,
         ) {
             (
                 Some(agency),
@@ -102,6 +120,8 @@ impl TryFrom<wire::SubmitInquiryRequest> for SubmitCommand {
                 Some(subject),
                 Some(body),
                 Some(answer_before),
+                Some(kind),
+                Some(place),
             ) if v.is_empty() => Ok(Self {
                 submission: Submission {
                     agency,
@@ -113,6 +133,8 @@ impl TryFrom<wire::SubmitInquiryRequest> for SubmitCommand {
                     subject,
                     body,
                     answer_before,
+                    kind,
+                    place,
                 },
                 request_id,
             }),
@@ -266,6 +288,9 @@ impl TryFrom<wire::UpdateInquiryRequest> for UpdateCommand {
                     "must be one of the contract's priorities",
                 ),
             }
+        }
+        if changing("kind") {
+            changes.kind = kind(inquiry.kind, "inquiry.kind", &mut v);
         }
         match name {
             Some(name) if v.is_empty() => Ok(Self {
@@ -505,6 +530,7 @@ impl TryFrom<wire::CreateInquiryCategoryRequest> for CreateCategoryCommand {
                     request_id,
                     display_name,
                     default_response_days: days,
+                    count_working_days: category.count_working_days,
                 })
             }
             _ => Err(v.into_vec().into()),
@@ -549,12 +575,15 @@ impl TryFrom<wire::UpdateInquiryCategoryRequest> for UpdateCategoryCommand {
         } else {
             None
         };
+        let count_working_days =
+            changing("count_working_days").then_some(category.count_working_days);
         match name {
             Some(name) if v.is_empty() => Ok(Self {
                 name,
                 if_match: IfMatch::optional(&category.etag),
                 display_name,
                 default_response_days,
+                count_working_days,
             }),
             _ => Err(v.into_vec().into()),
         }
@@ -663,6 +692,78 @@ fn requester(requester: Option<&wire::Requester>, v: &mut Violations) -> Option<
         }
         _ => None,
     }
+}
+
+/// An inquiry's kind: unset is QUESTION, a number outside the enum is refused.
+fn kind(sent: i32, field: &str, v: &mut Violations) -> Option<Kind> {
+    match wire::InquiryKind::try_from(sent) {
+        Ok(wire::InquiryKind::Unspecified | wire::InquiryKind::Question) => Some(Kind::Question),
+        Ok(wire::InquiryKind::Request) => Some(Kind::Request),
+        Ok(wire::InquiryKind::Complaint) => Some(Kind::Complaint),
+        Ok(wire::InquiryKind::Suggestion) => Some(Kind::Suggestion),
+        Err(_) => {
+            v.add(field, "must be one of the contract's kinds");
+            None
+        }
+    }
+}
+
+/// A submission's place: Some(None) when absent or empty, None when refused. The
+/// descriptions never quote the values (a land title is personal data).
+fn place(place: Option<&wire::InquiryPlace>, v: &mut Violations) -> Option<Option<Place>> {
+    let Some(place) = place else {
+        return Some(None);
+    };
+    let mut refused = false;
+    let mut text = |sent: &str, max: usize, field: &str, v: &mut Violations| {
+        if sent.trim().is_empty() {
+            return None;
+        }
+        let checked = v.check(field, bounded(sent, 1, max));
+        refused |= checked.is_none();
+        checked
+    };
+    let commune = text(
+        &place.commune,
+        MAX_COMMUNE_CHARS,
+        "inquiry.place.commune",
+        v,
+    );
+    let land_title_number = text(
+        &place.land_title_number,
+        MAX_LAND_TITLE_CHARS,
+        "inquiry.place.land_title_number",
+        v,
+    );
+    let coordinates = match (place.latitude, place.longitude) {
+        (None, None) => None,
+        (Some(latitude), Some(longitude)) => match Coordinates::from_degrees(latitude, longitude) {
+            Ok(coordinates) => Some(coordinates),
+            Err((which, problem)) => {
+                v.add(format!("inquiry.place.{which}"), problem);
+                refused = true;
+                None
+            }
+        },
+        (Some(_), None) => {
+            v.add("inquiry.place.longitude", "must be set with `latitude`");
+            refused = true;
+            None
+        }
+        (None, Some(_)) => {
+            v.add("inquiry.place.latitude", "must be set with `longitude`");
+            refused = true;
+            None
+        }
+    };
+    (!refused).then(|| {
+        Place {
+            commune,
+            land_title_number,
+            coordinates,
+        }
+        .non_empty()
+    })
 }
 
 fn agency_parent(parent: &str, v: &mut Violations) -> Option<AgencyCode> {

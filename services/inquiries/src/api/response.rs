@@ -6,6 +6,7 @@ use jalia_proto::inquiries::v1 as wire;
 
 use crate::app::{CitizenReply, CitizenView, InquiryView, StatisticsReport, Submitted};
 use crate::domain::category::Category;
+use crate::domain::classification::{Coordinates, Kind, Place};
 use crate::domain::due::DueDateSource;
 use crate::domain::inquiry::{Assignment, Channel, Priority, Referral};
 use crate::domain::message::{AuthorKind, Message, Visibility};
@@ -86,6 +87,26 @@ pub(super) fn inquiry(view: &InquiryView, languages: &Languages) -> wire::Inquir
         create_time: Some(timestamp(inquiry.created_at)),
         update_time: Some(timestamp(inquiry.updated_at)),
         etag: etag_for(inquiry.version),
+        kind: kind_to_wire(inquiry.kind) as i32,
+        place: inquiry.place.as_ref().map(place),
+    }
+}
+
+fn kind_to_wire(kind: Kind) -> wire::InquiryKind {
+    match kind {
+        Kind::Question => wire::InquiryKind::Question,
+        Kind::Request => wire::InquiryKind::Request,
+        Kind::Complaint => wire::InquiryKind::Complaint,
+        Kind::Suggestion => wire::InquiryKind::Suggestion,
+    }
+}
+
+fn place(place: &Place) -> wire::InquiryPlace {
+    wire::InquiryPlace {
+        commune: place.commune.clone().unwrap_or_default(),
+        land_title_number: place.land_title_number.clone().unwrap_or_default(),
+        latitude: place.coordinates.map(Coordinates::latitude),
+        longitude: place.coordinates.map(Coordinates::longitude),
     }
 }
 
@@ -211,6 +232,7 @@ pub(super) fn category(category: &Category, languages: &Languages) -> wire::Inqu
         create_time: Some(timestamp(category.created_at)),
         update_time: Some(timestamp(category.updated_at)),
         etag: etag_for(category.version),
+        count_working_days: category.count_working_days,
     }
 }
 
@@ -272,6 +294,14 @@ pub(super) fn statistics(
         answered_on_time_share: statistics.answered_on_time_share(),
         median_first_response_duration: statistics.median_first_response.map(duration_for),
         overdue_count: statistics.overdue,
+        kind_counts: statistics
+            .by_kind
+            .iter()
+            .map(|(kind, count)| wire::KindCount {
+                kind: kind_to_wire(*kind) as i32,
+                count: *count,
+            })
+            .collect(),
     }
 }
 

@@ -28,14 +28,26 @@ impl Serialize for NewCategory<'_> {
 }
 
 /// What a retry is compared by: `[agency, names, default days]`, the fingerprint earlier
-/// releases stored too. The fresh id and the time differ between tries, so they are left
-/// out.
+/// releases stored too, with `true` after them for working days. The fresh id and the
+/// time differ between tries, so they are left out.
 fn retry_key(command: &CreateCategoryCommand) -> impl Serialize + '_ {
-    (
+    let (agency, names, days) = (
         command.agency.as_str(),
         &command.display_name,
         command.default_response_days,
-    )
+    );
+    if command.count_working_days {
+        RetryKey::WorkingDays((agency, names, days, true))
+    } else {
+        RetryKey::CalendarDays((agency, names, days))
+    }
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum RetryKey<'a> {
+    CalendarDays((&'a str, &'a jalia_model::LocalizedText, i64)),
+    WorkingDays((&'a str, &'a jalia_model::LocalizedText, i64, bool)),
 }
 
 impl Inquiries {
@@ -159,10 +171,19 @@ mod tests {
             display_name: LocalizedText::single("fr", "Permis de construire")
                 .with("ar", "رخصة البناء"),
             default_response_days: 15,
+            count_working_days: false,
         };
         assert_eq!(
             serde_json::to_string(&retry_key(&command)).unwrap(),
             r#"["bm",{"ar":"رخصة البناء","fr":"Permis de construire"},15]"#
+        );
+        let working = CreateCategoryCommand {
+            count_working_days: true,
+            ..command
+        };
+        assert_eq!(
+            serde_json::to_string(&retry_key(&working)).unwrap(),
+            r#"["bm",{"ar":"رخصة البناء","fr":"Permis de construire"},15,true]"#
         );
     }
 }

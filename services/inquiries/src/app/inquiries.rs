@@ -171,7 +171,7 @@ impl Inquiries {
         let category = self.category_of(conn, &inquiry).await?;
         tracing::info!(inquiry_id = %inquiry.id, "inquiry looked up by its citizen");
         Ok(CitizenView {
-            due_date: inquiry.due_date(self.now(), &self.zone),
+            due_date: inquiry.due_date(self.now(), self.calendars.of(&inquiry.agency).zone()),
             reference: inquiry.reference,
             status: inquiry.status,
             category_name: category.display_name,
@@ -233,7 +233,9 @@ impl Inquiries {
             .pages
             .pager(methods::LIST_INQUIRIES, Some(caller), &filter, page, now)?;
         let after: Option<InquiryCursor> = pager.cursor()?;
-        let today = date_key(local_date(now, &self.zone));
+        // Across agencies, "today" is the default calendar's.
+        let zone = self.calendars.of_scope(filter.agency.as_ref()).zone();
+        let today = date_key(local_date(now, zone));
         let rows = store::inquiries::list(conn, &filter, today, after, pager.fetch_limit()).await?;
         let page = pager.page(rows, |last| InquiryCursor {
             due: (filter.order == InquiryOrder::DueDate).then(|| date_key(last.due.settled())),
@@ -344,7 +346,7 @@ impl Inquiries {
                         &caller.subject,
                         command.note.clone(),
                         *now,
-                        &this.zone,
+                        this.calendars.of(&command.name.agency).zone(),
                     )?;
                     store::inquiries::save(tx, &inquiry).await?;
                     store::inquiries::append_history(tx, inquiry.id, inquiry.version, &change)
@@ -404,7 +406,8 @@ async fn submit_in(
 ) -> Result<Made<SubmissionReplay, InquiryView>, Error> {
     let this = new.this;
     let submission = &new.command.submission;
-    let year = submission_year(new.now, &this.zone);
+    let calendar = this.calendars.of(&submission.agency);
+    let year = submission_year(new.now, calendar.zone());
     let sequence =
         store::inquiries::next_sequence(tx, this.db.backend(), &submission.agency, year).await?;
     let (inquiry, change) = Inquiry::submit(
@@ -415,7 +418,7 @@ async fn submit_in(
         new.lookup,
         new.actor,
         new.now,
-        &this.zone,
+        calendar,
     )?;
     let code = this.tracking.code_for(inquiry.id);
     store::inquiries::insert(tx, &inquiry, &code.hash()).await?;
@@ -454,7 +457,12 @@ async fn update_in(
         service_asked: service_asked.as_deref(),
         lookup: *lookup,
     };
-    inquiry.update_triage(changes, facts, *now, &this.zone)?;
+    inquiry.update_triage(
+        changes,
+        facts,
+        *now,
+        this.calendars.of(&command.name.agency),
+    )?;
     store::inquiries::save(tx, &inquiry).await?;
     match category {
         Some(category) if category.id == inquiry.category => {
@@ -494,6 +502,8 @@ mod tests {
             subject: text("Permis"),
             body: text("Comment déposer ?"),
             answer_before: Some(date(2025, 8, 31)),
+            kind: crate::domain::classification::Kind::Question,
+            place: None,
         };
         // NewInquiry serializes as its submission alone.
         assert_eq!(

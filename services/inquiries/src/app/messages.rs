@@ -230,7 +230,7 @@ impl Inquiries {
                 CitizenReply {
                     message,
                     status: inquiry.status,
-                    due_date: inquiry.due_date(now, &self.zone),
+                    due_date: inquiry.due_date(now, self.calendars.of(&inquiry.agency).zone()),
                 }
             }
         };
@@ -257,7 +257,7 @@ async fn reply_in(
         new.body.clone(),
         &new.caller.subject,
         new.now,
-        &this.zone,
+        this.calendars.of(&inquiry.agency).zone(),
     )?;
     store::inquiries::save(tx, &inquiry).await?;
     if let Some(change) = &change {
@@ -265,7 +265,7 @@ async fn reply_in(
     }
     store::messages::insert(tx, &message).await?;
     let reply = CitizenReply {
-        due_date: inquiry.due_date(new.now, &this.zone),
+        due_date: inquiry.due_date(new.now, this.calendars.of(&inquiry.agency).zone()),
         status: inquiry.status,
         message,
     };

@@ -10,6 +10,7 @@ mod messages;
 mod reconcile;
 mod statistics;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use jalia_db::sea_orm::ConnectionTrait;
@@ -17,7 +18,6 @@ use jalia_db::{Db, IDEMPOTENCY_RETENTION, PageTokens};
 use jalia_model::LocalizedText;
 use jalia_runtime::SharedClock;
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use inquiries::{CitizenView, InquiryView, Submitted};
@@ -31,6 +31,7 @@ use crate::domain::due::TargetLookup;
 use crate::domain::inquiry::Inquiry;
 use crate::domain::status::StateChange;
 use crate::domain::tracking::TrackingKey;
+use crate::domain::working_days::Calendars;
 use crate::store;
 
 /// The full gRPC method paths: idempotency records and page tokens are bound to them.
@@ -56,7 +57,7 @@ const WRITE_MARGIN: Duration = Duration::from_millis(250);
 pub(crate) struct Inquiries {
     db: Db,
     clock: SharedClock,
-    zone: TimeZone,
+    calendars: Arc<Calendars>,
     tracking: TrackingKey,
     pages: PageTokens,
     catalog: Catalog,
@@ -84,12 +85,12 @@ impl<R, V> Made<R, V> {
 }
 
 impl Inquiries {
-    /// The use cases over `db`, with `clock` for "now", `zone` for the agencies' calendar
-    /// days, the replicas' shared tracking key, page tokens and the catalog client.
+    /// The use cases over `db`, with `clock` for "now", `calendars` for each agency's days
+    /// (its zone, weekend and holidays), the replicas' shared tracking key, page tokens and the catalog client.
     pub(crate) fn new(
         db: Db,
         clock: SharedClock,
-        zone: TimeZone,
+        calendars: Arc<Calendars>,
         tracking: TrackingKey,
         pages: PageTokens,
         catalog: Catalog,
@@ -97,7 +98,7 @@ impl Inquiries {
         Self {
             db,
             clock,
-            zone,
+            calendars,
             tracking,
             pages,
             catalog,
@@ -162,7 +163,7 @@ impl Inquiries {
         now: Timestamp,
     ) -> InquiryView {
         InquiryView {
-            due_date: inquiry.due_date(now, &self.zone),
+            due_date: inquiry.due_date(now, self.calendars.of(&inquiry.agency).zone()),
             paused: inquiry.paused_duration(now),
             inquiry,
             category_name,

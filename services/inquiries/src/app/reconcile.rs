@@ -67,7 +67,7 @@ impl Inquiries {
                         *lookup,
                         &category,
                         *now,
-                        &this.zone,
+                        this.calendars.of(&inquiry.agency),
                     );
                     if settled {
                         store::inquiries::save(tx, &inquiry).await?;

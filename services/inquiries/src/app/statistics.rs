@@ -34,8 +34,10 @@ impl Inquiries {
     ) -> Result<StatisticsReport, Error> {
         let agency = list_scope(caller, agency)?;
         let conn = self.db.connection();
-        let (from, to) = period.instants(&self.zone);
-        let today = date_key(local_date(self.now(), &self.zone));
+        // Across agencies, the period and "today" are the default calendar's days.
+        let zone = self.calendars.of_scope(agency.as_ref()).zone();
+        let (from, to) = period.instants(zone);
+        let today = date_key(local_date(self.now(), zone));
         let (mut statistics, durations) =
             store::inquiries::statistics(conn, agency.as_ref(), from, to, today).await?;
         statistics.median_first_response =

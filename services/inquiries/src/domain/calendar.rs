@@ -1,12 +1,13 @@
-//! Due dates are counted in calendar days in the agency's time zone (Africa/Casablanca for
-//! every agency today), never in fixed 24-hour steps from an instant: a citizen told
+//! Due dates are counted in days in the agency's time zone (its calendar's, see
+//! `working_days`), never in fixed 24-hour steps from an instant: a citizen told
 //! "within 15 days" reads a date, and Morocco's offset changes during Ramadan.
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-/// The zone every agency counts its days in.
+/// The zone of the bundled default calendar (see `working_days` for each agency's).
+#[cfg(test)]
 pub(crate) const AGENCY_TIME_ZONE: &str = "Africa/Casablanca";
 
 const SECONDS_PER_DAY: i64 = 86_400;

@@ -32,6 +32,8 @@ pub(crate) struct Category {
     pub updated_at: Timestamp,
     /// Bumped on every change; the etag.
     pub version: i64,
+    /// Whether `default_response_days` counts the agency's working days.
+    pub count_working_days: bool,
 }
 
 /// A category's name: `agencies/{agency}/inquiryCategories/{id}`.
@@ -54,6 +56,8 @@ pub(crate) struct CreateCategoryCommand {
     pub display_name: LocalizedText,
     /// Default days to answer.
     pub default_response_days: i64,
+    /// Whether they are working days.
+    pub count_working_days: bool,
 }
 
 /// UpdateInquiryCategory, checked: None leaves a field as it is.
@@ -67,6 +71,8 @@ pub(crate) struct UpdateCategoryCommand {
     pub display_name: Option<LocalizedText>,
     /// New default days.
     pub default_response_days: Option<i64>,
+    /// Whether they are working days, if that changes.
+    pub count_working_days: Option<bool>,
 }
 
 impl Category {
@@ -80,6 +86,7 @@ impl Category {
             created_at: now,
             updated_at: now,
             version: 1,
+            count_working_days: command.count_working_days,
         }
     }
 
@@ -97,6 +104,9 @@ impl Category {
         }
         if let Some(days) = command.default_response_days {
             self.default_response_days = days;
+        }
+        if let Some(working) = command.count_working_days {
+            self.count_working_days = working;
         }
         self.updated_at = now.max(self.updated_at);
         self.version += 1;
@@ -161,6 +171,7 @@ mod tests {
             request_id: None,
             display_name: LocalizedText::single("fr", "Permis de construire"),
             default_response_days: 15,
+            count_working_days: false,
         };
         let mut category = Category::create(Uuid::now_v7(), &create, at);
         assert_eq!(category.version, 1);
@@ -172,6 +183,7 @@ mod tests {
             if_match: IfMatch::optional(etag),
             display_name: None,
             default_response_days: Some(20),
+            count_working_days: None,
         };
         let stale = update("\"v2\"");
         let fresh = update("\"v1\"");

@@ -6,6 +6,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::add_days;
+use super::working_days::AgencyCalendar;
 
 /// What the due date was computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,15 +32,15 @@ pub(crate) struct DueDate {
     pub pending: bool,
     /// The catalog revision the processing time was read from.
     pub service_revision: Option<i64>,
+    /// The due date before any wait: `response_days` after `submitted_on`, counted in
+    /// calendar or working days.
+    pub base: Date,
 }
 
 impl DueDate {
     /// The due date, not counting a wait in progress.
     pub(crate) fn settled(&self) -> Date {
-        add_days(
-            self.submitted_on,
-            self.response_days.saturating_add(self.paused_days),
-        )
+        add_days(self.base, self.paused_days)
     }
 }
 
@@ -77,6 +78,8 @@ pub(crate) struct DueBasis {
     pub pending: bool,
     /// The catalog revision, when the catalog answered.
     pub revision: Option<i64>,
+    /// Whether `days` are the agency's working days.
+    pub working_days: bool,
 }
 
 /// The catalog said the linked service does not exist.
@@ -84,21 +87,37 @@ pub(crate) struct DueBasis {
 pub(crate) struct UnknownService;
 
 impl DueBasis {
-    /// The category's default response time, settled.
-    pub(crate) fn category_default(category_days: i64) -> Self {
+    /// The category's default response time, settled, in working days when the category
+    /// counts them.
+    pub(crate) fn category_default(category_days: i64, working_days: bool) -> Self {
         Self {
             days: category_days,
             source: DueDateSource::CategoryDefault,
             pending: false,
             revision: None,
+            working_days,
+        }
+    }
+
+    /// The due date this basis gives an inquiry submitted on `submitted_on` in
+    /// `calendar`: calendar days, or the `days`-th working day after.
+    pub(crate) fn due_from(&self, submitted_on: Date, calendar: &AgencyCalendar) -> Date {
+        if self.working_days {
+            calendar.add_working_days(submitted_on, self.days)
+        } else {
+            add_days(submitted_on, self.days)
         }
     }
 
     /// The basis the contract prescribes: the service's processing time when the catalog
     /// gives one, else the category's default (flagged pending when the catalog could not
     /// be asked).
-    pub(crate) fn choose(lookup: TargetLookup, category_days: i64) -> Result<Self, UnknownService> {
-        let category = Self::category_default(category_days);
+    pub(crate) fn choose(
+        lookup: TargetLookup,
+        category_days: i64,
+        category_working_days: bool,
+    ) -> Result<Self, UnknownService> {
+        let category = Self::category_default(category_days, category_working_days);
         match lookup {
             TargetLookup::NoService => Ok(category),
             TargetLookup::NoTarget { revision } => Ok(Self {
@@ -114,6 +133,7 @@ impl DueBasis {
                 source: DueDateSource::CatalogProcessingTime,
                 pending: false,
                 revision: Some(revision),
+                working_days: false,
             }),
             TargetLookup::NotFound => Err(UnknownService),
         }
@@ -132,24 +152,26 @@ mod tests {
                 revision: 4,
             },
             10,
+            true,
         )
         .unwrap();
+        // A processing time is in calendar days whatever the category counts.
         assert_eq!(
-            (found.days, found.source, found.pending),
-            (30, DueDateSource::CatalogProcessingTime, false)
+            (found.days, found.source, found.pending, found.working_days),
+            (30, DueDateSource::CatalogProcessingTime, false, false)
         );
-        let down = DueBasis::choose(TargetLookup::Unreachable, 10).unwrap();
+        let down = DueBasis::choose(TargetLookup::Unreachable, 10, false).unwrap();
         assert_eq!(
             (down.days, down.source, down.pending),
             (10, DueDateSource::CategoryDefault, true)
         );
-        let silent = DueBasis::choose(TargetLookup::NoTarget { revision: 2 }, 10).unwrap();
+        let silent = DueBasis::choose(TargetLookup::NoTarget { revision: 2 }, 10, false).unwrap();
         assert_eq!(
             (silent.days, silent.pending, silent.revision),
             (10, false, Some(2))
         );
         assert_eq!(
-            DueBasis::choose(TargetLookup::NotFound, 10),
+            DueBasis::choose(TargetLookup::NotFound, 10, false),
             Err(UnknownService)
         );
     }

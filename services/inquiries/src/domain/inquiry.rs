@@ -15,12 +15,14 @@ use uuid::Uuid;
 
 use super::calendar::{add_days, local_date, midnights_between};
 use super::category::Category;
+use super::classification::{Kind, Place};
 use super::due::{DueBasis, DueDate, TargetLookup};
 use super::error::Error;
 use super::message::{AuthorKind, Message, Visibility};
 use super::reference::Reference;
 use super::status::{StateChange, Status, Target};
 use super::text::PersonalText;
+use super::working_days::AgencyCalendar;
 
 /// Longest requester name, in characters.
 pub(crate) const MAX_REQUESTER_NAME_CHARS: usize = 200;
@@ -162,6 +164,10 @@ pub(crate) struct Inquiry {
     pub updated_at: Timestamp,
     /// Bumped on every change; the etag.
     pub version: i64,
+    /// What the citizen does: asks, requests, complains, suggests.
+    pub kind: Kind,
+    /// The place it is about.
+    pub place: Option<Place>,
 }
 
 /// The input fields of a submission, checked. Its serde form is what a retried
@@ -186,6 +192,18 @@ pub(crate) struct Submission {
     pub body: PersonalText,
     /// Answer needed by.
     pub answer_before: Option<Date>,
+    /// What the citizen does. Left out of the serde form when it is the default, and so
+    /// is an absent place, so that a retry of a submission made before kinds existed still
+    /// matches its stored fingerprint.
+    #[serde(skip_serializing_if = "is_question")]
+    pub kind: Kind,
+    /// The place it is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<Place>,
+}
+
+fn is_question(kind: &Kind) -> bool {
+    *kind == Kind::Question
 }
 
 /// An inquiry's name: `agencies/{agency}/inquiries/{id}`.
@@ -219,6 +237,8 @@ pub(crate) struct TriageChanges {
     pub answer_before: Option<Option<Date>>,
     /// A priority set by the handler.
     pub priority: Option<Priority>,
+    /// A kind set by the handler (a question reclassified as a complaint).
+    pub kind: Option<Kind>,
 }
 
 impl TriageChanges {
@@ -299,15 +319,21 @@ impl Inquiry {
         lookup: TargetLookup,
         actor: &str,
         now: Timestamp,
-        zone: &TimeZone,
+        calendar: &AgencyCalendar,
     ) -> Result<(Self, StateChange), Error> {
         if category.id != submission.category || category.agency != submission.agency {
             return Err(Error::Internal(
                 "a submission was given another category than its own".to_owned(),
             ));
         }
-        let basis = DueBasis::choose(lookup, category.default_response_days)
-            .map_err(|_| unknown_service())?;
+        let zone = calendar.zone();
+        let basis = DueBasis::choose(
+            lookup,
+            category.default_response_days,
+            category.count_working_days,
+        )
+        .map_err(|_| unknown_service())?;
+        let submitted_on = local_date(now, zone);
         let mut inquiry = Self {
             id,
             agency: submission.agency,
@@ -325,12 +351,13 @@ impl Inquiry {
             assignment: None,
             priority: Priority::Normal,
             due: DueDate {
-                submitted_on: local_date(now, zone),
+                submitted_on,
                 response_days: basis.days,
                 paused_days: 0,
                 source: basis.source,
                 pending: basis.pending,
                 service_revision: basis.revision,
+                base: basis.due_from(submitted_on, calendar),
             },
             first_response_at: None,
             first_answered_at: None,
@@ -340,6 +367,8 @@ impl Inquiry {
             created_at: now,
             updated_at: now,
             version: 1,
+            kind: submission.kind,
+            place: submission.place,
         };
         inquiry.raise_priority_if_needed(now, zone);
         let change = StateChange {
@@ -393,8 +422,9 @@ impl Inquiry {
         changes: &TriageChanges,
         facts: TriageFacts<'_>,
         now: Timestamp,
-        zone: &TimeZone,
+        calendar: &AgencyCalendar,
     ) -> Result<(), Error> {
+        let zone = calendar.zone();
         self.check_still_handled()?;
         if let Some(id) = changes.category {
             let category = facts
@@ -424,9 +454,13 @@ impl Inquiry {
                 .ok_or_else(|| {
                     Error::Internal("an update's category was not looked up".to_owned())
                 })?;
-            let basis = DueBasis::choose(facts.lookup, category.default_response_days)
-                .map_err(|_| unknown_service())?;
-            self.rebase_due_date(basis, now, zone);
+            let basis = DueBasis::choose(
+                facts.lookup,
+                category.default_response_days,
+                category.count_working_days,
+            )
+            .map_err(|_| unknown_service())?;
+            self.rebase_due_date(basis, now, calendar);
         }
         if let Some(answer_before) = changes.answer_before {
             self.answer_before = answer_before;
@@ -434,6 +468,9 @@ impl Inquiry {
         }
         if let Some(priority) = changes.priority {
             self.priority = priority;
+        }
+        if let Some(kind) = changes.kind {
+            self.kind = kind;
         }
         self.touch(now);
         Ok(())
@@ -589,20 +626,23 @@ impl Inquiry {
         lookup: TargetLookup,
         category: &Category,
         now: Timestamp,
-        zone: &TimeZone,
+        calendar: &AgencyCalendar,
     ) -> bool {
         if !self.due.pending || self.service.as_deref() != service_asked {
             return false;
         }
-        let days = category.default_response_days;
-        let basis = DueBasis::choose(lookup, days).unwrap_or(DueBasis::category_default(days));
-        self.rebase_due_date(basis, now, zone);
+        let (days, working) = (category.default_response_days, category.count_working_days);
+        let basis = DueBasis::choose(lookup, days, working)
+            .unwrap_or(DueBasis::category_default(days, working));
+        self.rebase_due_date(basis, now, calendar);
         self.touch(now);
         true
     }
 
     /// Takes a new response-time basis; finished waits still count.
-    fn rebase_due_date(&mut self, basis: DueBasis, now: Timestamp, zone: &TimeZone) {
+    fn rebase_due_date(&mut self, basis: DueBasis, now: Timestamp, calendar: &AgencyCalendar) {
+        let zone = calendar.zone();
+        self.due.base = basis.due_from(self.due.submitted_on, calendar);
         self.due.response_days = basis.days;
         self.due.source = basis.source;
         self.due.pending = basis.pending;
@@ -661,6 +701,20 @@ mod tests {
         TimeZone::get(AGENCY_TIME_ZONE).unwrap()
     }
 
+    /// Casablanca's days, weekends off, with Oued Eddahab Day (14 August) as a holiday.
+    fn calendar() -> AgencyCalendar {
+        AgencyCalendar::new(
+            zone(),
+            [jiff::civil::Weekday::Saturday, jiff::civil::Weekday::Sunday],
+            vec![crate::domain::working_days::FixedHoliday {
+                month: 8,
+                day: 14,
+                since: None,
+            }],
+            [],
+        )
+    }
+
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
     }
@@ -683,6 +737,8 @@ mod tests {
             subject: PersonalText::parse("Permis", 1, 200).unwrap(),
             body: PersonalText::parse("Comment déposer ?", 1, 10_000).unwrap(),
             answer_before,
+            kind: Kind::Question,
+            place: None,
         }
     }
 
@@ -706,6 +762,7 @@ mod tests {
             created_at: at("2025-08-01T08:00:00Z"),
             updated_at: at("2025-08-01T08:00:00Z"),
             version: 1,
+            count_working_days: false,
         }
     }
 
@@ -723,13 +780,53 @@ mod tests {
             lookup,
             "desk-app",
             at("2025-08-10T10:00:00Z"),
-            &zone(),
+            &calendar(),
         )
         .map(|(inquiry, _)| inquiry)
     }
 
     fn submitted(days: i64, answer_before: Option<Date>) -> Inquiry {
         submit(days, answer_before, TargetLookup::NoService).unwrap()
+    }
+
+    #[test]
+    fn a_working_days_category_skips_weekends_and_holidays() {
+        let working = Category {
+            count_working_days: true,
+            ..category(5)
+        };
+        let reference = Reference::new(AgencyCode::parse("bm").unwrap(), 2025, 1);
+        // Submitted on Monday 11 August 2025: five working days end on Monday 18 August
+        // without a holiday; Oued Eddahab Day (Thursday 14 August) moves it to Tuesday.
+        let submitted_on = at("2025-08-11T09:00:00Z");
+        let (inquiry, _) = Inquiry::submit(
+            Uuid::now_v7(),
+            reference.clone(),
+            submission(None),
+            &working,
+            TargetLookup::NoService,
+            "desk-app",
+            submitted_on,
+            &calendar(),
+        )
+        .unwrap();
+        assert_eq!(inquiry.due_date(submitted_on, &zone()), date(2025, 8, 19));
+        // The same category in calendar days: 16 August, a Saturday, holiday or not.
+        let (calendar_days, _) = Inquiry::submit(
+            Uuid::now_v7(),
+            reference,
+            submission(None),
+            &category(5),
+            TargetLookup::NoService,
+            "desk-app",
+            submitted_on,
+            &calendar(),
+        )
+        .unwrap();
+        assert_eq!(
+            calendar_days.due_date(submitted_on, &zone()),
+            date(2025, 8, 16)
+        );
     }
 
     #[test]
@@ -1028,7 +1125,7 @@ mod tests {
             lookup: TargetLookup::NoService,
         };
         inquiry
-            .update_triage(&to_housing, facts, now, &zone)
+            .update_triage(&to_housing, facts, now, &calendar())
             .unwrap();
         assert_eq!(inquiry.category, housing.id);
         assert_eq!(inquiry.due.settled(), date(2025, 8, 15));
@@ -1049,12 +1146,12 @@ mod tests {
         };
         let unknown = inquiry
             .clone()
-            .update_triage(&link, asked(TargetLookup::NotFound), now, &zone)
+            .update_triage(&link, asked(TargetLookup::NotFound), now, &calendar())
             .unwrap_err();
         assert!(matches!(&unknown, Error::Invalid(v) if v[0].field == "inquiry.service"));
         let version = inquiry.version;
         inquiry
-            .update_triage(&link, asked(found), now, &zone)
+            .update_triage(&link, asked(found), now, &calendar())
             .unwrap();
         assert_eq!(inquiry.due.settled(), date(2025, 9, 9));
         assert_eq!(inquiry.due.source, DueDateSource::CatalogProcessingTime);
@@ -1067,7 +1164,7 @@ mod tests {
         };
         let stale = inquiry
             .clone()
-            .update_triage(&to_housing_again, facts, now, &zone)
+            .update_triage(&to_housing_again, facts, now, &calendar())
             .unwrap_err();
         assert!(matches!(stale, Error::Stale));
         // A category of another agency is no category of the inquiry's.
@@ -1085,7 +1182,7 @@ mod tests {
                     lookup: found,
                 },
                 now,
-                &zone,
+                &calendar(),
             )
             .unwrap_err();
         assert!(matches!(&missing, Error::Invalid(v) if v[0].field == "inquiry.category"));
@@ -1101,7 +1198,7 @@ mod tests {
                 },
                 facts,
                 now,
-                &zone,
+                &calendar(),
             )
             .unwrap_err();
         assert!(matches!(
@@ -1115,7 +1212,6 @@ mod tests {
 
     #[test]
     fn a_pending_due_date_settles_once_for_the_service_asked_about() {
-        let zone = zone();
         let service = "agencies/bm/services/0198a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b";
         let reference = Reference::new(AgencyCode::parse("bm").unwrap(), 2025, 1);
         let mut linked = submission(None);
@@ -1128,7 +1224,7 @@ mod tests {
             TargetLookup::Unreachable,
             "desk-app",
             at("2025-08-10T10:00:00Z"),
-            &zone,
+            &calendar(),
         )
         .unwrap();
         assert!(inquiry.due.pending);
@@ -1138,20 +1234,32 @@ mod tests {
             days: 30,
             revision: 3,
         };
-        assert!(!inquiry.settle_due_date(Some("another"), found, &category(10), later, &zone));
-        assert!(inquiry.settle_due_date(Some(service), found, &category(10), later, &zone));
+        assert!(!inquiry.settle_due_date(
+            Some("another"),
+            found,
+            &category(10),
+            later,
+            &calendar()
+        ));
+        assert!(inquiry.settle_due_date(Some(service), found, &category(10), later, &calendar()));
         assert!(!inquiry.due.pending);
         assert_eq!(
             inquiry.due.settled(),
             date(2025, 9, 9),
             "from the submission date"
         );
-        assert!(!inquiry.settle_due_date(Some(service), found, &category(10), later, &zone));
+        assert!(!inquiry.settle_due_date(Some(service), found, &category(10), later, &calendar()));
 
         // A service retired meanwhile leaves the category's default, settled.
         let mut retired = submit(10, None, TargetLookup::NoService).unwrap();
         retired.due.pending = true;
-        assert!(retired.settle_due_date(None, TargetLookup::NotFound, &category(10), later, &zone));
+        assert!(retired.settle_due_date(
+            None,
+            TargetLookup::NotFound,
+            &category(10),
+            later,
+            &calendar()
+        ));
         assert_eq!(
             (retired.due.source, retired.due.pending),
             (DueDateSource::CategoryDefault, false)

@@ -4,6 +4,7 @@
 pub(crate) mod access;
 pub(crate) mod calendar;
 pub(crate) mod category;
+pub(crate) mod classification;
 pub(crate) mod due;
 pub(crate) mod error;
 pub(crate) mod inquiry;
@@ -14,5 +15,6 @@ pub(crate) mod statistics;
 pub(crate) mod status;
 pub(crate) mod text;
 pub(crate) mod tracking;
+pub(crate) mod working_days;
 
 pub use error::Error;

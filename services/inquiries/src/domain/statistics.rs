@@ -6,6 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
 use super::calendar::{add_days, start_of_day};
+use super::classification::Kind;
 use super::inquiry::Channel;
 use super::status::Status;
 
@@ -48,6 +49,8 @@ pub(crate) struct Statistics {
     pub median_first_response: Option<SignedDuration>,
     /// How many are overdue now.
     pub overdue: i64,
+    /// How many are of each kind.
+    pub by_kind: Vec<(Kind, i64)>,
 }
 
 impl Statistics {

@@ -161,6 +161,7 @@ fn row(value: &Category) -> Result<category::Model, Error> {
         created_at: to_micros(value.created_at),
         updated_at: to_micros(value.updated_at),
         version: value.version,
+        count_working_days: value.count_working_days,
     })
 }
 
@@ -174,5 +175,6 @@ fn from_row(row: category::Model) -> Result<Category, Error> {
         created_at: from_micros(row.created_at),
         updated_at: from_micros(row.updated_at),
         version: row.version,
+        count_working_days: row.count_working_days,
     })
 }

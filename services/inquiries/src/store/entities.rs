@@ -17,6 +17,7 @@ pub(super) mod category {
         pub created_at: i64,
         pub updated_at: i64,
         pub version: i64,
+        pub count_working_days: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -94,6 +95,12 @@ pub(super) mod inquiry {
         pub created_at: i64,
         pub updated_at: i64,
         pub version: i64,
+        pub kind: i32,
+        pub place_commune: Option<String>,
+        pub place_land_title: Option<String>,
+        pub place_latitude_micro: Option<i32>,
+        pub place_longitude_micro: Option<i32>,
+        pub due_base: Option<i32>,
     }
 
     impl std::fmt::Debug for Model {

@@ -15,7 +15,8 @@ use uuid::Uuid;
 use super::entities::{history as history_row, inquiry};
 use super::{corrupt, stored_i32};
 use crate::domain::Error;
-use crate::domain::calendar::{date_from_key, date_key};
+use crate::domain::calendar::{add_days, date_from_key, date_key};
+use crate::domain::classification::{Coordinates, Kind, Place};
 use crate::domain::due::{DueDate, DueDateSource};
 use crate::domain::inquiry::{Assignment, Channel, Inquiry, Priority, Referral, Requester};
 use crate::domain::query::{InquiryCursor, InquiryFilter, InquiryOrder};
@@ -291,11 +292,12 @@ pub(crate) async fn statistics<C: ConnectionTrait>(
     // `today` and the status codes are integers computed here, never caller text.
     let overdue =
         format!("SUM(CASE WHEN status IN ({awaiting}) AND due_date < {today} THEN 1 ELSE 0 END)");
-    let groups: Vec<(i32, Uuid, i32, i64, i64, i64, i64)> = inquiry::Entity::find()
+    let groups: Vec<StatisticsGroup> = inquiry::Entity::find()
         .select_only()
         .column(Col::Status)
         .column(Col::CategoryId)
         .column(Col::Channel)
+        .column(Col::Kind)
         .column_as(Expr::cust("COUNT(*)"), "total")
         .column_as(
             Expr::cust("SUM(CASE WHEN first_answered_at IS NOT NULL THEN 1 ELSE 0 END)"),
@@ -310,14 +312,16 @@ pub(crate) async fn statistics<C: ConnectionTrait>(
         .group_by(Col::Status)
         .group_by(Col::CategoryId)
         .group_by(Col::Channel)
+        .group_by(Col::Kind)
         .into_tuple()
         .all(conn)
         .await?;
 
     let mut statistics = Statistics::default();
-    for (status, category, channel, total, answered, on_time, overdue) in groups {
+    for (status, category, channel, kind, total, answered, on_time, overdue) in groups {
         let status = Status::from_code(status)?;
         let channel = Channel::from_code(channel)?;
+        add_count(&mut statistics.by_kind, Kind::from_code(kind)?, total);
         statistics.total += total;
         statistics.answered += answered;
         statistics.answered_on_time += on_time;
@@ -328,6 +332,7 @@ pub(crate) async fn statistics<C: ConnectionTrait>(
     }
     statistics.by_status.sort_by_key(|(status, _)| *status);
     statistics.by_channel.sort_by_key(|(channel, _)| *channel);
+    statistics.by_kind.sort_by_key(|(kind, _)| *kind);
     statistics
         .by_category
         .sort_by_key(|(category, _)| *category);
@@ -347,6 +352,10 @@ pub(crate) async fn statistics<C: ConnectionTrait>(
     Ok((statistics, durations))
 }
 
+/// One row of the statistics' grouping: status, category, channel and kind codes, then
+/// the total, answered, answered-on-time and overdue counts.
+type StatisticsGroup = (i32, Uuid, i32, i32, i64, i64, i64, i64);
+
 fn add_count<K: PartialEq>(counts: &mut Vec<(K, i64)>, key: K, count: i64) {
     match counts.iter_mut().find(|(existing, _)| *existing == key) {
         Some((_, total)) => *total += count,
@@ -356,6 +365,7 @@ fn add_count<K: PartialEq>(counts: &mut Vec<(K, i64)>, key: K, count: i64) {
 
 fn row(value: &Inquiry, tracking_hash: Vec<u8>) -> Result<inquiry::Model, Error> {
     let requester = &value.requester;
+    let coordinates = value.place.as_ref().and_then(|place| place.coordinates);
     Ok(inquiry::Model {
         id: value.id,
         agency: value.agency.to_string(),
@@ -390,6 +400,7 @@ fn row(value: &Inquiry, tracking_hash: Vec<u8>) -> Result<inquiry::Model, Error>
         response_days: stored_i32(value.due.response_days, "response days")?,
         paused_days: stored_i32(value.due.paused_days, "paused days")?,
         due_date: date_key(value.due.settled()),
+        due_base: Some(date_key(value.due.base)),
         due_date_source: value.due.source.code(),
         due_date_pending: value.due.pending,
         service_revision: value.due.service_revision,
@@ -401,6 +412,14 @@ fn row(value: &Inquiry, tracking_hash: Vec<u8>) -> Result<inquiry::Model, Error>
         created_at: to_micros(value.created_at),
         updated_at: to_micros(value.updated_at),
         version: value.version,
+        kind: value.kind.code(),
+        place_commune: value.place.as_ref().and_then(|p| p.commune.clone()),
+        place_land_title: value
+            .place
+            .as_ref()
+            .and_then(|p| p.land_title_number.clone()),
+        place_latitude_micro: coordinates.map(Coordinates::latitude_micro),
+        place_longitude_micro: coordinates.map(Coordinates::longitude_micro),
     })
 }
 
@@ -426,6 +445,25 @@ fn from_row(row: inquiry::Model) -> Result<Inquiry, Error> {
         diaspora: row.requester_diaspora,
     };
     let assignment = assignment(row.assignment_team, row.assignment_agent);
+    let coordinates = match (row.place_latitude_micro, row.place_longitude_micro) {
+        (None, None) => None,
+        (Some(latitude), Some(longitude)) => Some(
+            Coordinates::from_micro(latitude, longitude).ok_or_else(|| corrupt("coordinates"))?,
+        ),
+        _ => return Err(corrupt("coordinates")),
+    };
+    let submitted_on = date_from_key(row.submitted_on).ok_or_else(|| corrupt("submission date"))?;
+    // Rows from before working days were counted in calendar days.
+    let base = match row.due_base {
+        Some(key) => date_from_key(key).ok_or_else(|| corrupt("due base"))?,
+        None => add_days(submitted_on, i64::from(row.response_days)),
+    };
+    let place = Place {
+        commune: row.place_commune,
+        land_title_number: row.place_land_title,
+        coordinates,
+    }
+    .non_empty();
     Ok(Inquiry {
         id: row.id,
         agency,
@@ -449,13 +487,13 @@ fn from_row(row: inquiry::Model) -> Result<Inquiry, Error> {
         assignment,
         priority: Priority::from_code(row.priority)?,
         due: DueDate {
-            submitted_on: date_from_key(row.submitted_on)
-                .ok_or_else(|| corrupt("submission date"))?,
+            submitted_on,
             response_days: i64::from(row.response_days),
             paused_days: i64::from(row.paused_days),
             source: DueDateSource::from_code(row.due_date_source)?,
             pending: row.due_date_pending,
             service_revision: row.service_revision,
+            base,
         },
         first_response_at: row.first_response_at.map(from_micros),
         first_answered_at: row.first_answered_at.map(from_micros),
@@ -465,6 +503,8 @@ fn from_row(row: inquiry::Model) -> Result<Inquiry, Error> {
         created_at: from_micros(row.created_at),
         updated_at: from_micros(row.updated_at),
         version: row.version,
+        kind: Kind::from_code(row.kind)?,
+        place,
     })
 }
 

@@ -18,6 +18,8 @@ impl MigratorTrait for Migrator {
             Box::new(jalia_db::CreateIdempotencyRecords),
             Box::new(CreateInquiryTables),
             Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
+            Box::new(AddInquiryKindAndPlace),
+            Box::new(AddWorkingDays),
             Box::new(thread::AddMessageAuthorKind),
         ]
     }
@@ -352,5 +354,139 @@ impl MigrationTrait for CreateInquiryTables {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// An inquiry's kind and place. Rows written before read back as QUESTION (code 1, the
+/// column's default) with no place.
+struct AddInquiryKindAndPlace;
+
+impl MigrationName for AddInquiryKindAndPlace {
+    fn name(&self) -> &str {
+        "m20261205_000101_inquiry_kind_and_place"
+    }
+}
+
+#[derive(DeriveIden)]
+enum InquiryPlaceColumns {
+    Kind,
+    PlaceCommune,
+    PlaceLandTitle,
+    PlaceLatitudeMicro,
+    PlaceLongitudeMicro,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddInquiryKindAndPlace {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use InquiryPlaceColumns as P;
+        // One column per statement: SQLite adds one at a time.
+        let columns = [
+            ColumnDef::new(P::Kind)
+                .integer()
+                .not_null()
+                .default(1)
+                .to_owned(),
+            ColumnDef::new(P::PlaceCommune).text().to_owned(),
+            ColumnDef::new(P::PlaceLandTitle).text().to_owned(),
+            ColumnDef::new(P::PlaceLatitudeMicro).integer().to_owned(),
+            ColumnDef::new(P::PlaceLongitudeMicro).integer().to_owned(),
+        ];
+        for mut column in columns {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Inquiries::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use InquiryPlaceColumns as P;
+        for column in [
+            P::PlaceLongitudeMicro,
+            P::PlaceLatitudeMicro,
+            P::PlaceLandTitle,
+            P::PlaceCommune,
+            P::Kind,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Inquiries::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Categories that count working days, and the due date before waits that such a count
+/// gives (it can no longer be derived from the submission date and the days alone).
+/// Categories from before count calendar days; inquiries from before have no `due_base`
+/// and read it back as their submission date plus their response days.
+struct AddWorkingDays;
+
+impl MigrationName for AddWorkingDays {
+    fn name(&self) -> &str {
+        "m20261205_000102_working_days"
+    }
+}
+
+#[derive(DeriveIden)]
+enum WorkingDaysColumns {
+    CountWorkingDays,
+    DueBase,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddWorkingDays {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(InquiryCategories::Table)
+                    .add_column(
+                        ColumnDef::new(WorkingDaysColumns::CountWorkingDays)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Inquiries::Table)
+                    .add_column(ColumnDef::new(WorkingDaysColumns::DueBase).integer())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Inquiries::Table)
+                    .drop_column(WorkingDaysColumns::DueBase)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(InquiryCategories::Table)
+                    .drop_column(WorkingDaysColumns::CountWorkingDays)
+                    .to_owned(),
+            )
+            .await
     }
 }

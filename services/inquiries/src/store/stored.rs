@@ -15,6 +15,7 @@ use jalia_model::LocalizedText;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::classification::Kind;
 use crate::domain::due::DueDateSource;
 use crate::domain::inquiry::{Channel, Priority};
 use crate::domain::message::{AuthorKind, Visibility};
@@ -118,6 +119,23 @@ impl StoredCode for AuthorKind {
     }
 }
 
+impl StoredCode for Kind {
+    const WHAT: &'static str = "kind";
+
+    fn all() -> &'static [Self] {
+        &Kind::ALL
+    }
+
+    fn code(self) -> i32 {
+        match self {
+            Self::Question => 1,
+            Self::Request => 2,
+            Self::Complaint => 3,
+            Self::Suggestion => 4,
+        }
+    }
+}
+
 /// `inquiry_categories.display_name`: an object of BCP-47 tag to text,
 /// `{"ar":"رخصة البناء","fr":"Permis de construire"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +234,10 @@ mod tests {
             (1, 2)
         );
         assert!(Status::from_code(0).is_err());
+        // 1 is also the column's default, what rows from before kinds read back as.
+        assert_eq!(codes_are_distinct::<Kind>(), Ok(()));
+        assert_eq!(codes::<Kind>(), [1, 2, 3, 4]);
+        assert_eq!(Kind::from_code(1), Ok(Kind::Question));
     }
 
     #[test]

@@ -4,11 +4,13 @@
 //! own port. One file per resource; `helpers` builds the world each test runs in.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
+mod calendars;
 mod categories;
 mod due_dates;
 mod fake_catalog;
 mod helpers;
 mod inquiries;
+mod kinds;
 mod lists;
 mod lookup;
 mod messages;
