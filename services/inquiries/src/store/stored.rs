@@ -104,6 +104,21 @@ impl StoredCode for Visibility {
     }
 }
 
+impl StoredCode for AuthorKind {
+    const WHAT: &'static str = "author kind";
+
+    fn all() -> &'static [Self] {
+        &[Self::Agent, Self::Citizen]
+    }
+
+    fn code(self) -> i32 {
+        match self {
+            Self::Agent => 1,
+            Self::Citizen => 2,
+        }
+    }
+}
+
 impl StoredCode for Kind {
     const WHAT: &'static str = "kind";
 
@@ -117,21 +132,6 @@ impl StoredCode for Kind {
             Self::Request => 2,
             Self::Complaint => 3,
             Self::Suggestion => 4,
-        }
-    }
-}
-
-impl StoredCode for AuthorKind {
-    const WHAT: &'static str = "author kind";
-
-    fn all() -> &'static [Self] {
-        &[Self::Agent, Self::Citizen]
-    }
-
-    fn code(self) -> i32 {
-        match self {
-            Self::Agent => 1,
-            Self::Citizen => 2,
         }
     }
 }
