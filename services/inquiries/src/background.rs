@@ -1,6 +1,6 @@
 //! A replica's background work, started by `Application::run` and stopped by the same
-//! shutdown: settling due dates that wait for the catalog, and dropping idempotency
-//! records past their retention.
+//! shutdown: settling due dates that wait for the catalog, escalating overdue inquiries,
+//! and dropping idempotency records past their retention.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +43,11 @@ pub(crate) async fn run(
                 Ok(0) => {}
                 Ok(settled) => tracing::info!(settled, "pending due dates settled"),
                 Err(err) => tracing::warn!(error = %err, "due date reconciliation failed"),
+            }
+            match inquiries.escalate_once().await {
+                Ok(0) => {}
+                Ok(escalated) => tracing::info!(escalated, "overdue inquiries escalated"),
+                Err(err) => tracing::warn!(error = %err, "escalation failed"),
             }
             if purge_due {
                 match inquiries.purge_idempotency_records().await {

@@ -369,7 +369,8 @@ impl Application {
     }
 }
 
-/// Settles due dates left pending by an unreachable catalog.
+/// The background rounds, run on demand: settling due dates left pending by an
+/// unreachable catalog, and escalating overdue inquiries.
 #[derive(Debug, Clone)]
 pub struct Reconciler {
     inquiries: Arc<Inquiries>,
@@ -380,6 +381,12 @@ impl Reconciler {
     /// answers. Returns how many due dates were settled.
     pub async fn reconcile_once(&self) -> Result<usize, Error> {
         self.inquiries.reconcile_once().await
+    }
+
+    /// One escalation round: escalates every inquiry overdue now that never was.
+    /// Returns how many were escalated.
+    pub async fn escalate_once(&self) -> Result<usize, Error> {
+        self.inquiries.escalate_once().await
     }
 }
 

@@ -89,6 +89,7 @@ pub(super) fn inquiry(view: &InquiryView, languages: &Languages) -> wire::Inquir
         etag: etag_for(inquiry.version),
         kind: kind_to_wire(inquiry.kind) as i32,
         place: inquiry.place.as_ref().map(place),
+        escalate_time: inquiry.escalated_at.map(timestamp),
     }
 }
 
@@ -302,6 +303,7 @@ pub(super) fn statistics(
                 count: *count,
             })
             .collect(),
+        escalated_count: statistics.escalated,
     }
 }
 
@@ -324,6 +326,7 @@ fn state_change(change: &StateChange) -> wire::StateChange {
             .unwrap_or_default(),
         assignment: change.assignment.as_ref().map(assignment),
         referral: change.referral.as_ref().map(referral),
+        escalation: change.escalation,
     }
 }
 

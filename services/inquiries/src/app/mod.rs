@@ -5,6 +5,7 @@
 //! transaction, never inside it.
 
 mod categories;
+mod escalation;
 mod inquiries;
 mod messages;
 mod reconcile;

@@ -24,6 +24,8 @@ use super::status::{StateChange, Status, Target};
 use super::text::PersonalText;
 use super::working_days::AgencyCalendar;
 
+/// The actor an escalation is recorded under.
+pub(crate) const ESCALATION_ACTOR: &str = "jalia:escalation";
 /// Longest requester name, in characters.
 pub(crate) const MAX_REQUESTER_NAME_CHARS: usize = 200;
 /// Longest subject, in characters.
@@ -166,6 +168,8 @@ pub(crate) struct Inquiry {
     pub version: i64,
     /// What the citizen does: asks, requests, complains, suggests.
     pub kind: Kind,
+    /// When it was escalated for being overdue (once).
+    pub escalated_at: Option<Timestamp>,
     /// The place it is about.
     pub place: Option<Place>,
 }
@@ -369,6 +373,7 @@ impl Inquiry {
             version: 1,
             kind: submission.kind,
             place: submission.place,
+            escalated_at: None,
         };
         inquiry.raise_priority_if_needed(now, zone);
         let change = StateChange {
@@ -379,6 +384,7 @@ impl Inquiry {
             note: None,
             assignment: None,
             referral: None,
+            escalation: false,
         };
         Ok((inquiry, change))
     }
@@ -397,6 +403,30 @@ impl Inquiry {
             now.duration_since(since).max(SignedDuration::ZERO)
         });
         self.paused.saturating_add(waiting)
+    }
+
+    /// Escalates the inquiry if it is overdue at `now` in `zone` and was never escalated:
+    /// the priority becomes HIGH and the history records it. None when there is nothing
+    /// to do, so that a second round, or a second replica, changes nothing.
+    pub(crate) fn escalate(&mut self, now: Timestamp, zone: &TimeZone) -> Option<StateChange> {
+        let overdue = Status::AWAITING_ANSWER.contains(&self.status)
+            && local_date(now, zone) > self.due_date(now, zone);
+        if self.escalated_at.is_some() || !overdue {
+            return None;
+        }
+        self.escalated_at = Some(now);
+        self.priority = Priority::High;
+        self.touch(now);
+        Some(StateChange {
+            from: Some(self.status),
+            to: self.status,
+            actor: ESCALATION_ACTOR.to_owned(),
+            at: now,
+            note: None,
+            assignment: None,
+            referral: None,
+            escalation: true,
+        })
     }
 
     /// Refuses changes to a CLOSED or REFERRED inquiry (reopen it first).
@@ -499,6 +529,7 @@ impl Inquiry {
             note,
             assignment: Some(assignment),
             referral: None,
+            escalation: false,
         })
     }
 
@@ -550,6 +581,7 @@ impl Inquiry {
             note,
             assignment: None,
             referral,
+            escalation: false,
         })
     }
 
@@ -787,6 +819,27 @@ mod tests {
 
     fn submitted(days: i64, answer_before: Option<Date>) -> Inquiry {
         submit(days, answer_before, TargetLookup::NoService).unwrap()
+    }
+
+    #[test]
+    fn an_overdue_inquiry_is_escalated_once() {
+        let zone = zone();
+        // Submitted on 10 August with 15 days: due on 25 August, overdue from the 26th.
+        let mut inquiry = submitted(15, None);
+        assert_eq!(inquiry.escalate(at("2025-08-25T20:00:00Z"), &zone), None);
+        let late = at("2025-08-25T23:30:00Z");
+        let change = inquiry.escalate(late, &zone).unwrap();
+        assert!(change.escalation);
+        assert_eq!((change.from, change.to), (Some(Status::New), Status::New));
+        assert_eq!(inquiry.priority, Priority::High);
+        assert_eq!(inquiry.escalated_at, Some(late));
+        let version = inquiry.version;
+        assert_eq!(inquiry.escalate(at("2025-08-27T10:00:00Z"), &zone), None);
+        assert_eq!(inquiry.version, version);
+        // An inquiry waiting on the citizen is not overdue.
+        let mut waiting = submitted(15, None);
+        waiting.status = Status::WaitingOnCitizen;
+        assert_eq!(waiting.escalate(late, &zone), None);
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub(crate) struct Statistics {
     pub overdue: i64,
     /// How many are of each kind.
     pub by_kind: Vec<(Kind, i64)>,
+    /// How many were escalated for being overdue.
+    pub escalated: i64,
 }
 
 impl Statistics {

@@ -121,6 +121,8 @@ pub(crate) struct StateChange {
     pub assignment: Option<Assignment>,
     /// The referral, for a move to REFERRED.
     pub referral: Option<Referral>,
+    /// Whether this is the escalation of an overdue inquiry.
+    pub escalation: bool,
 }
 
 #[cfg(test)]

@@ -101,6 +101,7 @@ pub(super) mod inquiry {
         pub place_latitude_micro: Option<i32>,
         pub place_longitude_micro: Option<i32>,
         pub due_base: Option<i32>,
+        pub escalated_at: Option<i64>,
     }
 
     impl std::fmt::Debug for Model {
@@ -138,6 +139,7 @@ pub(super) mod history {
         pub assignment_agent: Option<String>,
         pub referral_administration: Option<String>,
         pub referral_external_reference: Option<String>,
+        pub escalation: bool,
     }
 
     impl std::fmt::Debug for Model {

@@ -112,6 +112,7 @@ pub(crate) async fn append_history<C: ConnectionTrait>(
             .referral
             .as_ref()
             .and_then(|r| r.external_reference.clone()),
+        escalation: change.escalation,
     };
     history_row::Entity::insert(row.into_active_model().reset_all())
         .exec_without_returning(conn)
@@ -143,6 +144,7 @@ pub(crate) async fn history<C: ConnectionTrait>(
                     administration,
                     external_reference: row.referral_external_reference,
                 }),
+                escalation: row.escalation,
             })
         })
         .collect()
@@ -267,6 +269,32 @@ pub(crate) async fn pending_due_dates<C: ConnectionTrait>(
         .collect()
 }
 
+/// Inquiries that may be overdue and were never escalated, by id: awaiting an answer
+/// with a due date before `due_before` (a date key). The domain decides for each in its
+/// agency's zone.
+pub(crate) async fn escalation_candidates<C: ConnectionTrait>(
+    conn: &C,
+    due_before: i32,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Inquiry>, Error> {
+    use inquiry::Column as Col;
+    let candidates = inquiry::Entity::find().filter(
+        Condition::all()
+            .add(Col::Status.is_in(Status::AWAITING_ANSWER.iter().map(|s| s.code())))
+            .add(Col::DueDate.lt(due_before))
+            .add(Col::EscalatedAt.is_null()),
+    );
+    Keyset::new([Col::Id], Direction::Ascending)
+        .apply(candidates, after.map(|id| [id.into()]))
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
 /// The statistics of the inquiries submitted in `[from, to)` to `agency` (or to every
 /// agency), as they stand at `today`. Counts are grouped in SQL; the median is computed
 /// from the fetched durations, the same way on both backends.
@@ -308,6 +336,10 @@ pub(crate) async fn statistics<C: ConnectionTrait>(
             "on_time",
         )
         .column_as(Expr::cust(overdue), "overdue")
+        .column_as(
+            Expr::cust("SUM(CASE WHEN escalated_at IS NOT NULL THEN 1 ELSE 0 END)"),
+            "escalated",
+        )
         .filter(condition.clone())
         .group_by(Col::Status)
         .group_by(Col::CategoryId)
@@ -318,7 +350,8 @@ pub(crate) async fn statistics<C: ConnectionTrait>(
         .await?;
 
     let mut statistics = Statistics::default();
-    for (status, category, channel, kind, total, answered, on_time, overdue) in groups {
+    for (status, category, channel, kind, total, answered, on_time, overdue, escalated) in groups {
+        statistics.escalated += escalated;
         let status = Status::from_code(status)?;
         let channel = Channel::from_code(channel)?;
         add_count(&mut statistics.by_kind, Kind::from_code(kind)?, total);
@@ -353,8 +386,8 @@ pub(crate) async fn statistics<C: ConnectionTrait>(
 }
 
 /// One row of the statistics' grouping: status, category, channel and kind codes, then
-/// the total, answered, answered-on-time and overdue counts.
-type StatisticsGroup = (i32, Uuid, i32, i32, i64, i64, i64, i64);
+/// the total, answered, answered-on-time, overdue and escalated counts.
+type StatisticsGroup = (i32, Uuid, i32, i32, i64, i64, i64, i64, i64);
 
 fn add_count<K: PartialEq>(counts: &mut Vec<(K, i64)>, key: K, count: i64) {
     match counts.iter_mut().find(|(existing, _)| *existing == key) {
@@ -401,6 +434,7 @@ fn row(value: &Inquiry, tracking_hash: Vec<u8>) -> Result<inquiry::Model, Error>
         paused_days: stored_i32(value.due.paused_days, "paused days")?,
         due_date: date_key(value.due.settled()),
         due_base: Some(date_key(value.due.base)),
+        escalated_at: value.escalated_at.map(to_micros),
         due_date_source: value.due.source.code(),
         due_date_pending: value.due.pending,
         service_revision: value.due.service_revision,
@@ -505,6 +539,7 @@ fn from_row(row: inquiry::Model) -> Result<Inquiry, Error> {
         version: row.version,
         kind: Kind::from_code(row.kind)?,
         place,
+        escalated_at: row.escalated_at.map(from_micros),
     })
 }
 

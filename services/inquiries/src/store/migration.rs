@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddInquiryKindAndPlace),
             Box::new(AddWorkingDays),
             Box::new(thread::AddMessageAuthorKind),
+            Box::new(AddEscalation),
         ]
     }
 
@@ -485,6 +486,68 @@ impl MigrationTrait for AddWorkingDays {
                 Table::alter()
                     .table(InquiryCategories::Table)
                     .drop_column(WorkingDaysColumns::CountWorkingDays)
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// When an overdue inquiry was escalated, and which history entry records it. Rows from
+/// before were never escalated.
+struct AddEscalation;
+
+impl MigrationName for AddEscalation {
+    fn name(&self) -> &str {
+        "m20261205_000103_escalation"
+    }
+}
+
+#[derive(DeriveIden)]
+enum EscalationColumns {
+    EscalatedAt,
+    Escalation,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddEscalation {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Inquiries::Table)
+                    .add_column(ColumnDef::new(EscalationColumns::EscalatedAt).big_integer())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(InquiryHistory::Table)
+                    .add_column(
+                        ColumnDef::new(EscalationColumns::Escalation)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(InquiryHistory::Table)
+                    .drop_column(EscalationColumns::Escalation)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Inquiries::Table)
+                    .drop_column(EscalationColumns::EscalatedAt)
                     .to_owned(),
             )
             .await

@@ -137,6 +137,11 @@ impl World {
         &self.servers[0].reconciler
     }
 
+    /// The background rounds of server `index`.
+    pub(crate) fn reconciler_on(&self, index: usize) -> &Reconciler {
+        &self.servers[index].reconciler
+    }
+
     /// A caller of `agency` (`*` for ministry-wide) named `subject`, on server `index`.
     pub(crate) async fn caller_on(&self, index: usize, subject: &str, agency: &str) -> Api {
         let token = self.tokens.mint_at(

@@ -7,6 +7,7 @@
 mod calendars;
 mod categories;
 mod due_dates;
+mod escalation;
 mod fake_catalog;
 mod helpers;
 mod inquiries;
