@@ -148,6 +148,18 @@ impl EventService for RecordingBackend {
     async fn check_in(&self, _: Request<events::CheckInRequest>) -> Answer<events::Registration> {
         not_here()
     }
+    async fn erase_personal_data(
+        &self,
+        _: Request<events::ErasePersonalDataRequest>,
+    ) -> Answer<events::ErasePersonalDataResponse> {
+        not_here()
+    }
+    async fn export_personal_data(
+        &self,
+        _: Request<events::ExportPersonalDataRequest>,
+    ) -> Answer<events::ExportPersonalDataResponse> {
+        not_here()
+    }
     type ExportRosterStream = futures_stream::Empty;
     async fn export_roster(
         &self,

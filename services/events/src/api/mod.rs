@@ -220,6 +220,36 @@ impl EventService for EventApi {
         Ok(Response::new(response::registration(&view)))
     }
 
+    async fn erase_personal_data(
+        &self,
+        request: Request<pb::ErasePersonalDataRequest>,
+    ) -> Result<Response<pb::ErasePersonalDataResponse>, Status> {
+        let caller = caller_of(&request)?;
+        let message = request.get_ref();
+        let (agency, person) = request::person_in(&message.parent, &message.email, &message.phone)?;
+        let erasure = (self.events)
+            .erase_personal_data(&caller, agency, person)
+            .await?;
+        Ok(Response::new(pb::ErasePersonalDataResponse {
+            erasure: Some(response::erasure(&erasure)),
+        }))
+    }
+
+    async fn export_personal_data(
+        &self,
+        request: Request<pb::ExportPersonalDataRequest>,
+    ) -> Result<Response<pb::ExportPersonalDataResponse>, Status> {
+        let caller = caller_of(&request)?;
+        let message = request.get_ref();
+        let (agency, person) = request::person_in(&message.parent, &message.email, &message.phone)?;
+        let views = (self.events)
+            .export_personal_data(&caller, &agency, &person)
+            .await?;
+        Ok(Response::new(pb::ExportPersonalDataResponse {
+            registrations: views.iter().map(response::registration).collect(),
+        }))
+    }
+
     async fn lookup_registration(
         &self,
         request: Request<pb::LookupRegistrationRequest>,

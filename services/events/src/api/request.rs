@@ -25,7 +25,8 @@ use crate::domain::event::{EventName, EventStatus};
 use crate::domain::patch::{EventField, EventPatch};
 use crate::domain::query::{EventQuery, RosterQuery};
 use crate::domain::registration::{
-    Attendee, AttendeeInput, Credential, RegistrationName, RegistrationStatus, normalize_code,
+    Attendee, AttendeeInput, Credential, Identity, PersonInput, RegistrationName,
+    RegistrationStatus, normalize_code,
 };
 use crate::domain::{Error, Result};
 
@@ -731,6 +732,25 @@ pub(super) fn held_registration(
         event_name(event, "event")?,
         Credential::typed(code, contact),
     ))
+}
+
+// ---- personal data -------------------------------------------------------------------
+
+/// ErasePersonalData and ExportPersonalData: the agency and the person.
+pub(super) fn person_in(parent: &str, email: &str, phone: &str) -> Result<(AgencyCode, Identity)> {
+    let agency = agency_parent(parent);
+    let person = Identity::try_from(PersonInput {
+        email: email.to_owned(),
+        phone: phone.to_owned(),
+    });
+    match (agency, person) {
+        (Ok(agency), Ok(person)) => Ok((agency, person)),
+        (Err(Error::Invalid(mut first)), Err(Error::Invalid(more))) => {
+            first.extend(more);
+            Err(Error::Invalid(first))
+        }
+        (Err(err), _) | (_, Err(err)) => Err(err),
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use jalia_proto::events::v1 as pb;
 use jalia_proto::r#type::v1 as wire;
 
 use crate::domain::content::{AttendanceMode, EventKind, Outcomes, Participant};
+use crate::domain::erasure::Erasure;
 use crate::domain::event::{Event, EventStatus};
 use crate::domain::ical::CONTENT_TYPE;
 use crate::domain::registration::{RegistrationStatus, RegistrationView};
@@ -267,5 +268,15 @@ pub(super) fn events_calendar(calendar: String) -> pb::ExportEventsCalendarRespo
     pb::ExportEventsCalendarResponse {
         calendar,
         content_type: CONTENT_TYPE.to_owned(),
+    }
+}
+
+/// The record of an erasure.
+pub(super) fn erasure(erasure: &Erasure) -> pb::Erasure {
+    pb::Erasure {
+        name: erasure.name(),
+        erase_time: Some(timestamp(erasure.time)),
+        erased_by: erasure.erased_by.to_string(),
+        registration_count: count(erasure.registrations),
     }
 }

@@ -5,6 +5,7 @@
 mod events;
 #[cfg(test)]
 mod fixtures;
+mod personal_data;
 mod registrations;
 mod retention;
 mod roster;

@@ -4,6 +4,7 @@
 //! load, call them and save.
 
 pub(crate) mod content;
+pub(crate) mod erasure;
 pub(crate) mod error;
 pub(crate) mod event;
 pub(crate) mod ical;

@@ -112,6 +112,56 @@ impl fmt::Debug for Identity {
     }
 }
 
+impl Identity {
+    /// Whether `attendee` is this person: the same email ignoring case, or the same
+    /// phone.
+    pub(crate) fn recognises(&self, attendee: &Attendee) -> bool {
+        let theirs = attendee.identity();
+        let email = matches!((&self.email, &theirs.email), (Some(a), Some(b)) if a == b);
+        let phone = matches!((&self.phone, &theirs.phone), (Some(a), Some(b)) if a == b);
+        email || phone
+    }
+}
+
+/// The person a staff member names for an access or erasure request, as typed.
+#[derive(Clone, Default)]
+pub(crate) struct PersonInput {
+    /// Email, empty when not given.
+    pub email: String,
+    /// Phone, empty when not given.
+    pub phone: String,
+}
+
+impl fmt::Debug for PersonInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PersonInput([redacted])")
+    }
+}
+
+impl TryFrom<PersonInput> for Identity {
+    type Error = Error;
+
+    /// Violations name `email` and `phone`; at least one is needed.
+    fn try_from(input: PersonInput) -> Result<Self> {
+        let mut violations = Violations::new();
+        let email = (!input.email.trim().is_empty())
+            .then(|| violations.check("email", Email::parse(&input.email)))
+            .flatten();
+        let phone = (!input.phone.trim().is_empty())
+            .then(|| violations.check("phone", Phone::parse(&input.phone)))
+            .flatten();
+        if input.email.trim().is_empty() && input.phone.trim().is_empty() {
+            violations.add("email", "an email or a phone is needed");
+        }
+        violations
+            .finish(|| Identity {
+                email: email.as_ref().map(Email::identity_key),
+                phone: phone.map(|phone| phone.as_str().to_owned()),
+            })
+            .map_err(Error::Invalid)
+    }
+}
+
 impl Attendee {
     /// What is left of a person once their data is anonymised: nothing.
     pub(crate) fn anonymous() -> Self {

@@ -42,6 +42,28 @@ pub(super) mod event {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub(super) mod erasure {
+    use jalia_db::sea_orm::entity::prelude::*;
+
+    /// No personal data: whose data was erased is not kept.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "erasures")]
+    pub(crate) struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub agency: String,
+        pub erased_by_agency: String,
+        pub erased_by_subject: String,
+        pub registration_count: i32,
+        pub erase_time: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub(crate) enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub(super) mod registration {
     use jalia_db::sea_orm::entity::prelude::*;
 

@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddRegistrants),
             Box::new(AddConsent),
             Box::new(AddAnonymiseTime),
+            Box::new(CreateErasures),
         ]
     }
 
@@ -375,6 +376,75 @@ impl MigrationTrait for AddAnonymiseTime {
                     .drop_column(Registrations::AnonymiseTime)
                     .to_owned(),
             )
+            .await
+    }
+}
+
+/// The records of erasures made on request (law 09-08), without personal data.
+struct CreateErasures;
+
+#[derive(DeriveIden)]
+enum Erasures {
+    Table,
+    Id,
+    Agency,
+    ErasedByAgency,
+    ErasedBySubject,
+    RegistrationCount,
+    EraseTime,
+}
+
+impl MigrationName for CreateErasures {
+    fn name(&self) -> &str {
+        "m20261213_000007_erasures"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateErasures {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Erasures::Table)
+                    .col(ColumnDef::new(Erasures::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(Erasures::Agency).text().not_null())
+                    .col(ColumnDef::new(Erasures::ErasedByAgency).text().not_null())
+                    .col(ColumnDef::new(Erasures::ErasedBySubject).text().not_null())
+                    .col(
+                        ColumnDef::new(Erasures::RegistrationCount)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Erasures::EraseTime).big_integer().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        // Access and erasure requests find a person's registrations by phone from an
+        // index; by email they compare in lowercase, a scan of the agency's rows.
+        manager
+            .create_index(
+                Index::create()
+                    .name("registrations_agency_phone")
+                    .table(Registrations::Table)
+                    .col(Registrations::Agency)
+                    .col(Registrations::Phone)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("registrations_agency_phone")
+                    .table(Registrations::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Erasures::Table).to_owned())
             .await
     }
 }

@@ -6,6 +6,7 @@ mod entities;
 mod migration;
 mod stored;
 
+pub(crate) mod erasures;
 pub(crate) mod events;
 pub(crate) mod registrations;
 

@@ -2,7 +2,7 @@
 //! the checks a registration needs (the person's live registration, the portal's count,
 //! a free code), and places in line counted from an index, never by reading the line.
 
-use jalia_db::sea_orm::sea_query::{Expr, Query};
+use jalia_db::sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use jalia_db::sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -249,6 +249,50 @@ pub(crate) async fn lock_past_retention(
         .into_iter()
         .map(from_row)
         .collect()
+}
+
+/// Up to `limit` registrations to events of `agency` that `person` recognises (live or
+/// cancelled), in registration order, locked when `lock`. The email is compared in
+/// lowercase in SQL to find the candidates, then exactly by the domain's rule.
+pub(crate) async fn of_person(
+    db: &impl ConnectionTrait,
+    agency: &AgencyCode,
+    person: &Identity,
+    limit: u64,
+    lock: bool,
+) -> Result<Vec<Registration>> {
+    let mut who = Condition::any();
+    if let Some(email) = &person.email {
+        who = who.add(
+            Expr::expr(Func::lower(Expr::col(registration::Column::Email)))
+                .eq(Func::lower(Expr::val(email.as_str()))),
+        );
+    }
+    if let Some(phone) = &person.phone {
+        who = who.add(registration::Column::Phone.eq(phone.as_str()));
+    }
+    if who.is_empty() {
+        return Ok(Vec::new());
+    }
+    let select = registration::Entity::find()
+        .filter(registration::Column::Agency.eq(agency.as_str()))
+        .filter(who)
+        .order_by_asc(registration::Column::Id)
+        .limit(limit);
+    let select = if lock {
+        lock_for_update(select, backend(db))
+    } else {
+        select
+    };
+    let rows = select.all(db).await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in rows {
+        let registration = from_row(row)?;
+        if person.recognises(&registration.attendee) {
+            found.push(registration);
+        }
+    }
+    Ok(found)
 }
 
 /// Every personal value the event's rows still hold, whatever the column: for tests that

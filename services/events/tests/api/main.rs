@@ -11,4 +11,5 @@ mod lifecycle;
 mod limits;
 mod personal_data;
 mod registrations;
+mod rights;
 mod self_service;
