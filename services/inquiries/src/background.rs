@@ -1,6 +1,6 @@
 //! A replica's background work, started by `Application::run` and stopped by the same
 //! shutdown: settling due dates that wait for the catalog, escalating overdue inquiries,
-//! and dropping idempotency records past their retention.
+//! anonymising closed inquiries past their retention, and dropping idempotency records past their retention.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +17,7 @@ const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 pub(crate) async fn run(
     inquiries: Arc<Inquiries>,
     interval: Duration,
+    retention: Duration,
     shutdown: Shutdown,
     stopped: Shutdown,
 ) {
@@ -48,6 +49,11 @@ pub(crate) async fn run(
                 Ok(0) => {}
                 Ok(escalated) => tracing::info!(escalated, "overdue inquiries escalated"),
                 Err(err) => tracing::warn!(error = %err, "escalation failed"),
+            }
+            match inquiries.anonymise_once(retention).await {
+                Ok(0) => {}
+                Ok(anonymised) => tracing::info!(anonymised, "closed inquiries anonymised"),
+                Err(err) => tracing::warn!(error = %err, "anonymisation failed"),
             }
             if purge_due {
                 match inquiries.purge_idempotency_records().await {

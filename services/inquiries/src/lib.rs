@@ -70,6 +70,7 @@ mod ids {
     pub(super) const RECONCILE_INTERVAL: &str = "reconcile-interval";
     pub(super) const TRACKING_KEY: &str = "tracking-key";
     pub(super) const CALENDARS: &str = "calendars";
+    pub(super) const RETENTION_DAYS: &str = "retention-days";
 }
 
 fn prefix() -> EnvPrefix {
@@ -95,6 +96,9 @@ pub struct Config {
     /// A JSON file of the agencies' calendars (zones, weekends, public holidays), in the
     /// shape of the bundled `calendars/morocco.json`; None uses the bundled one.
     pub calendars_file: Option<PathBuf>,
+    /// How long a CLOSED inquiry keeps its personal data (law 09-08) before a background
+    /// round anonymises it, counted from its last change.
+    pub retention: Duration,
 }
 
 impl Config {
@@ -126,6 +130,14 @@ impl Config {
                 .help(
                     "secret shared by all replicas to derive tracking codes (32+ bytes; \
                      required in production)",
+                ),
+            Arg::new(ids::RETENTION_DAYS)
+                .long(ids::RETENTION_DAYS)
+                .env(prefix.var("RETENTION_DAYS"))
+                .default_value("730")
+                .help(
+                    "days a closed inquiry keeps its personal data before it is anonymised \
+                     (law 09-08)",
                 ),
             Arg::new(ids::CALENDARS)
                 .long(ids::CALENDARS)
@@ -200,6 +212,16 @@ impl Config {
                 });
             }
         };
+        let retention_raw = value(ids::RETENTION_DAYS).unwrap_or_default();
+        let retention = retention_raw
+            .parse::<u64>()
+            .ok()
+            .filter(|days| (1..=36_500).contains(days))
+            .map(|days| Duration::from_secs(days * 86_400))
+            .ok_or_else(|| ConfigError {
+                setting: setting(ids::RETENTION_DAYS, "RETENTION_DAYS"),
+                problem: format!("`{retention_raw}`: must be a number of days from 1 to 36500"),
+            })?;
         let calendars_file = value(ids::CALENDARS).map(PathBuf::from);
         read_calendars(calendars_file.as_deref()).map_err(|problem| ConfigError {
             setting: setting(ids::CALENDARS, "CALENDARS"),
@@ -213,6 +235,7 @@ impl Config {
             reconcile_interval,
             tracking_key,
             calendars_file,
+            retention,
         })
     }
 
@@ -235,6 +258,7 @@ impl Config {
             reconcile_interval: Duration::from_secs(30),
             tracking_key,
             calendars_file: None,
+            retention: Duration::from_secs(730 * 86_400),
         }
     }
 }
@@ -297,6 +321,7 @@ pub struct Application {
     server: Server,
     inquiries: Arc<Inquiries>,
     reconcile_interval: Duration,
+    retention: Duration,
 }
 
 impl fmt::Debug for Application {
@@ -329,6 +354,7 @@ impl Application {
             server,
             inquiries: Arc::new(inquiries),
             reconcile_interval: config.reconcile_interval,
+            retention: config.retention,
         })
     }
 
@@ -346,6 +372,7 @@ impl Application {
     pub fn reconciler(&self) -> Reconciler {
         Reconciler {
             inquiries: self.inquiries.clone(),
+            retention: self.retention,
         }
     }
 
@@ -357,6 +384,7 @@ impl Application {
         let background = tokio::spawn(background::run(
             self.inquiries.clone(),
             self.reconcile_interval,
+            self.retention,
             shutdown.clone(),
             background_stopped,
         ));
@@ -374,6 +402,7 @@ impl Application {
 #[derive(Debug, Clone)]
 pub struct Reconciler {
     inquiries: Arc<Inquiries>,
+    retention: Duration,
 }
 
 impl Reconciler {
@@ -387,6 +416,12 @@ impl Reconciler {
     /// Returns how many were escalated.
     pub async fn escalate_once(&self) -> Result<usize, Error> {
         self.inquiries.escalate_once().await
+    }
+
+    /// One retention round: anonymises every CLOSED inquiry unchanged for longer than
+    /// the retention period. Returns how many were anonymised.
+    pub async fn anonymise_once(&self) -> Result<usize, Error> {
+        self.inquiries.anonymise_once(self.retention).await
     }
 }
 

@@ -9,6 +9,7 @@ mod escalation;
 mod inquiries;
 mod messages;
 mod reconcile;
+mod retention;
 mod statistics;
 
 use std::sync::Arc;

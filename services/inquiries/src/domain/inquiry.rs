@@ -24,6 +24,8 @@ use super::status::{StateChange, Status, Target};
 use super::text::PersonalText;
 use super::working_days::AgencyCalendar;
 
+/// What anonymised personal text reads.
+pub(crate) const ANONYMISED: &str = "[anonymised]";
 /// The actor an escalation is recorded under.
 pub(crate) const ESCALATION_ACTOR: &str = "jalia:escalation";
 /// Longest requester name, in characters.
@@ -170,6 +172,8 @@ pub(crate) struct Inquiry {
     pub kind: Kind,
     /// When it was escalated for being overdue (once).
     pub escalated_at: Option<Timestamp>,
+    /// When its personal data was anonymised.
+    pub anonymised_at: Option<Timestamp>,
     /// The place it is about.
     pub place: Option<Place>,
 }
@@ -374,6 +378,7 @@ impl Inquiry {
             kind: submission.kind,
             place: submission.place,
             escalated_at: None,
+            anonymised_at: None,
         };
         inquiry.raise_priority_if_needed(now, zone);
         let change = StateChange {
@@ -427,6 +432,34 @@ impl Inquiry {
             referral: None,
             escalation: true,
         })
+    }
+
+    /// Anonymises a CLOSED inquiry (law 09-08): the requester's name, contacts and
+    /// language, the citizen's subject and question, and the land title and coordinates of
+    /// the place are replaced or removed. What statistics count (status, dates, category,
+    /// kind, channel, country of residence) stays. False when it is not CLOSED or was
+    /// already anonymised.
+    pub(crate) fn anonymise(&mut self, now: Timestamp) -> bool {
+        if self.status != Status::Closed || self.anonymised_at.is_some() {
+            return false;
+        }
+        self.requester.display_name = PersonalText::from_stored(ANONYMISED.to_owned());
+        self.requester.email = None;
+        self.requester.phone = None;
+        self.requester.preferred_language = None;
+        self.subject = PersonalText::from_stored(ANONYMISED.to_owned());
+        self.body = PersonalText::from_stored(ANONYMISED.to_owned());
+        if let Some(place) = self.place.take() {
+            self.place = Place {
+                land_title_number: None,
+                coordinates: None,
+                ..place
+            }
+            .non_empty();
+        }
+        self.anonymised_at = Some(now);
+        self.touch(now);
+        true
     }
 
     /// Refuses changes to a CLOSED or REFERRED inquiry (reopen it first).

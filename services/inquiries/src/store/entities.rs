@@ -102,6 +102,7 @@ pub(super) mod inquiry {
         pub place_longitude_micro: Option<i32>,
         pub due_base: Option<i32>,
         pub escalated_at: Option<i64>,
+        pub anonymised_at: Option<i64>,
     }
 
     impl std::fmt::Debug for Model {

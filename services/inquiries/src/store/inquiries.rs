@@ -295,6 +295,46 @@ pub(crate) async fn escalation_candidates<C: ConnectionTrait>(
         .collect()
 }
 
+/// CLOSED inquiries unchanged since before `changed_before` and not yet anonymised, by id.
+pub(crate) async fn retention_candidates<C: ConnectionTrait>(
+    conn: &C,
+    changed_before: Timestamp,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Inquiry>, Error> {
+    use inquiry::Column as Col;
+    let candidates = inquiry::Entity::find().filter(
+        Condition::all()
+            .add(Col::Status.eq(Status::Closed.code()))
+            .add(Col::UpdatedAt.lt(to_micros(changed_before)))
+            .add(Col::AnonymisedAt.is_null()),
+    );
+    Keyset::new([Col::Id], Direction::Ascending)
+        .apply(candidates, after.map(|id| [id.into()]))
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Removes the notes of an inquiry's history: staff write them about the citizen's case.
+pub(crate) async fn clear_history_notes<C: ConnectionTrait>(
+    conn: &C,
+    inquiry_id: Uuid,
+) -> Result<(), Error> {
+    history_row::Entity::update_many()
+        .col_expr(
+            history_row::Column::Note,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(history_row::Column::InquiryId.eq(inquiry_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// The statistics of the inquiries submitted in `[from, to)` to `agency` (or to every
 /// agency), as they stand at `today`. Counts are grouped in SQL; the median is computed
 /// from the fetched durations, the same way on both backends.
@@ -435,6 +475,7 @@ fn row(value: &Inquiry, tracking_hash: Vec<u8>) -> Result<inquiry::Model, Error>
         due_date: date_key(value.due.settled()),
         due_base: Some(date_key(value.due.base)),
         escalated_at: value.escalated_at.map(to_micros),
+        anonymised_at: value.anonymised_at.map(to_micros),
         due_date_source: value.due.source.code(),
         due_date_pending: value.due.pending,
         service_revision: value.due.service_revision,
@@ -540,6 +581,7 @@ fn from_row(row: inquiry::Model) -> Result<Inquiry, Error> {
         kind: Kind::from_code(row.kind)?,
         place,
         escalated_at: row.escalated_at.map(from_micros),
+        anonymised_at: row.anonymised_at.map(from_micros),
     })
 }
 

@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddWorkingDays),
             Box::new(thread::AddMessageAuthorKind),
             Box::new(AddEscalation),
+            Box::new(AddAnonymisation),
         ]
     }
 
@@ -548,6 +549,46 @@ impl MigrationTrait for AddEscalation {
                 Table::alter()
                     .table(Inquiries::Table)
                     .drop_column(EscalationColumns::EscalatedAt)
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// When a closed inquiry's personal data was anonymised (law 09-08), so that it is done
+/// once. Rows from before were never anonymised.
+struct AddAnonymisation;
+
+impl MigrationName for AddAnonymisation {
+    fn name(&self) -> &str {
+        "m20261205_000104_anonymisation"
+    }
+}
+
+#[derive(DeriveIden)]
+enum AnonymisationColumns {
+    AnonymisedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddAnonymisation {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Inquiries::Table)
+                    .add_column(ColumnDef::new(AnonymisationColumns::AnonymisedAt).big_integer())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Inquiries::Table)
+                    .drop_column(AnonymisationColumns::AnonymisedAt)
                     .to_owned(),
             )
             .await

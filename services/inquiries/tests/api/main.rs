@@ -16,6 +16,7 @@ mod lists;
 mod lookup;
 mod messages;
 mod privacy;
+mod retention;
 mod service;
 mod statistics;
 mod submissions;

@@ -1,0 +1,72 @@
+//! Anonymising closed inquiries past their retention (law 09-08): the use case the
+//! background task runs on its interval (and tests run on demand). Each inquiry is its
+//! own transaction on the locked row, done once (the domain refuses a second time), so
+//! replicas running rounds together do not collide.
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use uuid::Uuid;
+
+use super::Inquiries;
+use crate::domain::Error;
+use crate::store;
+
+/// How many candidates are read at a time.
+const BATCH: u64 = 100;
+
+impl Inquiries {
+    /// Anonymises every CLOSED inquiry unchanged for longer than `retention`. Returns how
+    /// many were anonymised.
+    pub(crate) async fn anonymise_once(&self, retention: Duration) -> Result<usize, Error> {
+        let now = self.now();
+        let retention = SignedDuration::try_from(retention).unwrap_or(SignedDuration::MAX);
+        let changed_before = now.checked_sub(retention).unwrap_or(Timestamp::MIN);
+        let mut anonymised = 0;
+        let mut after = None;
+        loop {
+            let batch = store::inquiries::retention_candidates(
+                self.db.connection(),
+                changed_before,
+                after,
+                BATCH,
+            )
+            .await?;
+            let Some(last) = batch.last() else {
+                return Ok(anonymised);
+            };
+            after = Some(last.id);
+            for candidate in batch {
+                if self.anonymise(candidate.id, now).await? {
+                    anonymised += 1;
+                    tracing::info!(inquiry_id = %candidate.id, "closed inquiry anonymised");
+                }
+            }
+        }
+    }
+
+    /// Anonymises one inquiry, with its history's notes.
+    async fn anonymise(&self, id: Uuid, now: Timestamp) -> Result<bool, Error> {
+        let input = (self, id, now);
+        self.db
+            .write(&input, |tx, (this, id, now)| {
+                Box::pin(async move {
+                    let Some(mut inquiry) =
+                        store::inquiries::lock(tx, this.db.backend(), *id).await?
+                    else {
+                        return Ok(false);
+                    };
+                    if !inquiry.anonymise(*now) {
+                        return Ok(false);
+                    }
+                    store::inquiries::save(tx, &inquiry).await?;
+                    store::inquiries::clear_history_notes(tx, inquiry.id).await?;
+                    // Citizens' own messages and attachments (the citizen-thread work, not
+                    // on this branch) must be replaced and deleted here, in this
+                    // transaction, when they exist.
+                    Ok::<_, Error>(true)
+                })
+            })
+            .await
+    }
+}
