@@ -5,7 +5,9 @@
 //! an urban planning information note.
 //!
 //! Requesters are invented (example.org addresses, fictional numbers); staff appear by
-//! role only. The categories' default response times are illustrative.
+//! role only. The categories' default response times are illustrative. With the links
+//! the suite hands over (`DemoLinks`), the inquiries about a catalog service link to it,
+//! so their due dates come from the catalog, and those raised at a meeting link to it.
 //!
 //! The story is told through the use cases, as the RPCs would tell it, on a clock set to
 //! each step's time, so every rule applies and references come from the agency's real
