@@ -12,6 +12,8 @@ use bytes::Bytes;
 use http::HeaderMap;
 use http_body_util::{BodyExt, Full};
 use jalia::up::{Suite, SuiteOptions};
+use jalia_db::Backend;
+use jalia_db::testing::{POSTGRES_URL_ENV, TestDatabase};
 use tonic::transport::{Channel, Endpoint};
 
 /// A running suite and its data folder (removed when dropped).
@@ -21,17 +23,47 @@ pub struct TestSuite {
     pub suite: Suite,
     /// Its data folder.
     pub data: tempfile::TempDir,
+    /// The backends' PostgreSQL databases when the run uses PostgreSQL (dropped with the
+    /// suite); empty on SQLite, where each backend has a file in the data folder.
+    pub databases: Vec<TestDatabase>,
 }
 
+/// The backends that own a database.
+const BACKENDS: [&str; 3] = ["events", "services-catalog", "inquiries"];
+
 impl TestSuite {
-    /// Starts the suite with demo data, tuning the gateway if asked.
+    /// Starts the suite with demo data, tuning the gateway if asked. On the run's
+    /// backend: a fresh PostgreSQL database per service when `JALIA_TEST_POSTGRES_URL`
+    /// is set (an unreachable URL fails), else SQLite files.
     pub async fn start(tune: Option<fn(&mut jalia_gateway::Config)>) -> Self {
         let data = tempfile::tempdir().unwrap();
         let mut options = SuiteOptions::new(data.path());
         options.demo = true;
         options.gateway = tune;
+        let mut databases = Vec::new();
+        let postgres = std::env::var(POSTGRES_URL_ENV).ok();
+        if let Some(admin) = postgres.filter(|url| !url.trim().is_empty()) {
+            for backend in BACKENDS {
+                let database = TestDatabase::postgres(&admin).await.unwrap();
+                options
+                    .database_urls
+                    .insert(backend, database.config().url().to_owned());
+                databases.push(database);
+            }
+        }
         let suite = Suite::start(options).await.unwrap();
-        Self { suite, data }
+        Self {
+            suite,
+            data,
+            databases,
+        }
+    }
+
+    /// The backend the suite's services store their data in.
+    pub fn backend(&self) -> Backend {
+        self.databases
+            .first()
+            .map_or(Backend::Sqlite, TestDatabase::backend)
     }
 
     /// A channel to the gateway.

@@ -1,6 +1,7 @@
 //! Demo data true to the seed (../shared/seed): the Urban Agency of Béni Mellal with its
 //! headquarters and its Fquih Ben Salah, Azilal and Khouribga antennas and the diaspora
-//! summer hours, the Wilaya of Béni Mellal-Khénifra, the ministry, and five public
+//! summer hours, the Wilaya of Béni Mellal-Khénifra, the ministry, the commune of Béni
+//! Mellal (competent for building permits, which the agency only reviews), and five public
 //! services in Arabic, French and English (Amazigh is left out rather than written
 //! wrong). Fees and processing times the seed does not give are marked illustrative.
 //!
@@ -25,7 +26,7 @@ use crate::domain::hours::{OpeningHours, PeriodInput, Weekday, WeeklyPeriod};
 use crate::domain::place::HttpsUrl;
 use crate::domain::public_service::{
     Channel, ChannelKind, Cost, Evidence, LegalReference, Money, NewService, Price, ProcessingTime,
-    RelatedPlatform, ServiceContent, Status,
+    RelatedPlatform, ServiceContent, ServiceName, Status,
 };
 use crate::domain::query::TermQuery;
 use crate::domain::taxonomy::{NewTerm, Term, TermContent, TermKind};
@@ -38,6 +39,8 @@ const SUMMER_UNTIL: &str = "2025-09-15";
 const MINISTRY: &str = "matnuhpv";
 const WILAYA: &str = "wbmk";
 const URBAN_AGENCY: &str = "bm";
+/// The commune of Béni Mellal, which issues building permits.
+const COMMUNE: &str = "cbm";
 
 const ROKHAS: &str = "https://www.rokhas.ma";
 const IDARATI: &str = "https://www.idarati.ma";
@@ -385,7 +388,9 @@ fn building_permit(taxonomy: &Taxonomy) -> Result<ServiceContent, Error> {
         ),
         legal_references: vec![law_12_90(), law_55_19()],
         related_platforms: vec![rokhas_platform()?],
-        competent_authority: None,
+        // The president of the communal council issues the permit: the commune is the
+        // competent authority, the urban agency gives its opinion.
+        competent_authority: Some(code(COMMUNE)?),
     })
 }
 
@@ -598,6 +603,33 @@ fn wilaya() -> Result<AgencyContent, Error> {
     })
 }
 
+fn commune() -> Result<AgencyContent, Error> {
+    let name = text(
+        "جماعة بني ملال",
+        "Commune de Béni Mellal",
+        "Commune of Béni Mellal",
+    );
+    Ok(AgencyContent {
+        sites: vec![Site {
+            display_name: name.clone(),
+            kind: SiteKind::Headquarters,
+            address: address("Béni Mellal", "Béni Mellal", &name)?,
+            opening_hours: None,
+        }],
+        display_name: name,
+        kind: AgencyKind::Commune,
+        region: region(),
+        province: text(
+            "إقليم بني ملال",
+            "Province de Béni Mellal",
+            "Béni Mellal Province",
+        ),
+        contact_points: Vec::new(),
+        parent_body: None,
+        fallback_languages: Vec::new(),
+    })
+}
+
 fn urban_agency() -> Result<AgencyContent, Error> {
     let sites = agency_sites()
         .into_iter()
@@ -725,13 +757,25 @@ async fn term(
     Ok(catalog.create_term(caller, request).await?.id)
 }
 
+/// The resource names of the demo services that the other services' demos link to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoServices {
+    /// The urban planning information note.
+    pub information_note: String,
+    /// The building permit.
+    pub building_permit: String,
+    /// The direct housing support programme.
+    pub housing_support: String,
+}
+
 /// Loads the demo data through the use cases, creating only what is missing.
-pub(crate) async fn load(catalog: &Catalog) -> Result<(), Error> {
+pub(crate) async fn load(catalog: &Catalog) -> Result<DemoServices, Error> {
     let caller = demo_caller();
     for (agency, content) in [
         (MINISTRY, ministry()),
         (WILAYA, wilaya()?),
         (URBAN_AGENCY, urban_agency()?),
+        (COMMUNE, commune()?),
     ] {
         let code = code(agency)?;
         if !catalog.agency_exists(&code).await? {
@@ -766,21 +810,29 @@ pub(crate) async fn load(catalog: &Catalog) -> Result<(), Error> {
         (MINISTRY, housing_support(&taxonomy)?),
         (URBAN_AGENCY, summer_desk(&taxonomy)?),
     ];
+    let mut names = Vec::new();
     for (agency, content) in services {
-        publish_service(catalog, &caller, code(agency)?, content).await?;
+        names.push(publish_service(catalog, &caller, code(agency)?, content).await?);
     }
+    let [information_note, building_permit, _, housing_support, _] = &names[..] else {
+        return Err(refused("the demo has five services".to_owned()));
+    };
     tracing::info!("catalog demo data loaded");
-    Ok(())
+    Ok(DemoServices {
+        information_note: information_note.to_string(),
+        building_permit: building_permit.to_string(),
+        housing_support: housing_support.to_string(),
+    })
 }
 
 /// Finds the service of `agency` with the French name of `content`, creates it when
-/// missing, and publishes it when it is a draft.
+/// missing, and publishes it when it is a draft; its resource name.
 async fn publish_service(
     catalog: &Catalog,
     caller: &Caller,
     agency: AgencyCode,
     content: ServiceContent,
-) -> Result<(), Error> {
+) -> Result<ServiceName, Error> {
     let french = content.display_name.get("fr").map(str::to_owned);
     let found = catalog
         .services_of(caller, &agency)
@@ -805,7 +857,7 @@ async fn publish_service(
             .change_lifecycle(caller, Lifecycle::Publish, service.name(), if_match)
             .await?;
     }
-    Ok(())
+    Ok(service.name())
 }
 
 #[cfg(test)]
@@ -840,6 +892,11 @@ mod tests {
         }
         assert!(urban_agency().unwrap().check().is_ok());
         assert!(wilaya().unwrap().check().is_ok());
+        assert!(commune().unwrap().check().is_ok());
+        assert_eq!(
+            building_permit(&taxonomy).unwrap().competent_authority,
+            Some(code(COMMUNE).unwrap())
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub use api::fuzzing;
 mod app;
 mod background;
 mod demo;
+pub use demo::DemoServices;
 mod domain;
 mod store;
 
@@ -169,7 +170,7 @@ impl Application {
     }
 
     /// Loads the Béni Mellal demo data; loading it again changes nothing.
-    pub async fn load_demo(&self) -> Result<(), StartError> {
+    pub async fn load_demo(&self) -> Result<DemoServices, StartError> {
         demo::load(&self.catalog).await.map_err(StartError::Demo)
     }
 

@@ -11,6 +11,7 @@ pub use api::fuzzing;
 mod app;
 mod background;
 mod demo;
+pub use demo::DemoEvents;
 mod domain;
 mod store;
 
@@ -228,8 +229,9 @@ impl Application {
         self.server.local_addr()
     }
 
-    /// Loads the demo data; loading it again changes nothing.
-    pub async fn load_demo(&self) -> Result<(), StartError> {
+    /// Loads the demo data; loading it again changes nothing. Returns the names of the
+    /// demo's 2025 meetings, which other services' demos link to.
+    pub async fn load_demo(&self) -> Result<DemoEvents, StartError> {
         demo::load(&self.events)
             .await
             .map_err(|err| StartError::Demo(err.to_string()))

@@ -5,7 +5,9 @@
 //! an urban planning information note.
 //!
 //! Requesters are invented (example.org addresses, fictional numbers); staff appear by
-//! role only. The categories' default response times are illustrative.
+//! role only. The categories' default response times are illustrative. With the links
+//! the suite hands over (`DemoLinks`), the inquiries about a catalog service link to it,
+//! so their due dates come from the catalog, and those raised at a meeting link to it.
 //!
 //! The story is told through the use cases, as the RPCs would tell it, on a clock set to
 //! each step's time, so every rule applies and references come from the agency's real
@@ -47,8 +49,26 @@ const WEB_PORTAL_SYSTEM: &str = "portail-mre";
 const LAND_AGENT: &str = "agent-guichet-mre-foncier";
 const CATEGORIES_CREATED: &str = "2025-08-01T09:00:00+01:00";
 
-/// Loads the demonstration data; a second load changes nothing.
-pub(crate) async fn load(inquiries: &Inquiries) -> Result<(), Error> {
+/// What the other services' demos loaded that the demo inquiries link to, as resource
+/// names; the suite fills it in (this service does not know the others' ids). An empty
+/// one leaves the links out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoLinks {
+    /// The catalog's building permit.
+    pub building_permit: Option<String>,
+    /// The catalog's direct housing support programme.
+    pub housing_support: Option<String>,
+    /// The catalog's urban planning information note.
+    pub information_note: Option<String>,
+    /// The Wilaya's National Day meeting of 10 August 2025.
+    pub national_day_2025: Option<String>,
+    /// The agency's meeting at its headquarters of 12 August 2025.
+    pub headquarters_meeting_2025: Option<String>,
+}
+
+/// Loads the demonstration data; a second load changes nothing. An inquiry that links
+/// to a catalog service has its due date from the catalog's processing time.
+pub(crate) async fn load(inquiries: &Inquiries, links: &DemoLinks) -> Result<(), Error> {
     let story = Story::new(inquiries)?;
     let permit = story
         .category(
@@ -76,15 +96,15 @@ pub(crate) async fn load(inquiries: &Inquiries) -> Result<(), Error> {
         .await?;
     let mut told = 0;
     if story.untold(&permit).await? {
-        building_permit_at_the_wilaya(&story, &permit).await?;
+        building_permit_at_the_wilaya(&story, &permit, links).await?;
         told += 1;
     }
     if story.untold(&housing).await? {
-        housing_support_at_headquarters(&story, &housing).await?;
+        housing_support_at_headquarters(&story, &housing, links).await?;
         told += 1;
     }
     if story.untold(&planning_note).await? {
-        planning_note_by_phone(&story, &planning_note).await?;
+        planning_note_by_phone(&story, &planning_note, links).await?;
         told += 1;
     }
     // The citizen's side of the conversation.
@@ -268,7 +288,11 @@ impl Story {
     }
 }
 
-async fn building_permit_at_the_wilaya(story: &Story, category: &Category) -> Result<(), Error> {
+async fn building_permit_at_the_wilaya(
+    story: &Story,
+    category: &Category,
+    links: &DemoLinks,
+) -> Result<(), Error> {
     let submission = Submission {
         agency: story.agency.clone(),
         requester: Requester {
@@ -281,8 +305,8 @@ async fn building_permit_at_the_wilaya(story: &Story, category: &Category) -> Re
         },
         channel: Channel::EventDesk,
         category: category.id,
-        service: None,
-        event: None,
+        service: links.building_permit.clone(),
+        event: links.national_day_2025.clone(),
         subject: text("Permis de construire sur un terrain familial", 200)?,
         body: text(
             "Je vis en France et je souhaite construire une maison sur le terrain familial \
@@ -337,7 +361,11 @@ async fn building_permit_at_the_wilaya(story: &Story, category: &Category) -> Re
     Ok(())
 }
 
-async fn housing_support_at_headquarters(story: &Story, category: &Category) -> Result<(), Error> {
+async fn housing_support_at_headquarters(
+    story: &Story,
+    category: &Category,
+    links: &DemoLinks,
+) -> Result<(), Error> {
     let submission = Submission {
         agency: story.agency.clone(),
         requester: Requester {
@@ -350,8 +378,8 @@ async fn housing_support_at_headquarters(story: &Story, category: &Category) -> 
         },
         channel: Channel::EventDesk,
         category: category.id,
-        service: None,
-        event: None,
+        service: links.housing_support.clone(),
+        event: links.headquarters_meeting_2025.clone(),
         subject: text("الدعم المباشر للسكن لمغاربة العالم", 200)?,
         body: text(
             "أقيم في إسبانيا وأرغب في شراء أول مسكن في بني ملال بثمن يقارب 280000 درهم. \
@@ -409,7 +437,11 @@ async fn housing_support_at_headquarters(story: &Story, category: &Category) -> 
     Ok(())
 }
 
-async fn planning_note_by_phone(story: &Story, category: &Category) -> Result<(), Error> {
+async fn planning_note_by_phone(
+    story: &Story,
+    category: &Category,
+    links: &DemoLinks,
+) -> Result<(), Error> {
     let submission = Submission {
         agency: story.agency.clone(),
         requester: Requester {
@@ -422,7 +454,7 @@ async fn planning_note_by_phone(story: &Story, category: &Category) -> Result<()
         },
         channel: Channel::Phone,
         category: category.id,
-        service: None,
+        service: links.information_note.clone(),
         event: None,
         subject: text(
             "Note de renseignements urbanistiques pour une parcelle",

@@ -16,6 +16,7 @@ mod background;
 mod calendars;
 mod catalog;
 mod demo;
+pub use demo::DemoLinks;
 mod domain;
 mod store;
 
@@ -365,7 +366,15 @@ impl Application {
 
     /// Loads the demonstration data (ARCHITECTURE.md §7); loading twice changes nothing.
     pub async fn load_demo(&self) -> Result<(), StartError> {
-        demo::load(&self.inquiries).await.map_err(StartError::Demo)
+        self.load_linked_demo(&DemoLinks::default()).await
+    }
+
+    /// Loads the demo data with links to the other services' demo data (catalog
+    /// services, so due dates come from the catalog, and the 2025 meetings).
+    pub async fn load_linked_demo(&self, links: &DemoLinks) -> Result<(), StartError> {
+        demo::load(&self.inquiries, links)
+            .await
+            .map_err(StartError::Demo)
     }
 
     /// A handle on the due-date reconciler, to run a round on demand.

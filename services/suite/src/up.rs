@@ -27,6 +27,9 @@ pub struct SuiteOptions {
     pub clock: SharedClock,
     /// Changes to the gateway's development settings (rate limits, timeouts).
     pub gateway: Option<fn(&mut jalia_gateway::Config)>,
+    /// A database URL per backend (`events`, `services-catalog`, `inquiries`), e.g. a
+    /// PostgreSQL database each; a backend not named gets a SQLite file in the data folder.
+    pub database_urls: BTreeMap<&'static str, String>,
 }
 
 impl SuiteOptions {
@@ -38,6 +41,7 @@ impl SuiteOptions {
             gateway_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: system_clock(),
             gateway: None,
+            database_urls: BTreeMap::new(),
         }
     }
 }
@@ -80,8 +84,13 @@ impl std::fmt::Debug for Suite {
     }
 }
 
-fn sqlite(data: &Path, name: &str) -> String {
-    format!("sqlite://{}/{name}.db?mode=rwc", data.display())
+/// The database URL of a backend: the one the options name, else a SQLite file.
+fn database_url(options: &SuiteOptions, data: &Path, deployable: &str, file: &str) -> String {
+    options
+        .database_urls
+        .get(deployable)
+        .cloned()
+        .unwrap_or_else(|| format!("sqlite://{}/{file}.db?mode=rwc", data.display()))
 }
 
 fn url(address: SocketAddr) -> String {
@@ -95,11 +104,20 @@ impl Suite {
             .map_err(|err| running(format!("{}: {err}", options.data.display())))?;
         let data = options.data.canonicalize().map_err(running)?;
         let mut services = BTreeMap::new();
+        // Filled in by the events and catalog demos, in this order, before the inquiries
+        // demo links to them.
+        let mut links = jalia_inquiries::DemoLinks::default();
         for deployable in ["events", "services-catalog", "inquiries"] {
             let catalog = services
                 .get("services-catalog")
                 .map(|running: &Running| running.address);
-            let started = start_backend(&options, &data, deployable, None, catalog, true).await?;
+            let backend = Backend {
+                deployable,
+                listen: None,
+                catalog,
+                first_start: true,
+            };
+            let started = start_backend(&options, &data, backend, &mut links).await?;
             services.insert(deployable, started);
         }
         let address = |name: &str| {
@@ -165,15 +183,14 @@ impl Suite {
         address: SocketAddr,
     ) -> Result<(), Failure> {
         let catalog = self.address("services-catalog").await;
-        let started = start_backend(
-            &self.options,
-            &self.data,
+        let backend = Backend {
             deployable,
-            Some(address),
+            listen: Some(address),
             catalog,
-            false,
-        )
-        .await?;
+            first_start: false,
+        };
+        let mut links = jalia_inquiries::DemoLinks::default();
+        let started = start_backend(&self.options, &self.data, backend, &mut links).await?;
         self.running.lock().await.insert(deployable, started);
         Ok(())
     }
@@ -188,19 +205,36 @@ impl Suite {
     }
 }
 
-async fn start_backend(
-    options: &SuiteOptions,
-    data: &Path,
-    deployable: &str,
+/// Which backend to start, and how.
+struct Backend<'a> {
+    deployable: &'a str,
     listen: Option<SocketAddr>,
     catalog: Option<SocketAddr>,
     first_start: bool,
+}
+
+/// Starts one backend; with the demo, the events and catalog demos note what they
+/// loaded in `links`, and the inquiries demo links to it.
+async fn start_backend(
+    options: &SuiteOptions,
+    data: &Path,
+    backend: Backend<'_>,
+    links: &mut jalia_inquiries::DemoLinks,
 ) -> Result<Running, Failure> {
+    let Backend {
+        deployable,
+        listen,
+        catalog,
+        first_start,
+    } = backend;
     let clock = options.clock.clone();
     let demo = options.demo && first_start;
     match deployable {
         "events" => {
-            let mut config = jalia_events::Config::development(data, &sqlite(data, "events"));
+            let mut config = jalia_events::Config::development(
+                data,
+                &database_url(options, data, deployable, "events"),
+            );
             if let Some(listen) = listen {
                 config.server.listen = listen;
             }
@@ -211,12 +245,17 @@ async fn start_backend(
                 .await
                 .map_err(running)?;
             if demo {
-                app.load_demo().await.map_err(running)?;
+                let events = app.load_demo().await.map_err(running)?;
+                links.national_day_2025 = Some(events.national_day_2025);
+                links.headquarters_meeting_2025 = Some(events.headquarters_meeting_2025);
             }
             Ok(spawn(app.local_addr(), |shutdown| app.run(shutdown)))
         }
         "services-catalog" => {
-            let mut config = jalia_catalog::Config::development(data, &sqlite(data, "catalog"));
+            let mut config = jalia_catalog::Config::development(
+                data,
+                &database_url(options, data, deployable, "catalog"),
+            );
             if let Some(listen) = listen {
                 config.server.listen = listen;
             }
@@ -227,12 +266,18 @@ async fn start_backend(
                 .await
                 .map_err(running)?;
             if demo {
-                app.load_demo().await.map_err(running)?;
+                let services = app.load_demo().await.map_err(running)?;
+                links.building_permit = Some(services.building_permit);
+                links.housing_support = Some(services.housing_support);
+                links.information_note = Some(services.information_note);
             }
             Ok(spawn(app.local_addr(), |shutdown| app.run(shutdown)))
         }
         "inquiries" => {
-            let mut config = jalia_inquiries::Config::development(data, &sqlite(data, "inquiries"));
+            let mut config = jalia_inquiries::Config::development(
+                data,
+                &database_url(options, data, deployable, "inquiries"),
+            );
             if let Some(listen) = listen {
                 config.server.listen = listen;
             }
@@ -246,7 +291,7 @@ async fn start_backend(
                 .await
                 .map_err(running)?;
             if demo {
-                app.load_demo().await.map_err(running)?;
+                app.load_linked_demo(links).await.map_err(running)?;
             }
             Ok(spawn(app.local_addr(), |shutdown| app.run(shutdown)))
         }

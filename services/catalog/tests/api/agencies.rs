@@ -37,7 +37,7 @@ async fn the_demo_loads_twice_without_change() {
         .agencies;
     assert_eq!(
         agencies.iter().map(|a| a.code.as_str()).collect::<Vec<_>>(),
-        vec!["bm", "matnuhpv", "wbmk"],
+        vec!["bm", "cbm", "matnuhpv", "wbmk"],
         "by code"
     );
     let bm = client

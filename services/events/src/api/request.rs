@@ -17,9 +17,9 @@ use jalia_proto::r#type::v1 as wire;
 use crate::app::Register;
 use crate::domain::content::{
     AgendaItem, AttendanceFigure, AttendanceMode, Decision, EventContent, EventKind, LONG_TEXT,
-    MAX_AGENDA_ITEMS, MAX_ATTENDANCE_FIGURES, MAX_DECISIONS, MAX_ITEM_SPEAKERS, MAX_LANGUAGES,
-    MAX_RELATED_SERVICES, MAX_SPEAKERS, OnlineAccess, Outcomes, Participant, RegistrationSettings,
-    SHORT_TEXT, Venue, check_https_url,
+    MAX_AGENDA_ITEMS, MAX_ATTENDANCE_FIGURES, MAX_DECISIONS, MAX_GUESTS, MAX_ITEM_SPEAKERS,
+    MAX_LANGUAGES, MAX_RELATED_SERVICES, MAX_SPEAKERS, OnlineAccess, Outcomes, Participant,
+    RegistrationSettings, SHORT_TEXT, Venue, check_https_url,
 };
 use crate::domain::event::{EventName, EventStatus};
 use crate::domain::patch::{EventField, EventPatch};
@@ -45,6 +45,7 @@ pub(super) const EVENT_FIELDS: UpdatableFields = UpdatableFields::new(
         "online_access",
         "chair",
         "speakers",
+        "guests",
         "agenda_items",
         "audiences",
         "related_services",
@@ -293,6 +294,7 @@ fn event_content(event: &pb::Event) -> Result<EventContent> {
         "event.speakers",
         participants(&event.speakers, MAX_SPEAKERS),
     );
+    let guests = v.take("event.guests", participants(&event.guests, MAX_GUESTS));
     let agenda_items = v.take("event.agenda_items", agenda(&event.agenda_items));
     let audiences = v.take(
         "event.audiences",
@@ -321,6 +323,7 @@ fn event_content(event: &pb::Event) -> Result<EventContent> {
         online_access,
         chair,
         speakers: speakers.unwrap_or_default(),
+        guests: guests.unwrap_or_default(),
         agenda_items: agenda_items.unwrap_or_default(),
         audiences: audiences.unwrap_or_default(),
         related_services: related_services.unwrap_or_default(),
@@ -356,6 +359,7 @@ fn changed_field(event: &pb::Event, path: &str) -> Checked<EventField> {
         ),
         "chair" => EventField::Chair(event.chair.as_ref().map(participant).transpose()?),
         "speakers" => EventField::Speakers(participants(&event.speakers, MAX_SPEAKERS)?),
+        "guests" => EventField::Guests(participants(&event.guests, MAX_GUESTS)?),
         "agenda_items" => EventField::AgendaItems(agenda(&event.agenda_items)?),
         "audiences" => EventField::Audiences(audiences(
             &event.audiences,

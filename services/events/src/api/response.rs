@@ -115,6 +115,11 @@ pub(super) fn event(event: &Event, wanted: &[LanguageCode]) -> pb::Event {
             .iter()
             .map(|p| participant(p, wanted))
             .collect(),
+        guests: content
+            .guests
+            .iter()
+            .map(|p| participant(p, wanted))
+            .collect(),
         agenda_items: content
             .agenda_items
             .iter()

@@ -18,6 +18,8 @@ pub(crate) const LONG_TEXT: usize = 10_000;
 pub(crate) const MAX_LANGUAGES: usize = 10;
 /// Most speakers of the event as a whole.
 pub(crate) const MAX_SPEAKERS: usize = 30;
+/// Most guests (attending officials who do not speak).
+pub(crate) const MAX_GUESTS: usize = 30;
 /// Most agenda items.
 pub(crate) const MAX_AGENDA_ITEMS: usize = 50;
 /// Most speakers of one agenda item.
@@ -212,6 +214,8 @@ pub(crate) struct EventContent {
     pub chair: Option<Participant>,
     /// Speakers, by role.
     pub speakers: Vec<Participant>,
+    /// Attending officials and guests who do not speak, by role.
+    pub guests: Vec<Participant>,
     /// Programme.
     pub agenda_items: Vec<AgendaItem>,
     /// Audiences.
@@ -320,6 +324,7 @@ impl EventContent {
                 .map_or(0, |access| access.url.len())
             + self.chair.as_ref().map_or(0, participant)
             + self.speakers.iter().map(participant).sum::<usize>()
+            + self.guests.iter().map(participant).sum::<usize>()
             + agenda
             + self.related_services.iter().map(String::len).sum::<usize>()
     }
@@ -438,6 +443,7 @@ pub(crate) mod tests {
             online_access: None,
             chair: None,
             speakers: vec![],
+            guests: vec![],
             agenda_items: vec![],
             audiences: vec![Audience::Diaspora],
             related_services: vec![],

@@ -32,6 +32,8 @@ pub(crate) enum EventField {
     Chair(Option<Participant>),
     /// `speakers`.
     Speakers(Vec<Participant>),
+    /// `guests`.
+    Guests(Vec<Participant>),
     /// `agenda_items`.
     AgendaItems(Vec<AgendaItem>),
     /// `audiences`.
@@ -106,6 +108,7 @@ impl Event {
                 EventField::OnlineAccess(access) => content.online_access = access,
                 EventField::Chair(chair) => content.chair = chair,
                 EventField::Speakers(speakers) => content.speakers = speakers,
+                EventField::Guests(guests) => content.guests = guests,
                 EventField::AgendaItems(items) => content.agenda_items = items,
                 EventField::Audiences(audiences) => content.audiences = audiences,
                 EventField::RelatedServices(services) => content.related_services = services,

@@ -147,6 +147,10 @@ pub(super) struct StoredContent {
     online_access: Option<StoredOnlineAccess>,
     chair: Option<StoredParticipant>,
     speakers: Vec<StoredParticipant>,
+    /// Absent from rows written before events had guests, and whenever empty, so those
+    /// rows read and write the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    guests: Vec<StoredParticipant>,
     agenda_items: Vec<StoredAgendaItem>,
     audiences: Vec<Named<Audience>>,
     related_services: Vec<String>,
@@ -278,6 +282,7 @@ impl From<&EventContent> for StoredContent {
                 }),
             chair: content.chair.as_ref().map(participant_row),
             speakers: content.speakers.iter().map(participant_row).collect(),
+            guests: content.guests.iter().map(participant_row).collect(),
             agenda_items: content
                 .agenda_items
                 .iter()
@@ -332,6 +337,7 @@ impl StoredContent {
             }),
             chair: self.chair.map(participant),
             speakers: self.speakers.into_iter().map(participant).collect(),
+            guests: self.guests.into_iter().map(participant).collect(),
             agenda_items: self
                 .agenda_items
                 .into_iter()
@@ -531,6 +537,21 @@ mod tests {
             read.into_domain().unwrap().registration,
             content.registration
         );
+    }
+
+    #[test]
+    fn guests_are_kept_when_set() {
+        let stored: StoredContent = serde_json::from_str(CONTENT).unwrap();
+        let mut content = stored.into_domain().unwrap();
+        assert!(content.guests.is_empty());
+        content.guests = vec![Participant {
+            role: LocalizedText::single("fr", "Secrétaire général des affaires régionales"),
+            organization: LocalizedText::single("fr", "Wilaya"),
+        }];
+        let written = serde_json::to_string(&StoredContent::from(&content)).unwrap();
+        assert!(written.contains(r#""guests":[{"role""#), "{written}");
+        let read: StoredContent = serde_json::from_str(&written).unwrap();
+        assert_eq!(read.into_domain().unwrap().guests, content.guests);
     }
 
     #[test]

@@ -83,7 +83,7 @@ async fn the_demo_holds_the_2025_meetings_and_the_next_national_day() {
     let mut client = app.client(0).await;
     let august_2025 = client
         .list_events(pb::ListEventsRequest {
-            parent: "agencies/bm".into(),
+            parent: "agencies/-".into(),
             start_after: seconds(1_754_002_800), // 2025-08-01T00:00+01:00
             start_before: seconds(1_756_681_200), // 2025-09-01T00:00+01:00
             language_code: "fr".into(),
@@ -108,8 +108,30 @@ async fn the_demo_holds_the_2025_meetings_and_the_next_national_day() {
         assert_eq!(meeting.status, pb::EventStatus::Completed as i32);
         assert!(meeting.outcomes.as_ref().unwrap().minutes_summary.is_some());
     }
+    // The Wilaya organised the National Day; the urban agency held its own meeting.
+    assert!(wilaya.name.starts_with("agencies/wbmk/events/"));
+    assert!(hq.name.starts_with("agencies/bm/events/"));
     let chair = wilaya.chair.as_ref().unwrap().role.as_ref().unwrap();
     assert!(chair.resolved.as_ref().unwrap().text.contains("Wali"));
+    let role = |participant: &pb::Participant| {
+        participant
+            .role
+            .as_ref()
+            .unwrap()
+            .resolved
+            .as_ref()
+            .unwrap()
+            .text
+            .clone()
+    };
+    let guests: Vec<String> = wilaya.guests.iter().map(role).collect();
+    assert!(guests.contains(&"Le Secrétaire général des affaires régionales".to_owned()));
+    let speakers: Vec<String> = wilaya.speakers.iter().map(role).collect();
+    assert_eq!(
+        speakers,
+        ["Le Directeur de l'Agence urbaine de Béni Mellal"]
+    );
+    assert_eq!(wilaya.agenda_items.len(), 2);
     assert!(
         wilaya
             .theme

@@ -149,6 +149,7 @@ async fn the_programme_reads_back_and_moves_with_the_event() {
     let mut day = event("2027-08-10T10:00", "2027-08-10T13:00", 10, 0);
     day.chair = Some(role("Le Wali de la région"));
     day.speakers = vec![role("Le Directeur"), role("La Cheffe du service juridique")];
+    day.guests = vec![role("Le Secrétaire général des affaires régionales")];
     day.agenda_items = vec![
         pb::AgendaItem {
             title: text("fr", "Ouverture"),
@@ -177,6 +178,34 @@ async fn the_programme_reads_back_and_moves_with_the_event() {
         served(&back.speakers[0].organization),
         "Agence urbaine de Béni Mellal"
     );
+    let guests: Vec<String> = back.guests.iter().map(|p| served(&p.role)).collect();
+    assert_eq!(guests, ["Le Secrétaire général des affaires régionales"]);
+    // Guests change alone through the update mask; the speakers stay.
+    let updated = client
+        .update_event(authed(
+            pb::UpdateEventRequest {
+                event: Some(pb::Event {
+                    name: back.name.clone(),
+                    etag: back.etag.clone(),
+                    guests: vec![
+                        role("Le Vice-président du Conseil régional"),
+                        role("Le Wali"),
+                    ],
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["guests".into()],
+                }),
+            },
+            &token,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let guests: Vec<String> = updated.guests.iter().map(|p| served(&p.role)).collect();
+    assert_eq!(guests, ["Le Vice-président du Conseil régional", "Le Wali"]);
+    assert_eq!(updated.speakers.len(), 2);
+    let day = read(&mut client, &token, &day.name).await;
     let titles: Vec<String> = back.agenda_items.iter().map(|i| served(&i.title)).collect();
     assert_eq!(titles, ["Ouverture", "Services numériques"]);
     assert_eq!(served(&back.agenda_items[0].description), "Mot d'accueil");

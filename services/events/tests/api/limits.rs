@@ -107,6 +107,12 @@ async fn over_long_and_too_many_inputs_name_their_field() {
     let mut speakers = base();
     speakers.speakers = vec![participant("Intervenant"); 31];
     cases.push((speakers, "event.speakers"));
+    let mut guests = base();
+    guests.guests = vec![participant("Invité"); 31];
+    cases.push((guests, "event.guests"));
+    let mut long_guest = base();
+    long_guest.guests = vec![participant("Wali"), participant(&"r".repeat(301))];
+    cases.push((long_guest, "event.guests[1].role.entries[0].text"));
     let mut related = base();
     related.related_services =
         vec!["agencies/bm/services/0198a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b".into(); 51];
