@@ -100,3 +100,90 @@ pub(crate) fn plain(status: StatusCode, text: &str) -> http::Response<Body> {
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use tonic::Status;
+    use tower::Layer;
+
+    struct Refuse;
+
+    impl Admission for Refuse {
+        fn admit(&self, _: &mut http::Request<Body>) -> Result<(), Status> {
+            Err(Status::resource_exhausted(
+                "too many calls from this caller",
+            ))
+        }
+    }
+
+    fn answering(
+        status: StatusCode,
+    ) -> BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible> {
+        BoxCloneSyncService::new(tower::service_fn(move |_| async move {
+            Ok::<_, Infallible>(plain(status, "answered"))
+        }))
+    }
+
+    fn get(path: &str) -> http::Request<Body> {
+        http::Request::get(path).body(Body::empty()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_prefix_goes_to_http_after_admission_the_rest_to_grpc() {
+        let routes = HttpRoutes {
+            prefix: "/calendar/",
+            service: answering(StatusCode::OK),
+        };
+        let grpc = answering(StatusCode::IM_A_TEAPOT);
+        let open = SplitLayer {
+            routes: routes.clone(),
+            admission: None,
+        }
+        .layer(grpc.clone());
+        let status = |response: http::Response<Body>| response.status();
+        assert_eq!(
+            status(
+                open.clone()
+                    .oneshot(get("/calendar/agencies/bm.ics"))
+                    .await
+                    .unwrap()
+            ),
+            StatusCode::OK
+        );
+        for grpc_path in [
+            "/jalia.events.v1.EventService/GetEvent",
+            "/calendar",
+            "/calendarx/",
+        ] {
+            assert_eq!(
+                status(open.clone().oneshot(get(grpc_path)).await.unwrap()),
+                StatusCode::IM_A_TEAPOT,
+                "{grpc_path}"
+            );
+        }
+        let closed = SplitLayer {
+            routes,
+            admission: Some(Arc::new(Refuse)),
+        }
+        .layer(grpc);
+        let refused = closed
+            .clone()
+            .oneshot(get("/calendar/agencies/bm.ics"))
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(refused.headers().contains_key(header::RETRY_AFTER));
+        // The gate, not this split, admits gRPC calls.
+        assert_eq!(
+            status(
+                closed
+                    .oneshot(get("/jalia.events.v1.EventService/GetEvent"))
+                    .await
+                    .unwrap()
+            ),
+            StatusCode::IM_A_TEAPOT
+        );
+    }
+}
