@@ -1,8 +1,11 @@
 """An independent client's view of the suite: through the gateway alone, discover every
 service by reflection, resolve every method's input and output types, check health, and
-call one RPC of each service. Usage: check_suite.py HOST:PORT TOKEN"""
+call one RPC of each service, and fetch an agency's calendar subscription over plain
+HTTP/1.1 on the same port as a calendar client would. Usage: check_suite.py HOST:PORT TOKEN"""
 
 import sys
+import urllib.error
+import urllib.request
 
 import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
@@ -120,11 +123,34 @@ def main():
     if not inquiries.inquiries:
         fail("expected the demo's inquiries")
 
+    vevents = check_calendar(address)
+
     print(
         f"check_suite: ok: {len(SERVICES)} services and {methods} methods resolved by reflection, "
         f"health SERVING, {len(events.events)} events, {len(agencies.agencies)} agencies, "
-        f"{len(inquiries.inquiries)} inquiries through the gateway"
+        f"{len(inquiries.inquiries)} inquiries through the gateway; a calendar feed of "
+        f"{vevents} events, revalidated with its ETag"
     )
+
+
+def check_calendar(address):
+    """GETs the demo agency's feed, then again with its ETag (304); returns its VEVENTs."""
+    url = f"http://{address}/calendar/agencies/bm.ics?lang=fr"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        if not response.headers.get("Content-Type", "").startswith("text/calendar"):
+            fail(f"calendar feed served as {response.headers.get('Content-Type')}")
+        etag = response.headers.get("ETag")
+        body = response.read().decode("utf-8")
+    if not body.startswith("BEGIN:VCALENDAR\r\n") or "BEGIN:VTIMEZONE" not in body or not etag:
+        fail(f"not a calendar feed with a zone and an ETag: {body[:200]!r}")
+    again = urllib.request.Request(url, headers={"If-None-Match": etag})
+    try:
+        with urllib.request.urlopen(again, timeout=10) as response:
+            fail(f"an unchanged feed answered {response.status}, not 304")
+    except urllib.error.HTTPError as error:
+        if error.code != 304:
+            fail(f"an unchanged feed answered {error.code}, not 304")
+    return body.count("BEGIN:VEVENT")
 
 
 if __name__ == "__main__":

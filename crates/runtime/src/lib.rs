@@ -17,7 +17,9 @@ pub mod tls;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock, system_clock};
 pub use config::{ConfigError, Defaults, EnvPrefix, Secret, ServerSettings, StorageSettings};
 pub use error::{ApiError, ErrorCode, FieldViolation, PreconditionViolation, reasons};
-pub use server::{Contract, ServeOptions, Server, ServerError, Shutdown, ShutdownTrigger};
+pub use server::{
+    Contract, HttpRoutes, ServeOptions, Server, ServerError, Shutdown, ShutdownTrigger,
+};
 
 /// Whether a server runs for development (HS256 tokens with a generated key, readable
 /// logs) or production (asymmetric keys from a JWKS file only, JSON logs).

@@ -2,9 +2,11 @@
 //! client address's rate before anything else, verifies the token and the RPC's scope
 //! (jalia-runtime's gate, from the contracts), limits each token subject's rate, and
 //! forwards each call by service name to the backend that owns it, balanced across that
-//! backend's pods. It holds no database.
+//! backend's pods. On the same port it serves calendar subscriptions as plain HTTP
+//! (`/calendar/…`, see `calendar`). It holds no database.
 
 mod backend;
+mod calendar;
 mod door;
 mod health;
 mod proxy;
@@ -19,7 +21,8 @@ use clap::{Arg, ArgMatches};
 use jalia_proto::{AccessRules, FILE_DESCRIPTOR_SET, service_names};
 use jalia_runtime::config::{Defaults, EnvPrefix, parse_duration};
 use jalia_runtime::{
-    ConfigError, Contract, ServeOptions, Server, ServerError, ServerSettings, SharedClock, Shutdown,
+    ConfigError, Contract, HttpRoutes, ServeOptions, Server, ServerError, ServerSettings,
+    SharedClock, Shutdown,
 };
 use tonic::service::Routes;
 use url::Url;
@@ -331,6 +334,7 @@ pub struct Application {
     server: Server,
     config: Config,
     backends: [Backend; 3],
+    clock: SharedClock,
 }
 
 impl Application {
@@ -341,11 +345,12 @@ impl Application {
             Backend::new(config.backends.catalog.clone())?,
             Backend::new(config.backends.inquiries.clone())?,
         ];
-        let server = Server::bind(config.server.clone(), clock).await?;
+        let server = Server::bind(config.server.clone(), clock.clone()).await?;
         Ok(Self {
             server,
             config,
             backends,
+            clock,
         })
     }
 
@@ -375,6 +380,20 @@ impl Application {
                     ready_timeout: self.config.ready_timeout,
                 }))
             };
+        let limits = &self.config.server.limits;
+        let calendars = calendar::Calendars {
+            events: events.channel(),
+            catalog: catalog.channel(),
+            clock: self.clock.clone(),
+            timeout: limits.request_timeout,
+            max_message_bytes: limits.max_message_bytes,
+        };
+        let calendars = HttpRoutes {
+            prefix: calendar::PREFIX,
+            service: tower::util::BoxCloneSyncService::new(tower::service_fn(move |request| {
+                calendars.clone().answer(request)
+            })),
+        };
         let routes = Routes::new(EventsProxy(forward(service_names::EVENTS, &events)?))
             .add_service(CatalogProxy(forward(service_names::CATALOG, &catalog)?))
             .add_service(InquiriesProxy(forward(
@@ -410,6 +429,7 @@ impl Application {
                 trusted: self.config.trusted_proxies.clone(),
                 limiter: address_limiter,
             })),
+            http: Some(calendars),
         };
         self.server
             .serve_with(&CONTRACTS, routes, shutdown, options)

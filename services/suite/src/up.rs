@@ -335,6 +335,11 @@ async fn run_suite(options: SuiteOptions) -> Result<(), Failure> {
     println!("{}", url(suite.gateway));
     println!("{}", suite.token);
     tracing::info!(gateway = %suite.gateway, data = %suite.data.display(), "suite up; Ctrl-C stops it");
+    tracing::info!(
+        agency = %format!("{}/calendar/agencies/{{agency}}.ics", url(suite.gateway)),
+        event = %format!("{}/calendar/agencies/{{agency}}/events/{{event}}.ics", url(suite.gateway)),
+        "calendar subscriptions served on the gateway's port"
+    );
     signals.wait().await;
     suite.shutdown().await
 }

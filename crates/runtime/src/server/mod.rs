@@ -5,6 +5,7 @@
 //! bounded shutdown.
 
 mod gate;
+mod http;
 mod response;
 mod shares;
 mod shutdown;
@@ -25,6 +26,7 @@ pub use gate::{
     Admission, ClientAddress, Deadline, REQUEST_ID_HEADER, RequestContext, caller, deadline,
     peer_address, wanted_languages,
 };
+pub use http::HttpRoutes;
 pub use shutdown::{Shutdown, ShutdownTrigger};
 
 use crate::auth::{AuthSetupError, Verifier};
@@ -48,6 +50,9 @@ pub struct ServeOptions {
     pub grpc_web_origins: Option<Vec<String>>,
     /// A check run on every call before the gate does anything that costs.
     pub admission: Option<Arc<dyn Admission>>,
+    /// Plain HTTP (HTTP/1.1 and HTTP/2) under a path prefix, beside gRPC on the same port:
+    /// past the admission check, not through the gate (no token, no RPC rule applies).
+    pub http: Option<HttpRoutes>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -55,6 +60,7 @@ impl std::fmt::Debug for ServeOptions {
         f.debug_struct("ServeOptions")
             .field("grpc_web_origins", &self.grpc_web_origins)
             .field("admission", &self.admission.is_some())
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -257,12 +263,17 @@ impl Server {
         let (stop_accepting, accepting_stopped) = Shutdown::manual();
         let local_addr = self.listener.local_addr().unwrap_or(self.settings.listen);
         let grpc_web = options.grpc_web_origins.as_deref().map(web::layers);
+        let http = options.http.clone().map(|routes| http::SplitLayer {
+            routes,
+            admission: options.admission.clone(),
+        });
         let stack = tower::ServiceBuilder::new()
+            .option_layer(http.clone())
             .option_layer(grpc_web.as_ref().map(|(cors, _)| cors.clone()))
             .option_layer(grpc_web.as_ref().map(|(_, web)| web.clone()))
             .layer(gate);
         let serving = tonic::transport::Server::builder()
-            .accept_http1(grpc_web.is_some())
+            .accept_http1(grpc_web.is_some() || http.is_some())
             .max_connection_age(limits.max_connection_age)
             .max_concurrent_streams(limits.max_concurrent_streams)
             .http2_keepalive_interval(Some(Duration::from_secs(30)))

@@ -78,7 +78,7 @@ pub fn convert_request(data: &[u8]) {
         }),
         18 => run(bytes, |r: pb::ExportEventCalendarRequest| {
             languages(&r.language_code);
-            drop(request::event_name(&r.name, "name"));
+            drop(request::export_event(&r));
         }),
         _ => run(bytes, |r: pb::ExportEventsCalendarRequest| {
             languages(&r.language_code);
@@ -108,7 +108,8 @@ pub fn export_calendar(data: &[u8]) -> Option<String> {
         .skip(usize::from(selector / 3 % 3))
         .filter_map(|code| LanguageCode::parse(code).ok())
         .collect::<Vec<_>>();
-    Some(calendar(&[CalendarEntry::of(&event, &wanted)], now))
+    let entry = CalendarEntry::of(&event, &wanted);
+    Some(calendar(&entry.summary.clone(), &[entry], None))
 }
 
 fn languages(language_code: &str) {

@@ -308,9 +308,9 @@ impl EventService for EventApi {
         request: Request<pb::ExportEventCalendarRequest>,
     ) -> Result<Response<pb::ExportEventCalendarResponse>, Status> {
         let wanted = languages(&request, &request.get_ref().language_code);
-        let name = request::event_name(&request.get_ref().name, "name")?;
+        let (name, publisher) = request::export_event(request.get_ref())?;
         let calendar = (self.events)
-            .export_event_calendar(caller(&request), &name, &wanted)
+            .export_event_calendar(caller(&request), &name, &wanted, publisher.as_ref())
             .await?;
         Ok(Response::new(response::event_calendar(calendar)))
     }
@@ -320,9 +320,9 @@ impl EventService for EventApi {
         request: Request<pb::ExportEventsCalendarRequest>,
     ) -> Result<Response<pb::ExportEventsCalendarResponse>, Status> {
         let wanted = languages(&request, &request.get_ref().language_code);
-        let query = request::export_events(request.get_ref())?;
+        let (query, publisher) = request::export_events(request.get_ref())?;
         let calendar = (self.events)
-            .export_events_calendar(&query, &wanted, self.budget)
+            .export_events_calendar(&query, &wanted, publisher.as_ref(), self.budget)
             .await?;
         Ok(Response::new(response::events_calendar(calendar)))
     }

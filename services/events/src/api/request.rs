@@ -22,6 +22,7 @@ use crate::domain::content::{
     RegistrationSettings, SHORT_TEXT, Venue, check_https_url,
 };
 use crate::domain::event::{EventName, EventStatus};
+use crate::domain::ical::Publisher;
 use crate::domain::patch::{EventField, EventPatch};
 use crate::domain::query::{EventQuery, RosterQuery};
 use crate::domain::registration::{
@@ -199,12 +200,28 @@ pub(super) fn list_events(request: &pb::ListEventsRequest) -> Result<(EventQuery
     Ok((query, page))
 }
 
-/// ExportEventsCalendar: the query (never drafts).
-pub(super) fn export_events(request: &pb::ExportEventsCalendarRequest) -> Result<EventQuery> {
+/// ExportEventCalendar: the event and how to name its agency.
+pub(super) fn export_event(
+    request: &pb::ExportEventCalendarRequest,
+) -> Result<(EventName, Option<Publisher>)> {
+    let name = event_name(&request.name, "name")?;
+    let publisher = request
+        .publisher
+        .as_ref()
+        .map(|publisher| calendar_publisher(name.agency.clone(), publisher))
+        .transpose()
+        .map_err(Error::Invalid)?;
+    Ok((name, publisher))
+}
+
+/// ExportEventsCalendar: the query (never drafts) and how to name its agency.
+pub(super) fn export_events(
+    request: &pb::ExportEventsCalendarRequest,
+) -> Result<(EventQuery, Option<Publisher>)> {
     if request.status == pb::EventStatus::Draft as i32 {
         return Err(Error::invalid("status", "drafts are never exported"));
     }
-    event_query(
+    let query = event_query(
         &request.parent,
         (request.kind, request.status, request.audience),
         [
@@ -213,7 +230,55 @@ pub(super) fn export_events(request: &pb::ExportEventsCalendarRequest) -> Result
             (request.start_before.as_ref(), "start_before"),
         ],
         false,
-    )
+    )?;
+    let publisher = match (&request.publisher, &query.agency) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(Error::invalid(
+                "publisher",
+                "the events of every agency have no one publisher; name one agency as parent",
+            ));
+        }
+        (Some(publisher), Some(agency)) => {
+            Some(calendar_publisher(agency.clone(), publisher).map_err(Error::Invalid)?)
+        }
+    };
+    Ok((query, publisher))
+}
+
+/// A calendar's publisher: a short name without controls, an email that is one.
+fn calendar_publisher(agency: AgencyCode, publisher: &pb::CalendarPublisher) -> Checked<Publisher> {
+    let mut violations = Vec::new();
+    let display_name = publisher.display_name.trim();
+    if display_name.chars().count() > SHORT_TEXT || display_name.chars().any(char::is_control) {
+        violations.push(FieldViolation::new(
+            "publisher.display_name",
+            format!("at most {SHORT_TEXT} characters, without control characters"),
+        ));
+    }
+    let email = publisher.email.trim();
+    let plausible = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        })
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>'));
+    if !email.is_empty() && !plausible {
+        violations.push(FieldViolation::new(
+            "publisher.email",
+            "must be an email address, local@domain, at most 254 characters",
+        ));
+    }
+    if !violations.is_empty() {
+        return Err(violations);
+    }
+    let given = |text: &str| (!text.is_empty()).then(|| text.to_owned());
+    Ok(Publisher {
+        agency,
+        display_name: given(display_name),
+        email: given(email),
+    })
 }
 
 fn event_query(

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{Events, fill_free_seats, is_owner, lock_owned_event, methods, seen_by};
 use crate::domain::content::{EventContent, Outcomes};
 use crate::domain::event::{Event, EventName, EventStatus};
-use crate::domain::ical::{CalendarEntry, calendar};
+use crate::domain::ical::{CalendarEntry, Publisher, agency_calendar_name, calendar};
 use crate::domain::patch::EventPatch;
 use crate::domain::query::{DraftVisibility, EventQuery};
 use crate::domain::{Error, Result};
@@ -152,6 +152,7 @@ impl Events {
         caller: Option<&Caller>,
         name: &EventName,
         wanted: &[LanguageCode],
+        publisher: Option<&Publisher>,
     ) -> Result<String> {
         let event = self.get_event(caller, &name.agency, name.id).await?;
         if event.status == EventStatus::Draft {
@@ -160,7 +161,8 @@ impl Events {
                 "drafts are never exported",
             ));
         }
-        Ok(calendar(&[CalendarEntry::of(&event, wanted)], self.now()))
+        let entry = CalendarEntry::of(&event, wanted);
+        Ok(calendar(&entry.summary.clone(), &[entry], publisher))
     }
 
     /// The events of a query as one iCalendar object of at most [`EXPORT_LIMIT`] events
@@ -169,6 +171,7 @@ impl Events {
         &self,
         query: &EventQuery,
         wanted: &[LanguageCode],
+        publisher: Option<&Publisher>,
         max_bytes: usize,
     ) -> Result<String> {
         let limit = u64::try_from(EXPORT_LIMIT + 1).unwrap_or(u64::MAX);
@@ -190,7 +193,11 @@ impl Events {
             .iter()
             .map(|event| CalendarEntry::of(event, wanted))
             .collect();
-        let exported = calendar(&entries, self.now());
+        let name = query.agency.as_ref().map_or_else(
+            || "Jalia".to_owned(),
+            |agency| agency_calendar_name(agency, publisher),
+        );
+        let exported = calendar(&name, &entries, publisher);
         if exported.len() > max_bytes {
             return Err(Error::exhausted(
                 reasons::TOO_MANY_EVENTS,

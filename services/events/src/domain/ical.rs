@@ -2,11 +2,18 @@
 //! and each zone gets a VTIMEZONE built from tzdata's transitions over the exported range,
 //! so a calendar shows 10:00 in Béni Mellal whatever Morocco's offset is that day
 //! (UTC+0 during Ramadan, UTC+1 otherwise).
+//!
+//! What calendar clients need besides RFC 5545 itself (Google Calendar, Outlook and
+//! Thunderbird subscribe to these): METHOD:PUBLISH and X-WR-CALNAME to name the feed,
+//! an ORGANIZER on every event, CONFERENCE (RFC 7986) for the online link, and output
+//! that depends on the events alone (DTSTAMP is the event's last change, not the time
+//! of the export), so that a feed's bytes, and an HTTP ETag over them, change only when
+//! an event does.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use jalia_model::{FallbackChain, LanguageCode, LocalizedText};
+use jalia_model::{AgencyCode, FallbackChain, LanguageCode, LocalizedText};
 use jiff::Timestamp;
 use jiff::tz::{Offset, TimeZone};
 
@@ -14,6 +21,27 @@ use super::event::{Event, EventStatus};
 
 /// The media type of an export.
 pub(crate) const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
+
+/// How a calendar names the agency that publishes it: the events service keeps only the
+/// agency's code, a caller that knows more (the gateway, from the catalog) says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Publisher {
+    /// The agency.
+    pub agency: AgencyCode,
+    /// Its name in the reader's language (X-WR-CALNAME, ORGANIZER's CN).
+    pub display_name: Option<String>,
+    /// A public contact email (ORGANIZER's address).
+    pub email: Option<String>,
+}
+
+impl Publisher {
+    /// The calendar's name: the agency's, else its code.
+    fn calendar_name(&self) -> String {
+        self.display_name
+            .clone()
+            .unwrap_or_else(|| self.agency.to_string())
+    }
+}
 
 /// One event with its text already resolved to the reader's language.
 #[derive(Debug)]
@@ -76,14 +104,20 @@ impl<'a> CalendarEntry<'a> {
     }
 }
 
-/// A VCALENDAR holding every entry, with one VTIMEZONE per zone used.
-pub(crate) fn calendar(entries: &[CalendarEntry<'_>], now: Timestamp) -> String {
+/// A VCALENDAR named `name` holding every entry, with one VTIMEZONE per zone used;
+/// `publisher` names the organiser of its agency's events.
+pub(crate) fn calendar(
+    name: &str,
+    entries: &[CalendarEntry<'_>],
+    publisher: Option<&Publisher>,
+) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_owned(),
         "VERSION:2.0".to_owned(),
         "PRODID:-//Jalia//Events//EN".to_owned(),
         "CALSCALE:GREGORIAN".to_owned(),
         "METHOD:PUBLISH".to_owned(),
+        format!("X-WR-CALNAME:{}", escape(name)),
     ];
     let mut ranges: BTreeMap<String, (TimeZone, Timestamp, Timestamp)> = BTreeMap::new();
     for entry in entries {
@@ -103,7 +137,8 @@ pub(crate) fn calendar(entries: &[CalendarEntry<'_>], now: Timestamp) -> String 
         timezone(&mut lines, name, zone, *first, *last);
     }
     for entry in entries {
-        vevent(&mut lines, entry, now);
+        let publisher = publisher.filter(|publisher| publisher.agency == entry.event.agency);
+        vevent(&mut lines, entry, publisher);
     }
     lines.push("END:VCALENDAR".to_owned());
     let mut out = String::new();
@@ -113,12 +148,21 @@ pub(crate) fn calendar(entries: &[CalendarEntry<'_>], now: Timestamp) -> String 
     out
 }
 
-fn vevent(lines: &mut Vec<String>, entry: &CalendarEntry<'_>, now: Timestamp) {
+/// The name of a calendar of one agency's events: the publisher's, else the code.
+pub(crate) fn agency_calendar_name(agency: &AgencyCode, publisher: Option<&Publisher>) -> String {
+    publisher
+        .filter(|publisher| &publisher.agency == agency)
+        .map_or_else(|| agency.to_string(), Publisher::calendar_name)
+}
+
+fn vevent(lines: &mut Vec<String>, entry: &CalendarEntry<'_>, publisher: Option<&Publisher>) {
     let event = entry.event;
     let content = &event.content;
     lines.push("BEGIN:VEVENT".to_owned());
     lines.push(format!("UID:{}@jalia", event.id));
-    lines.push(format!("DTSTAMP:{}", utc(now)));
+    // The event's last change, not the export's time: a feed read twice is the same
+    // bytes (RFC 5545 lets DTSTAMP be when the object's information was last revised).
+    lines.push(format!("DTSTAMP:{}", utc(event.update_time)));
     lines.push(format!(
         "DTSTART;TZID={}:{}",
         content.start.zone_name(),
@@ -142,14 +186,48 @@ fn vevent(lines: &mut Vec<String>, entry: &CalendarEntry<'_>, now: Timestamp) {
     if !entry.description.is_empty() {
         lines.push(format!("DESCRIPTION:{}", escape(&entry.description)));
     }
-    if !entry.location.is_empty() {
-        lines.push(format!("LOCATION:{}", escape(&entry.location)));
+    lines.push(organizer(&event.agency, publisher));
+    // An online-only event's place is its link, for clients that show only LOCATION.
+    let location = match (&entry.url, entry.location.is_empty()) {
+        (Some(url), true) => url.as_str(),
+        _ => entry.location.as_str(),
+    };
+    if !location.is_empty() {
+        lines.push(format!("LOCATION:{}", escape(location)));
     }
     if let Some(url) = &entry.url {
+        // CONFERENCE for clients that know RFC 7986 (they offer a "join" button), URL
+        // for the others.
+        lines.push(format!(
+            "CONFERENCE;VALUE=URI;FEATURE=AUDIO,VIDEO;LABEL={}:{url}",
+            parameter(&conference_label(url))
+        ));
         lines.push(format!("URL:{url}"));
     }
     lines.push(format!("LAST-MODIFIED:{}", utc(event.update_time)));
     lines.push("END:VEVENT".to_owned());
+}
+
+/// ORGANIZER: the agency by name when known, with its contact email or else its URN.
+fn organizer(agency: &AgencyCode, publisher: Option<&Publisher>) -> String {
+    let name = publisher.map_or_else(|| agency.to_string(), Publisher::calendar_name);
+    let address = publisher
+        .and_then(|publisher| publisher.email.as_deref())
+        .map_or_else(
+            || format!("urn:jalia:agencies:{agency}"),
+            |email| format!("mailto:{email}"),
+        );
+    format!("ORGANIZER;CN={}:{address}", parameter(&name))
+}
+
+/// A conference's label: the host people will join on, the same in every language.
+fn conference_label(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#'])
+        .next()
+        .filter(|host| !host.is_empty())
+        .unwrap_or(rest)
+        .to_owned()
 }
 
 /// The zone's observances over [first, last]: the one in force at `first` (from its
@@ -242,10 +320,29 @@ fn escape(text: &str) -> String {
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            '\r' => {}
+            // Only tab survives of the controls (RFC 5545 §3.3.11 forbids the rest).
+            c if c.is_control() && c != '\t' => {}
             c => out.push(c),
         }
     }
+    out
+}
+
+/// A parameter value, always quoted: RFC 5545 forbids DQUOTE and controls inside one,
+/// so they are written as RFC 6868 caret escapes (`^'`, `^n`, `^^`).
+fn parameter(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '^' => out.push_str("^^"),
+            '"' => out.push_str("^'"),
+            '\n' => out.push_str("^n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
     out
 }
 
@@ -290,5 +387,23 @@ mod tests {
         assert_eq!(escape("a, b; c\\d\nе"), "a\\, b\\; c\\\\d\\nе");
         assert_eq!(offset(Offset::from_seconds(3600).unwrap()), "+0100");
         assert_eq!(offset(Offset::from_seconds(-12_600).unwrap()), "-0330");
+        assert_eq!(escape("tab\there\u{7}"), "tab\there");
+    }
+
+    #[test]
+    fn parameters_are_quoted_with_caret_escapes() {
+        assert_eq!(
+            parameter("Agence \"AU\" ^ BM\n"),
+            "\"Agence ^'AU^' ^^ BM^n\""
+        );
+        assert_eq!(parameter("الوكالة, بني ملال"), "\"الوكالة, بني ملال\"");
+        assert_eq!(
+            conference_label("https://visio.example.ma/room?x=1"),
+            "visio.example.ma"
+        );
+        assert_eq!(
+            conference_label("https://meet.example.org"),
+            "meet.example.org"
+        );
     }
 }

@@ -135,6 +135,7 @@ async fn ramadan_times_and_the_icalendar_export_agree() {
                 .export_event_calendar(pb::ExportEventCalendarRequest {
                     name,
                     language_code: "fr".into(),
+                    publisher: None,
                 })
                 .await
                 .unwrap()
@@ -192,6 +193,7 @@ async fn exported(client: &mut Client, name: &str, token: Option<&str>) -> Strin
     let request = pb::ExportEventCalendarRequest {
         name: name.to_owned(),
         language_code: "fr".into(),
+        publisher: None,
     };
     let request = match token {
         Some(token) => authed(request, token),
@@ -250,4 +252,137 @@ async fn a_private_link_never_reaches_a_calendar() {
     assert_eq!(all.matches("BEGIN:VEVENT").count(), 2);
     assert!(!all.contains("private-room"));
     assert!(all.contains("public-room"));
+}
+
+fn property<'a>(ics: &'a str, name: &str) -> Vec<&'a str> {
+    ics.split("\r\n")
+        .filter(|line| {
+            line.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with([':', ';']))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_subscribed_calendar_names_its_publisher_and_joins_online() {
+    let app = TestApp::one().await;
+    let token = app.bm();
+    let mut client = app.client(0).await;
+    let mut online = event("2027-08-10T10:00", "2027-08-10T12:00", 10, 0);
+    online.title = text(
+        "ar",
+        "لقاء تواصلي مع مغاربة العالم حول مساطر التعمير والرخص, بني ملال; 2027",
+    );
+    online.attendance_mode = pb::AttendanceMode::Online as i32;
+    online.venue = None;
+    online.online_access = Some(pb::OnlineAccess {
+        url: "https://visio.example.ma/mre?room=1".into(),
+        private: false,
+    });
+    let online = published(&mut client, &token, online).await;
+    let in_person = published(
+        &mut client,
+        &token,
+        event("2027-08-11T10:00", "2027-08-11T12:00", 10, 0),
+    )
+    .await;
+    let request = |publisher: Option<pb::CalendarPublisher>| pb::ExportEventsCalendarRequest {
+        parent: "agencies/bm".into(),
+        language_code: "ar".into(),
+        publisher,
+        ..Default::default()
+    };
+    let agency = pb::CalendarPublisher {
+        display_name: "الوكالة الحضرية لبني ملال".into(),
+        email: "guichet.mre@aubm.example.ma".into(),
+    };
+    let export = |request: pb::ExportEventsCalendarRequest| {
+        let mut client = client.clone();
+        async move {
+            client
+                .export_events_calendar(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .calendar
+        }
+    };
+    let ics = export(request(Some(agency.clone()))).await;
+
+    // RFC 5545's framing: CRLF everywhere, no line over 75 octets (the Arabic title is
+    // folded between characters), and a parser reads it back.
+    assert!(ics.ends_with("END:VCALENDAR\r\n"));
+    assert!(!ics.replace("\r\n", "").contains('\n'));
+    for line in ics.split("\r\n") {
+        assert!(line.len() <= 75, "{} octets: {line}", line.len());
+    }
+    let parsed = ical::IcalParser::new(std::io::BufReader::new(ics.as_bytes()))
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(parsed.events.len(), 2);
+    let unfolded = ics.replace("\r\n ", "");
+    for header in [
+        "PRODID:-//Jalia//Events//EN",
+        "VERSION:2.0",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "X-WR-CALNAME:الوكالة الحضرية لبني ملال",
+        "BEGIN:VTIMEZONE\r\nTZID:Africa/Casablanca",
+    ] {
+        assert!(unfolded.contains(header), "{header} in {unfolded}");
+    }
+    // The title's comma and semicolon are escaped as TEXT.
+    assert!(unfolded.contains("والرخص\\, بني ملال\\; 2027"), "{unfolded}");
+    // The agency organises both, reachable at its desk's address.
+    assert_eq!(
+        property(&unfolded, "ORGANIZER"),
+        vec![
+            "ORGANIZER;CN=\"الوكالة الحضرية لبني ملال\":mailto:guichet.mre@aubm.example.ma";
+            2
+        ]
+    );
+    // Online: CONFERENCE (RFC 7986) and URL, and the link as its place.
+    assert_eq!(
+        property(&unfolded, "CONFERENCE"),
+        vec![
+            "CONFERENCE;VALUE=URI;FEATURE=AUDIO,VIDEO;LABEL=\"visio.example.ma\":https://visio.example.ma/mre?room=1"
+        ]
+    );
+    assert_eq!(
+        property(&unfolded, "URL"),
+        vec!["URL:https://visio.example.ma/mre?room=1"]
+    );
+    assert!(unfolded.contains(&format!(
+        "UID:{}@jalia",
+        online.name.rsplit('/').next().unwrap()
+    )));
+    // In person: the venue as LOCATION, no link.
+    let venue = property(&unfolded, "LOCATION");
+    assert!(
+        venue.contains(&"LOCATION:Siège de l'Agence urbaine de Béni Mellal\\, Béni Mellal"),
+        "{venue:?}"
+    );
+    assert!(venue.contains(&"LOCATION:https://visio.example.ma/mre?room=1"));
+    assert!(in_person.online_access.is_none());
+
+    // The same events give the same bytes (DTSTAMP is each event's last change), so a
+    // feed's ETag holds until an event changes.
+    assert_eq!(export(request(Some(agency.clone()))).await, ics);
+
+    // Without a publisher, the agency is named by its code and its URN.
+    let plain = export(request(None)).await;
+    assert!(plain.contains("X-WR-CALNAME:bm\r\n"));
+    assert!(plain.contains("ORGANIZER;CN=\"bm\":urn:jalia:agencies:bm\r\n"));
+
+    // A bad publisher is refused on its field; no publisher speaks for every agency.
+    let mut wrong = agency.clone();
+    wrong.email = "guichet mre@aubm".into();
+    jalia_testing::assert_invalid(
+        client.export_events_calendar(request(Some(wrong))).await,
+        "publisher.email",
+    );
+    let mut everyone = request(Some(agency));
+    everyone.parent = "agencies/-".into();
+    jalia_testing::assert_invalid(client.export_events_calendar(everyone).await, "publisher");
 }

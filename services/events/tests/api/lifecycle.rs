@@ -289,6 +289,7 @@ async fn a_postponed_event_keeps_its_registrations_and_takes_none_until_reschedu
         .export_event_calendar(pb::ExportEventCalendarRequest {
             name: day.name.clone(),
             language_code: "fr".into(),
+            publisher: None,
         })
         .await
         .unwrap()

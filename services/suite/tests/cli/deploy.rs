@@ -848,6 +848,71 @@ fn services_reach_the_ports_that_serve() {
     }
 }
 
+#[test]
+fn ingresses_send_grpc_as_grpc_and_calendars_as_http_to_the_gateways_listener() {
+    let mut calendar_paths = 0;
+    for rendering in renderings() {
+        let containers = containers(rendering);
+        let gateway = main_container(&containers, GATEWAY);
+        let service = rendering.named("Service", GATEWAY).unwrap();
+        let port_named = |name: &str| {
+            list(service, "/spec/ports")
+                .iter()
+                .find(|p| text(p, "/name") == Some(name))
+        };
+        // The calendar URLs are served on the gRPC listener; `http` reaches it too.
+        let http = port_named("http")
+            .unwrap_or_else(|| panic!("{}: Service gateway: no port named http", rendering.name));
+        assert_eq!(
+            gateway.resolve_port(http.get("targetPort").unwrap()),
+            Some(gateway.port("listen")),
+            "{}: Service gateway port http",
+            rendering.name
+        );
+        for ingress in rendering.of_kind("Ingress") {
+            let at = format!(
+                "{}: Ingress {}",
+                rendering.name,
+                text(ingress, "/metadata/name").unwrap_or_default()
+            );
+            let protocol = text(
+                ingress,
+                "/metadata/annotations/nginx.ingress.kubernetes.io~1backend-protocol",
+            )
+            .unwrap_or("HTTP");
+            for rule in list(ingress, "/spec/rules") {
+                for path in list(rule, "/http/paths") {
+                    let backend = path.pointer("/backend/service").unwrap();
+                    assert_eq!(
+                        text(backend, "/name"),
+                        Some(GATEWAY),
+                        "{at}: callers enter at the gateway"
+                    );
+                    let port = text(backend, "/port/name")
+                        .and_then(port_named)
+                        .unwrap_or_else(|| panic!("{at}: its backend port is not a named port of the gateway's Service"));
+                    let calendar = text(path, "/path").is_some_and(|p| p.starts_with("/calendar"));
+                    calendar_paths += usize::from(calendar);
+                    let (expected_port, expected_protocols): (&str, &[&str]) = if calendar {
+                        ("http", &["HTTP", "HTTPS"])
+                    } else {
+                        ("grpc", &["GRPC", "GRPCS"])
+                    };
+                    assert_eq!(text(port, "/name"), Some(expected_port), "{at}: port");
+                    assert!(
+                        expected_protocols.contains(&protocol),
+                        "{at}: backend protocol {protocol} for {:?}",
+                        text(path, "/path")
+                    );
+                }
+            }
+        }
+    }
+    if !renderings().is_empty() {
+        assert!(calendar_paths > 0, "no Ingress routes the calendar paths");
+    }
+}
+
 /// The Service port named `grpc` of `deployable`.
 fn service_grpc_port(rendering: &Rendering, deployable: &str) -> u64 {
     let service = rendering.named("Service", deployable).unwrap();
