@@ -20,6 +20,11 @@ use jalia_proto::inquiries::v1::{
     ReplyToInquiryRequest, ReplyToInquiryResponse, SubmitInquiryRequest, SubmitInquiryResponse,
     TransitionInquiryRequest, UpdateInquiryCategoryRequest, UpdateInquiryRequest,
 };
+use jalia_proto::inquiries::v1::{
+    ErasePersonalDataRequest, ErasePersonalDataResponse, ExportPersonalDataRequest,
+    ExportPersonalDataResponse, GetPublicInquiryStatisticsRequest,
+    GetPublicInquiryStatisticsResponse,
+};
 use jalia_runtime::config::Limits;
 use jalia_runtime::server::{caller, deadline, wanted_languages};
 use jalia_runtime::{ApiError, ErrorCode, reasons};
@@ -28,10 +33,12 @@ use tonic::{Request, Response, Status};
 
 use crate::app::Inquiries;
 use crate::domain::category::{CreateCategoryCommand, UpdateCategoryCommand};
+use crate::domain::erasure::{EraseCommand, ExportCommand};
 use crate::domain::inquiry::{
     AssignCommand, InquiryName, SubmitCommand, TransitionCommand, UpdateCommand,
 };
 use crate::domain::message::{AddMessageCommand, CitizenReplyCommand};
+use crate::domain::public_statistics::PublicQuery;
 use response::Languages;
 
 /// The service's routes, with the configured message size limits.
@@ -236,5 +243,40 @@ impl InquiryService for Api {
         let (agency, period) = request::statistics(request.get_ref())?;
         let report = self.inquiries.statistics(&caller, agency, period).await?;
         Ok(Response::new(response::statistics(&report, &languages)))
+    }
+
+    async fn erase_personal_data(
+        &self,
+        request: Request<ErasePersonalDataRequest>,
+    ) -> Result<Response<ErasePersonalDataResponse>, Status> {
+        let caller = caller_of(&request)?;
+        let command = EraseCommand::try_from(request.get_ref())?;
+        let erasure = self.inquiries.erase_personal_data(&caller, command).await?;
+        Ok(Response::new(response::erasure(&erasure)))
+    }
+
+    async fn export_personal_data(
+        &self,
+        request: Request<ExportPersonalDataRequest>,
+    ) -> Result<Response<ExportPersonalDataResponse>, Status> {
+        let (caller, languages) = (
+            caller_of(&request)?,
+            languages(&request, &request.get_ref().language_code),
+        );
+        let command = ExportCommand::try_from(request.get_ref())?;
+        let data = self
+            .inquiries
+            .export_personal_data(&caller, &command)
+            .await?;
+        Ok(Response::new(response::personal_data(&data, &languages)))
+    }
+
+    async fn get_public_inquiry_statistics(
+        &self,
+        request: Request<GetPublicInquiryStatisticsRequest>,
+    ) -> Result<Response<GetPublicInquiryStatisticsResponse>, Status> {
+        let query = PublicQuery::try_from(request.get_ref())?;
+        let figures = self.inquiries.public_statistics(&query).await?;
+        Ok(Response::new(response::public_statistics(&figures)))
     }
 }
