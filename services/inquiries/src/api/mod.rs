@@ -32,6 +32,7 @@ use tonic::service::Routes;
 use tonic::{Request, Response, Status};
 
 use crate::app::Inquiries;
+use crate::domain::Error;
 use crate::domain::category::{CreateCategoryCommand, UpdateCategoryCommand};
 use crate::domain::erasure::{EraseCommand, ExportCommand};
 use crate::domain::inquiry::{
@@ -44,9 +45,13 @@ use response::Languages;
 /// The service's routes, with the configured message size limits.
 pub(crate) fn routes(inquiries: Arc<Inquiries>, limits: &Limits) -> Routes {
     Routes::new(
-        InquiryServiceServer::new(Api { inquiries })
-            .max_decoding_message_size(limits.max_message_bytes)
-            .max_encoding_message_size(limits.max_message_bytes),
+        InquiryServiceServer::new(Api {
+            inquiries,
+            // What an answer may take, leaving room for the frame and trailers.
+            max_answer_bytes: limits.max_message_bytes - limits.max_message_bytes / 16,
+        })
+        .max_decoding_message_size(limits.max_message_bytes)
+        .max_encoding_message_size(limits.max_message_bytes),
     )
 }
 
@@ -54,6 +59,19 @@ pub(crate) fn routes(inquiries: Arc<Inquiries>, limits: &Limits) -> Routes {
 #[derive(Debug, Clone)]
 struct Api {
     inquiries: Arc<Inquiries>,
+    max_answer_bytes: usize,
+}
+
+/// Refuses an answer larger than the service may send, rather than sending part of it.
+fn whole<T: prost::Message>(answer: T, max_bytes: usize) -> Result<T, Status> {
+    if answer.encoded_len() > max_bytes {
+        return Err(Error::Exhausted {
+            reason: reasons::MESSAGE_TOO_LARGE,
+            message: format!("the answer would exceed {max_bytes} bytes"),
+        }
+        .into());
+    }
+    Ok(answer)
 }
 
 /// The verified caller; the gate lets a scoped RPC through only with one.
@@ -268,7 +286,8 @@ impl InquiryService for Api {
             .inquiries
             .export_personal_data(&caller, &command)
             .await?;
-        Ok(Response::new(response::personal_data(&data, &languages)))
+        let answer = response::personal_data(&data, &languages);
+        Ok(Response::new(whole(answer, self.max_answer_bytes)?))
     }
 
     async fn get_public_inquiry_statistics(

@@ -660,7 +660,10 @@ impl TryFrom<&wire::GetPublicInquiryStatisticsRequest> for PublicQuery {
             .ok()
             .filter(|year| *year >= FIRST_YEAR);
         if year.is_none() {
-            v.add("year", format!("must be given, from {FIRST_YEAR}"));
+            v.add(
+                "year",
+                format!("must be a year from {FIRST_YEAR} to the current one"),
+            );
         }
         match (agency, year) {
             (Some(agency), Some(year)) if v.is_empty() => Ok(Self { agency, year }),

@@ -469,6 +469,33 @@ async fn an_access_answer_past_its_cap_is_refused_whole() {
         reasons::MESSAGE_TOO_LARGE,
     );
     assert!(refused.message().contains("5000 messages"), "{refused:?}");
+
+    // Fewer messages, but more bytes than one answer may carry: refused too.
+    let mut request = submission(&category);
+    requester_mut(&mut request).email = "volumineux@example.org".to_owned();
+    let large = agent.submit(request).await.unwrap().inquiry.unwrap();
+    agent
+        .write(
+            &large.name,
+            MessageVisibility::InternalNote,
+            &"x".repeat(10_000),
+        )
+        .await
+        .unwrap();
+    copy_message(&world, &large.name, 300).await;
+    assert_eq!(
+        export(&agent, "volumineux@example.org", "").await.unwrap()[0]
+            .messages
+            .len(),
+        301
+    );
+    copy_message(&world, &large.name, 150).await;
+    let refused = assert_status(
+        export(&agent, "volumineux@example.org", "").await,
+        Code::ResourceExhausted,
+        reasons::MESSAGE_TOO_LARGE,
+    );
+    assert!(refused.message().contains("bytes"), "{refused:?}");
     world.stop().await;
 }
 
