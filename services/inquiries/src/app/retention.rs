@@ -47,7 +47,7 @@ impl Inquiries {
         }
     }
 
-    /// Anonymises one inquiry, with its history's notes.
+    /// Anonymises one inquiry, with its history's notes and the citizen's messages.
     async fn anonymise(&self, id: Uuid, now: Timestamp) -> Result<bool, Error> {
         let input = (self, id, now);
         self.db
