@@ -122,6 +122,12 @@ def main():
     inquiries = call(channel, reflected, SERVICES[2], "ListInquiries", {"parent": "agencies/-"}, token)
     if not inquiries.inquiries:
         fail("expected the demo's inquiries")
+    # The public figures need no token; the demo's few inquiries are suppressed counts.
+    figures = call(
+        channel, reflected, SERVICES[2], "GetPublicInquiryStatistics", {"parent": "agencies/bm", "year": 2025}
+    )
+    if figures.suppression_threshold != 5 or not figures.HasField("total"):
+        fail(f"unexpected public figures: {figures}")
 
     vevents = check_calendar(address)
 

@@ -475,6 +475,9 @@ bare_service! {
     create_inquiry_category(wire::CreateInquiryCategoryRequest) -> wire::InquiryCategory;
     update_inquiry_category(wire::UpdateInquiryCategoryRequest) -> wire::InquiryCategory;
     get_inquiry_statistics(wire::GetInquiryStatisticsRequest) -> wire::GetInquiryStatisticsResponse;
+    erase_personal_data(wire::ErasePersonalDataRequest) -> wire::ErasePersonalDataResponse;
+    export_personal_data(wire::ExportPersonalDataRequest) -> wire::ExportPersonalDataResponse;
+    get_public_inquiry_statistics(wire::GetPublicInquiryStatisticsRequest) -> wire::GetPublicInquiryStatisticsResponse;
 }
 
 /// Accepted connections with TCP_NODELAY, as jalia-runtime's servers set it: without it the

@@ -20,6 +20,11 @@ use jalia_proto::inquiries::v1::{
     ReplyToInquiryRequest, ReplyToInquiryResponse, SubmitInquiryRequest, SubmitInquiryResponse,
     TransitionInquiryRequest, UpdateInquiryCategoryRequest, UpdateInquiryRequest,
 };
+use jalia_proto::inquiries::v1::{
+    ErasePersonalDataRequest, ErasePersonalDataResponse, ExportPersonalDataRequest,
+    ExportPersonalDataResponse, GetPublicInquiryStatisticsRequest,
+    GetPublicInquiryStatisticsResponse,
+};
 use jalia_runtime::config::Limits;
 use jalia_runtime::server::{caller, deadline, wanted_languages};
 use jalia_runtime::{ApiError, ErrorCode, reasons};
@@ -27,19 +32,26 @@ use tonic::service::Routes;
 use tonic::{Request, Response, Status};
 
 use crate::app::Inquiries;
+use crate::domain::Error;
 use crate::domain::category::{CreateCategoryCommand, UpdateCategoryCommand};
+use crate::domain::erasure::{EraseCommand, ExportCommand};
 use crate::domain::inquiry::{
     AssignCommand, InquiryName, SubmitCommand, TransitionCommand, UpdateCommand,
 };
 use crate::domain::message::{AddMessageCommand, CitizenReplyCommand};
+use crate::domain::public_statistics::PublicQuery;
 use response::Languages;
 
 /// The service's routes, with the configured message size limits.
 pub(crate) fn routes(inquiries: Arc<Inquiries>, limits: &Limits) -> Routes {
     Routes::new(
-        InquiryServiceServer::new(Api { inquiries })
-            .max_decoding_message_size(limits.max_message_bytes)
-            .max_encoding_message_size(limits.max_message_bytes),
+        InquiryServiceServer::new(Api {
+            inquiries,
+            // What an answer may take, leaving room for the frame and trailers.
+            max_answer_bytes: limits.max_message_bytes - limits.max_message_bytes / 16,
+        })
+        .max_decoding_message_size(limits.max_message_bytes)
+        .max_encoding_message_size(limits.max_message_bytes),
     )
 }
 
@@ -47,6 +59,19 @@ pub(crate) fn routes(inquiries: Arc<Inquiries>, limits: &Limits) -> Routes {
 #[derive(Debug, Clone)]
 struct Api {
     inquiries: Arc<Inquiries>,
+    max_answer_bytes: usize,
+}
+
+/// Refuses an answer larger than the service may send, rather than sending part of it.
+fn whole<T: prost::Message>(answer: T, max_bytes: usize) -> Result<T, Status> {
+    if answer.encoded_len() > max_bytes {
+        return Err(Error::Exhausted {
+            reason: reasons::MESSAGE_TOO_LARGE,
+            message: format!("the answer would exceed {max_bytes} bytes"),
+        }
+        .into());
+    }
+    Ok(answer)
 }
 
 /// The verified caller; the gate lets a scoped RPC through only with one.
@@ -236,5 +261,41 @@ impl InquiryService for Api {
         let (agency, period) = request::statistics(request.get_ref())?;
         let report = self.inquiries.statistics(&caller, agency, period).await?;
         Ok(Response::new(response::statistics(&report, &languages)))
+    }
+
+    async fn erase_personal_data(
+        &self,
+        request: Request<ErasePersonalDataRequest>,
+    ) -> Result<Response<ErasePersonalDataResponse>, Status> {
+        let caller = caller_of(&request)?;
+        let command = EraseCommand::try_from(request.get_ref())?;
+        let erasure = self.inquiries.erase_personal_data(&caller, command).await?;
+        Ok(Response::new(response::erasure(&erasure)))
+    }
+
+    async fn export_personal_data(
+        &self,
+        request: Request<ExportPersonalDataRequest>,
+    ) -> Result<Response<ExportPersonalDataResponse>, Status> {
+        let (caller, languages) = (
+            caller_of(&request)?,
+            languages(&request, &request.get_ref().language_code),
+        );
+        let command = ExportCommand::try_from(request.get_ref())?;
+        let data = self
+            .inquiries
+            .export_personal_data(&caller, &command)
+            .await?;
+        let answer = response::personal_data(&data, &languages);
+        Ok(Response::new(whole(answer, self.max_answer_bytes)?))
+    }
+
+    async fn get_public_inquiry_statistics(
+        &self,
+        request: Request<GetPublicInquiryStatisticsRequest>,
+    ) -> Result<Response<GetPublicInquiryStatisticsResponse>, Status> {
+        let query = PublicQuery::try_from(request.get_ref())?;
+        let figures = self.inquiries.public_statistics(&query).await?;
+        Ok(Response::new(response::public_statistics(&figures)))
     }
 }

@@ -17,6 +17,7 @@ use crate::domain::category::{self, CategoryName, CreateCategoryCommand, UpdateC
 use crate::domain::classification::{
     Coordinates, Kind, MAX_COMMUNE_CHARS, MAX_LAND_TITLE_CHARS, Place,
 };
+use crate::domain::erasure::{EraseCommand, ExportCommand, Person};
 use crate::domain::inquiry::{
     AssignCommand, Assignment, Channel, InquiryName, MAX_ADMINISTRATION_CHARS, MAX_AGENT_CHARS,
     MAX_EXTERNAL_REFERENCE_CHARS, MAX_REQUESTER_NAME_CHARS, MAX_SUBJECT_CHARS, MAX_TEAM_CHARS,
@@ -24,6 +25,7 @@ use crate::domain::inquiry::{
     UpdateCommand,
 };
 use crate::domain::message::{AddMessageCommand, CitizenReplyCommand, MAX_BODY_CHARS, Visibility};
+use crate::domain::public_statistics::{FIRST_YEAR, PublicQuery};
 use crate::domain::query::{CategoryFilter, InquiryOrder, InquiryQuery, MessageQuery};
 use crate::domain::statistics::Period;
 use crate::domain::status::{MAX_NOTE_CHARS, Status, Target};
@@ -608,6 +610,65 @@ pub(super) fn statistics(
             Ok((agency, Period { start, end }))
         }
         _ => Err(v.into_vec().into()),
+    }
+}
+
+/// ErasePersonalData: the agency, the person and the request_id.
+impl TryFrom<&wire::ErasePersonalDataRequest> for EraseCommand {
+    type Error = Error;
+
+    fn try_from(request: &wire::ErasePersonalDataRequest) -> Result<Self, Error> {
+        let mut v = Violations::new();
+        let agency = agency_parent(&request.parent, &mut v);
+        let person = Person::parse(&request.email, &request.phone, &mut v);
+        let request_id = request_id(&request.request_id, &mut v);
+        match (agency, person, request_id) {
+            (Some(agency), Some(person), Some(request_id)) if v.is_empty() => Ok(Self {
+                agency,
+                person,
+                request_id,
+            }),
+            _ => Err(v.into_vec().into()),
+        }
+    }
+}
+
+/// ExportPersonalData: the agency and the person.
+impl TryFrom<&wire::ExportPersonalDataRequest> for ExportCommand {
+    type Error = Error;
+
+    fn try_from(request: &wire::ExportPersonalDataRequest) -> Result<Self, Error> {
+        let mut v = Violations::new();
+        let agency = agency_parent(&request.parent, &mut v);
+        let person = Person::parse(&request.email, &request.phone, &mut v);
+        match (agency, person) {
+            (Some(agency), Some(person)) if v.is_empty() => Ok(Self { agency, person }),
+            _ => Err(v.into_vec().into()),
+        }
+    }
+}
+
+/// GetPublicInquiryStatistics: the agency and a year from 2000 (the current year is
+/// the use case's to check).
+impl TryFrom<&wire::GetPublicInquiryStatisticsRequest> for PublicQuery {
+    type Error = Error;
+
+    fn try_from(request: &wire::GetPublicInquiryStatisticsRequest) -> Result<Self, Error> {
+        let mut v = Violations::new();
+        let agency = agency_parent(&request.parent, &mut v);
+        let year = i16::try_from(request.year)
+            .ok()
+            .filter(|year| *year >= FIRST_YEAR);
+        if year.is_none() {
+            v.add(
+                "year",
+                format!("must be a year from {FIRST_YEAR} to the current one"),
+            );
+        }
+        match (agency, year) {
+            (Some(agency), Some(year)) if v.is_empty() => Ok(Self { agency, year }),
+            _ => Err(v.into_vec().into()),
+        }
     }
 }
 

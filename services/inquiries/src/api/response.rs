@@ -4,12 +4,16 @@ use jalia_model::{FallbackChain, LanguageCode, LocalizedText, Page};
 use jalia_proto::convert::{civil_date_for, duration_for, etag_for, localized_text_for, timestamp};
 use jalia_proto::inquiries::v1 as wire;
 
-use crate::app::{CitizenReply, CitizenView, InquiryView, StatisticsReport, Submitted};
+use crate::app::{
+    CitizenReply, CitizenView, InquiryView, PersonalData, StatisticsReport, Submitted,
+};
 use crate::domain::category::Category;
 use crate::domain::classification::{Coordinates, Kind, Place};
 use crate::domain::due::DueDateSource;
+use crate::domain::erasure::Erasure;
 use crate::domain::inquiry::{Assignment, Channel, Priority, Referral};
 use crate::domain::message::{AuthorKind, Message, Visibility};
+use crate::domain::public_statistics::{PublicStatistics, Published, SUPPRESSION_THRESHOLD};
 use crate::domain::status::{StateChange, Status};
 
 /// What readers are served localized text in.
@@ -304,6 +308,76 @@ pub(super) fn statistics(
             })
             .collect(),
         escalated_count: statistics.escalated,
+    }
+}
+
+/// The record of an erasure: no personal data, not even the contacts' digests.
+pub(super) fn erasure(erasure: &Erasure) -> wire::ErasePersonalDataResponse {
+    wire::ErasePersonalDataResponse {
+        erasure: Some(wire::Erasure {
+            name: erasure.name(),
+            erase_time: Some(timestamp(erasure.time)),
+            erased_by: erasure.erased_by(),
+            inquiry_count: i32::try_from(erasure.inquiries).unwrap_or(i32::MAX),
+        }),
+    }
+}
+
+/// The answer to an access request.
+pub(super) fn personal_data(
+    data: &PersonalData,
+    languages: &Languages,
+) -> wire::ExportPersonalDataResponse {
+    wire::ExportPersonalDataResponse {
+        inquiries: data
+            .inquiries
+            .iter()
+            .map(|(view, messages)| wire::PersonalDataInquiry {
+                inquiry: Some(inquiry(view, languages)),
+                messages: messages.iter().map(message).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The public figures of a year.
+pub(super) fn public_statistics(
+    figures: &PublicStatistics,
+) -> wire::GetPublicInquiryStatisticsResponse {
+    wire::GetPublicInquiryStatisticsResponse {
+        parent: format!("agencies/{}", figures.agency),
+        year: i32::from(figures.year),
+        suppression_threshold: i32::try_from(SUPPRESSION_THRESHOLD).unwrap_or(i32::MAX),
+        total: Some(public_count(figures.total)),
+        status_counts: figures
+            .by_status
+            .iter()
+            .map(|(status, count)| wire::PublicStatusCount {
+                status: status_to_wire(*status) as i32,
+                count: Some(public_count(*count)),
+            })
+            .collect(),
+        kind_counts: figures
+            .by_kind
+            .iter()
+            .map(|(kind, count)| wire::PublicKindCount {
+                kind: kind_to_wire(*kind) as i32,
+                count: Some(public_count(*count)),
+            })
+            .collect(),
+        median_first_response_duration: figures.median_first_response.map(duration_for),
+        median_first_response_suppressed: figures.median_suppressed,
+        answered_on_time_share: figures.answered_on_time_share,
+        answered_on_time_share_suppressed: figures.share_suppressed,
+    }
+}
+
+fn public_count(count: Published) -> wire::PublicCount {
+    wire::PublicCount {
+        value: Some(match count {
+            Published::Count(count) => wire::public_count::Value::Count(count),
+            Published::Suppressed => wire::public_count::Value::Suppressed(true),
+        }),
     }
 }
 

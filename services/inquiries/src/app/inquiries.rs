@@ -198,7 +198,8 @@ impl Inquiries {
         };
         let opens = code_opens(found.as_ref().map(|(_, hash)| hash.as_slice()), typed_code);
         match found {
-            Some((inquiry, _)) if opens => Ok(inquiry),
+            // An anonymised inquiry no longer belongs to anyone: its code opens nothing.
+            Some((inquiry, _)) if opens && inquiry.anonymised_at.is_none() => Ok(inquiry),
             _ => {
                 tracing::debug!("inquiry lookup did not match");
                 Err(Error::NotFound("inquiry"))

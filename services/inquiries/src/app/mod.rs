@@ -8,6 +8,7 @@ mod categories;
 mod escalation;
 mod inquiries;
 mod messages;
+mod personal_data;
 mod reconcile;
 mod retention;
 mod statistics;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use inquiries::{CitizenView, InquiryView, Submitted};
 pub(crate) use messages::CitizenReply;
+pub(crate) use personal_data::PersonalData;
 pub(crate) use statistics::StatisticsReport;
 
 use crate::catalog::Catalog;
@@ -49,6 +51,8 @@ mod methods {
     pub(super) const CREATE_INQUIRY_CATEGORY: &str =
         "/jalia.inquiries.v1.InquiryService/CreateInquiryCategory";
     pub(super) const REPLY_TO_INQUIRY: &str = "/jalia.inquiries.v1.InquiryService/ReplyToInquiry";
+    pub(super) const ERASE_PERSONAL_DATA: &str =
+        "/jalia.inquiries.v1.InquiryService/ErasePersonalData";
 }
 
 /// Time kept back from a caller's deadline for the write after asking the catalog.

@@ -5,11 +5,13 @@
 
 use std::time::Duration;
 
+use jalia_db::sea_orm::DatabaseTransaction;
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
 use super::Inquiries;
 use crate::domain::Error;
+use crate::domain::inquiry::Inquiry;
 use crate::store;
 
 /// How many candidates are read at a time.
@@ -45,7 +47,7 @@ impl Inquiries {
         }
     }
 
-    /// Anonymises one inquiry, with its history's notes.
+    /// Anonymises one inquiry, with its history's notes and the citizen's messages.
     async fn anonymise(&self, id: Uuid, now: Timestamp) -> Result<bool, Error> {
         let input = (self, id, now);
         self.db
@@ -59,14 +61,23 @@ impl Inquiries {
                     if !inquiry.anonymise(*now) {
                         return Ok(false);
                     }
-                    store::inquiries::save(tx, &inquiry).await?;
-                    store::inquiries::clear_history_notes(tx, inquiry.id).await?;
-                    // Citizens' own messages and attachments (the citizen-thread work, not
-                    // on this branch) must be replaced and deleted here, in this
-                    // transaction, when they exist.
+                    erase_in(tx, &inquiry).await?;
                     Ok::<_, Error>(true)
                 })
             })
             .await
     }
+}
+
+/// The one step that stores an inquiry the domain has just anonymised (`Inquiry::anonymise`
+/// or `Inquiry::erase`), in the caller's transaction: the retention round and
+/// ErasePersonalData both end here, so what an erasure removes is the same for both. It
+/// replaces what else holds the citizen's data: the history's notes (staff write them
+/// about the case) and the citizen's own messages. Anything added later that holds a
+/// citizen's data for an inquiry (attachments) is removed here too, in this transaction.
+pub(super) async fn erase_in(tx: &DatabaseTransaction, inquiry: &Inquiry) -> Result<(), Error> {
+    store::inquiries::save(tx, inquiry).await?;
+    store::inquiries::clear_history_notes(tx, inquiry.id).await?;
+    store::messages::anonymise_citizen_messages(tx, inquiry.id).await?;
+    Ok(())
 }

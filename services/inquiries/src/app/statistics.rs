@@ -11,6 +11,7 @@ use crate::domain::Error;
 use crate::domain::access::list_scope;
 use crate::domain::calendar::{date_key, local_date};
 use crate::domain::category::Category;
+use crate::domain::public_statistics::{PublicQuery, PublicStatistics};
 use crate::domain::statistics::{Period, Statistics, median_micros};
 use crate::store;
 
@@ -49,5 +50,30 @@ impl Inquiries {
             statistics,
             categories,
         })
+    }
+}
+
+impl Inquiries {
+    /// The public figures of an agency's year, with small counts suppressed.
+    pub(crate) async fn public_statistics(
+        &self,
+        query: &PublicQuery,
+    ) -> Result<PublicStatistics, Error> {
+        let zone = self.calendars.of(&query.agency).zone();
+        let today = local_date(self.now(), zone);
+        let period = query.period(today.year())?;
+        let (from, to) = period.instants(zone);
+        let (mut statistics, durations) = store::inquiries::statistics(
+            self.db.connection(),
+            Some(&query.agency),
+            from,
+            to,
+            date_key(today),
+        )
+        .await?;
+        let responded = durations.len();
+        statistics.median_first_response =
+            median_micros(durations).map(SignedDuration::from_micros);
+        Ok(PublicStatistics::publish(query, &statistics, responded))
     }
 }

@@ -31,6 +31,14 @@ pub enum Error {
         /// For the caller's developers.
         message: String,
     },
+    /// The answer would be too large to give whole.
+    #[error("{message}")]
+    Exhausted {
+        /// Stable reason, one of `reasons`.
+        reason: &'static str,
+        /// For the caller's developers.
+        message: String,
+    },
     /// The etag sent is not the resource's current one.
     #[error("the resource changed since it was read (stale etag)")]
     Stale,

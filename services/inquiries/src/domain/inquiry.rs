@@ -440,7 +440,14 @@ impl Inquiry {
     /// kind, channel, country of residence) stays. False when it is not CLOSED or was
     /// already anonymised.
     pub(crate) fn anonymise(&mut self, now: Timestamp) -> bool {
-        if self.status != Status::Closed || self.anonymised_at.is_some() {
+        self.status == Status::Closed && self.erase(now)
+    }
+
+    /// Anonymises the inquiry whatever its status, on its requester's request (law
+    /// 09-08): the same replacement as [`Inquiry::anonymise`], so statistics do not
+    /// change either. False when it was already anonymised.
+    pub(crate) fn erase(&mut self, now: Timestamp) -> bool {
+        if self.anonymised_at.is_some() {
             return false;
         }
         self.requester.display_name = PersonalText::from_stored(ANONYMISED.to_owned());

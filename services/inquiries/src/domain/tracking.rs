@@ -13,6 +13,8 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::erasure::{ContactDigests, Person};
+
 type HmacSha256 = Hmac<Sha256>;
 
 /// Shortest accepted tracking key.
@@ -55,6 +57,34 @@ impl TrackingKey {
         let mut bits = [0_u8; CODE_BYTES];
         bits.copy_from_slice(&digest[..CODE_BYTES]);
         TrackingCode(encode(&bits))
+    }
+
+    /// The keyed digests of the contacts `person` was named by, for the record of an
+    /// erasure: they tell whether a later request names the same person without the
+    /// record holding the contact. Labelled apart from tracking codes, so the one key
+    /// serves both without one output ever equalling the other.
+    pub(crate) fn contact_digests(&self, person: &Person) -> ContactDigests {
+        ContactDigests {
+            email: person
+                .email
+                .as_deref()
+                .map(|email| self.digest(b"jalia-inquiries-erased-email:v1:", email)),
+            phone: person
+                .phone
+                .as_deref()
+                .map(|phone| self.digest(b"jalia-inquiries-erased-phone:v1:", phone)),
+        }
+    }
+
+    fn digest(&self, label: &[u8], value: &str) -> [u8; 32] {
+        let mut mac = match HmacSha256::new_from_slice(&self.0) {
+            Ok(mac) => mac,
+            // HMAC takes keys of any length; this arm cannot be reached.
+            Err(_) => <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()),
+        };
+        mac.update(label);
+        mac.update(value.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 }
 

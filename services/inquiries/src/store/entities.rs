@@ -189,3 +189,29 @@ pub(super) mod message {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// `inquiry_erasures`: the records of erasures made on request, without personal data.
+pub(super) mod erasure {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inquiry_erasures")]
+    pub(crate) struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub agency: String,
+        pub erased_by_agency: String,
+        pub erased_by_subject: String,
+        pub inquiry_count: i32,
+        pub erase_time: i64,
+        /// HMAC-SHA256 of the email's identity key, when the person was named by it.
+        pub email_digest: Option<Vec<u8>>,
+        /// HMAC-SHA256 of the phone in E.164, when the person was named by it.
+        pub phone_digest: Option<Vec<u8>>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub(crate) enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,6 +1,6 @@
 //! Inquiries and their history.
 
-use jalia_db::sea_orm::sea_query::Expr;
+use jalia_db::sea_orm::sea_query::{Expr, ExprTrait, Func};
 use jalia_db::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Statement,
@@ -18,6 +18,7 @@ use crate::domain::Error;
 use crate::domain::calendar::{add_days, date_from_key, date_key};
 use crate::domain::classification::{Coordinates, Kind, Place};
 use crate::domain::due::{DueDate, DueDateSource};
+use crate::domain::erasure::Person;
 use crate::domain::inquiry::{Assignment, Channel, Inquiry, Priority, Referral, Requester};
 use crate::domain::query::{InquiryCursor, InquiryFilter, InquiryOrder};
 use crate::domain::reference::Reference;
@@ -317,6 +318,49 @@ pub(crate) async fn retention_candidates<C: ConnectionTrait>(
         .into_iter()
         .map(from_row)
         .collect()
+}
+
+/// Up to `limit` inquiries of `agency` whose requester `person` is, oldest first, locked
+/// for update when `lock` gives the backend. The email is compared in lowercase in SQL to
+/// find the candidates, then exactly by the domain's rule.
+pub(crate) async fn of_person<C: ConnectionTrait>(
+    conn: &C,
+    agency: &AgencyCode,
+    person: &Person,
+    limit: u64,
+    lock: Option<Backend>,
+) -> Result<Vec<Inquiry>, Error> {
+    use inquiry::Column as Col;
+    let mut who = Condition::any();
+    if let Some(email) = &person.email {
+        who = who.add(
+            Expr::expr(Func::lower(Expr::col(Col::RequesterEmail)))
+                .eq(Func::lower(Expr::val(email.as_str()))),
+        );
+    }
+    if let Some(phone) = &person.phone {
+        who = who.add(Col::RequesterPhone.eq(phone.as_str()));
+    }
+    if who.is_empty() {
+        return Ok(Vec::new());
+    }
+    let select = inquiry::Entity::find()
+        .filter(Col::Agency.eq(agency.as_str()))
+        .filter(who)
+        .order_by_asc(Col::Id)
+        .limit(limit);
+    let select = match lock {
+        Some(backend) => lock_for_update(select, backend),
+        None => select,
+    };
+    let mut found = Vec::new();
+    for row in select.all(conn).await? {
+        let inquiry = from_row(row)?;
+        if person.recognises(&inquiry.requester) {
+            found.push(inquiry);
+        }
+    }
+    Ok(found)
 }
 
 /// Removes the notes of an inquiry's history: staff write them about the citizen's case.

@@ -1,5 +1,6 @@
 //! Messages on inquiries: appended, never changed.
 
+use jalia_db::sea_orm::sea_query::Expr;
 use jalia_db::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect,
@@ -10,6 +11,7 @@ use uuid::Uuid;
 
 use super::entities::message;
 use crate::domain::Error;
+use crate::domain::inquiry::ANONYMISED;
 use crate::domain::message::{AuthorKind, Message, Visibility};
 use crate::domain::query::MessageFilter;
 use crate::domain::text::PersonalText;
@@ -85,6 +87,44 @@ pub(crate) async fn citizen_thread<C: ConnectionTrait>(
         .filter(message::Column::InquiryId.eq(inquiry_id))
         .filter(message::Column::Visibility.eq(Visibility::PublicReply.code()))
         .order_by_asc(message::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| from_row(agency, row))
+        .collect()
+}
+
+/// Replaces the bodies of the citizen's own messages on an inquiry (law 09-08): their
+/// words are personal data; staff replies and notes stay, as the retention keeps them.
+pub(crate) async fn anonymise_citizen_messages<C: ConnectionTrait>(
+    conn: &C,
+    inquiry_id: Uuid,
+) -> Result<(), Error> {
+    message::Entity::update_many()
+        .col_expr(message::Column::Body, Expr::value(ANONYMISED))
+        .filter(message::Column::InquiryId.eq(inquiry_id))
+        .filter(message::Column::AuthorKind.eq(AuthorKind::Citizen.code()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every message of the inquiries `inquiry_ids` of `agency`, by inquiry then oldest
+/// first, at most `limit`.
+pub(crate) async fn of_inquiries<C: ConnectionTrait>(
+    conn: &C,
+    agency: &AgencyCode,
+    inquiry_ids: &[Uuid],
+    limit: u64,
+) -> Result<Vec<Message>, Error> {
+    if inquiry_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    message::Entity::find()
+        .filter(message::Column::InquiryId.is_in(inquiry_ids.iter().copied()))
+        .order_by_asc(message::Column::InquiryId)
+        .order_by_asc(message::Column::Id)
+        .limit(limit)
         .all(conn)
         .await?
         .into_iter()

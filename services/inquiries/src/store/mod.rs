@@ -5,6 +5,7 @@
 
 pub(crate) mod categories;
 mod entities;
+pub(crate) mod erasures;
 pub(crate) mod inquiries;
 pub(crate) mod messages;
 mod migration;

@@ -186,6 +186,13 @@ pub(crate) struct CategoryReplay {
     pub category_id: Uuid,
 }
 
+/// What an ErasePersonalData under a request_id keeps for its replays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ErasureReplay {
+    /// The erasure recorded.
+    pub erasure_id: Uuid,
+}
+
 #[cfg(test)]
 mod tests {
     use jalia_db::codes_are_distinct;
@@ -280,6 +287,10 @@ mod tests {
         assert_eq!(
             json(&CategoryReplay { category_id: id }),
             format!(r#"{{"category_id":"{uuid}"}}"#)
+        );
+        assert_eq!(
+            json(&ErasureReplay { erasure_id: id }),
+            format!(r#"{{"erasure_id":"{uuid}"}}"#)
         );
         let read: SubmissionReplay =
             serde_json::from_str(&format!(r#"{{"inquiry_id":"{uuid}"}}"#)).unwrap();

@@ -161,6 +161,17 @@ impl World {
         self.caller_on(0, subject, agency).await
     }
 
+    /// A caller of `agency` named `subject` whose token holds only `scopes`.
+    pub(crate) async fn caller_scoped(&self, subject: &str, agency: &str, scopes: &[&str]) -> Api {
+        let token = self
+            .tokens
+            .mint_at(subject, agency, scopes, self.clock.now(), TOKEN_LIFETIME);
+        Api {
+            client: client(self.servers[0].addr).await,
+            token: Some(token),
+        }
+    }
+
     /// A caller without a token, as a citizen portal calling LookupInquiry.
     pub(crate) async fn anonymous(&self) -> Api {
         Api {

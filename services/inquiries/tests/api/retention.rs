@@ -25,7 +25,19 @@ async fn a_closed_inquiry_past_its_retention_holds_no_personal_data_and_statisti
         latitude: Some(31.96),
         longitude: Some(-6.57),
     });
-    let closed = agent.submit(request).await.unwrap().inquiry.unwrap();
+    let submitted = agent.submit(request).await.unwrap();
+    let closed = submitted.inquiry.unwrap();
+    // The citizen writes back through a portal: their words go with the rest.
+    agent
+        .client()
+        .reply_to_inquiry(agent.request(ReplyToInquiryRequest {
+            reference: closed.reference.clone(),
+            tracking_code: submitted.tracking_code.clone(),
+            body: "Mon titre foncier est le 12345/10".to_owned(),
+            request_id: String::new(),
+        }))
+        .await
+        .unwrap();
     let open = agent
         .submit(submission(&category))
         .await
@@ -88,6 +100,15 @@ async fn a_closed_inquiry_past_its_retention_holds_no_personal_data_and_statisti
     ] {
         assert!(!printed.contains(secret), "{secret} remains");
     }
+    let bodies: Vec<_> = agent
+        .messages(&closed.name)
+        .await
+        .unwrap()
+        .inquiry_messages
+        .into_iter()
+        .map(|message| message.body)
+        .collect();
+    assert_eq!(bodies, ["[anonymised]", "réponse"], "staff replies stay");
     // The open inquiry keeps its data.
     let kept = agent.get(&open.name).await.unwrap();
     assert_eq!(kept.requester.unwrap().display_name, "Samira Fictive");
