@@ -72,6 +72,7 @@ async fn write(
                     ..Default::default()
                 }),
                 request_id: uuid::Uuid::new_v4().to_string(),
+                attachments: Vec::new(),
             },
             token,
         ))
@@ -131,6 +132,7 @@ async fn a_citizen_abroad_asks_about_a_plot_answers_back_and_reads_the_answer() 
                     ..Default::default()
                 }),
                 request_id: uuid::Uuid::new_v4().to_string(),
+                attachments: Vec::new(),
             },
             &portal,
         ))
@@ -173,6 +175,7 @@ async fn a_citizen_abroad_asks_about_a_plot_answers_back_and_reads_the_answer() 
         tracking_code: code.clone(),
         body: "Voici le numéro du titre foncier : 12345/10 (fictif).".into(),
         request_id: uuid::Uuid::new_v4().to_string(),
+        attachments: Vec::new(),
     };
     let anonymous = client.reply_to_inquiry(reply.clone()).await.unwrap_err();
     assert_eq!(
@@ -270,6 +273,7 @@ async fn a_citizen_abroad_asks_about_a_plot_answers_back_and_reads_the_answer() 
                 tracking_code: "WRONGCODE0000000".into(),
                 body: "Intrus".into(),
                 request_id: String::new(),
+                attachments: Vec::new(),
             },
             &portal,
         ))

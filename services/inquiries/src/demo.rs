@@ -199,6 +199,7 @@ impl Story {
         let command = SubmitCommand {
             submission,
             request_id: None,
+            attachments: Vec::new(),
         };
         let submitted = self
             .inquiries
@@ -262,6 +263,7 @@ impl Story {
             request_id: None,
             visibility,
             body: text(body, 10_000)?,
+            attachments: Vec::new(),
         };
         self.inquiries.add_message(&caller, command).await?;
         self.inquiries.get(&caller, &name(inquiry)).await
@@ -486,6 +488,7 @@ async fn citizen_thread_about_a_plot(story: &Story, category: &Category) -> Resu
             SubmitCommand {
                 submission,
                 request_id: None,
+                attachments: Vec::new(),
             },
             None,
         )
@@ -531,6 +534,7 @@ async fn citizen_thread_about_a_plot(story: &Story, category: &Category) -> Resu
              de mon père.",
             10_000,
         )?,
+        attachments: Vec::new(),
     };
     story.inquiries.reply_as_citizen(&portal, reply).await?;
     let inquiry = story.inquiries.get(&portal, &name(&inquiry)).await?;

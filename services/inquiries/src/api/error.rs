@@ -20,6 +20,9 @@ impl From<Error> for Status {
             Error::AlreadyExists { reason, message } => {
                 ApiError::new(ErrorCode::AlreadyExists, reason, message)
             }
+            Error::TooLarge { reason, message } => {
+                ApiError::new(ErrorCode::ResourceExhausted, reason, message)
+            }
             Error::Stale => ApiError::stale_etag(),
             Error::Storage(failure) => ApiError::from(&failure),
             Error::Internal(cause) => ApiError::internal(&cause),

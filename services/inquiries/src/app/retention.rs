@@ -45,28 +45,35 @@ impl Inquiries {
         }
     }
 
-    /// Anonymises one inquiry, with its history's notes.
+    /// Anonymises one inquiry, with its history's notes, and deletes its documents.
     async fn anonymise(&self, id: Uuid, now: Timestamp) -> Result<bool, Error> {
         let input = (self, id, now);
-        self.db
+        let deleted = self
+            .db
             .write(&input, |tx, (this, id, now)| {
                 Box::pin(async move {
                     let Some(mut inquiry) =
                         store::inquiries::lock(tx, this.db.backend(), *id).await?
                     else {
-                        return Ok(false);
+                        return Ok(None);
                     };
                     if !inquiry.anonymise(*now) {
-                        return Ok(false);
+                        return Ok(None);
                     }
                     store::inquiries::save(tx, &inquiry).await?;
                     store::inquiries::clear_history_notes(tx, inquiry.id).await?;
-                    // Citizens' own messages and attachments (the citizen-thread work, not
-                    // on this branch) must be replaced and deleted here, in this
-                    // transaction, when they exist.
-                    Ok::<_, Error>(true)
+                    let documents =
+                        Inquiries::delete_inquiry_attachments_in(tx, inquiry.id).await?;
+                    Ok::<_, Error>(Some(documents))
                 })
             })
-            .await
+            .await?;
+        match deleted {
+            Some(documents) => {
+                self.forget_contents(&documents).await;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 }

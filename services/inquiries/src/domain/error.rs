@@ -31,6 +31,14 @@ pub enum Error {
         /// For the caller's developers.
         message: String,
     },
+    /// What was sent is over a size limit (an attachment, an inquiry's attachments).
+    #[error("{message}")]
+    TooLarge {
+        /// Stable reason, one of `reasons`, e.g. `ATTACHMENT_TOO_LARGE`.
+        reason: &'static str,
+        /// For the caller's developers.
+        message: String,
+    },
     /// The etag sent is not the resource's current one.
     #[error("the resource changed since it was read (stale etag)")]
     Stale,

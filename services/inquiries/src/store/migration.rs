@@ -6,6 +6,7 @@
 
 use jalia_db::sea_orm_migration::prelude::*;
 
+mod attachments;
 mod thread;
 
 /// Every migration of the inquiries database, oldest first.
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(thread::AddMessageAuthorKind),
             Box::new(AddEscalation),
             Box::new(AddAnonymisation),
+            Box::new(attachments::CreateAttachments),
         ]
     }
 

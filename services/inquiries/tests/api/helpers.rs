@@ -469,6 +469,7 @@ pub(crate) fn submission(category: &InquiryCategory) -> SubmitInquiryRequest {
             ..Default::default()
         }),
         request_id: Uuid::new_v4().to_string(),
+        attachments: Vec::new(),
     }
 }
 
@@ -486,6 +487,7 @@ pub(crate) fn message(
             ..Default::default()
         }),
         request_id: Uuid::new_v4().to_string(),
+        attachments: Vec::new(),
     }
 }
 
