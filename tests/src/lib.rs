@@ -26,10 +26,16 @@ pub struct TestSuite {
 impl TestSuite {
     /// Starts the suite with demo data, tuning the gateway if asked.
     pub async fn start(tune: Option<fn(&mut jalia_gateway::Config)>) -> Self {
+        Self::start_with(|options| options.gateway = tune).await
+    }
+
+    /// Starts the suite with demo data and the options `configure` changes (whose data
+    /// folder is already set, e.g. to write an inquiries calendar there).
+    pub async fn start_with(configure: impl FnOnce(&mut SuiteOptions)) -> Self {
         let data = tempfile::tempdir().unwrap();
         let mut options = SuiteOptions::new(data.path());
         options.demo = true;
-        options.gateway = tune;
+        configure(&mut options);
         let suite = Suite::start(options).await.unwrap();
         Self { suite, data }
     }

@@ -27,6 +27,9 @@ pub struct SuiteOptions {
     pub clock: SharedClock,
     /// Changes to the gateway's development settings (rate limits, timeouts).
     pub gateway: Option<fn(&mut jalia_gateway::Config)>,
+    /// The agencies' calendars for inquiries (a file in the shape of the bundled one);
+    /// None uses the bundled Moroccan calendar.
+    pub inquiries_calendars: Option<PathBuf>,
 }
 
 impl SuiteOptions {
@@ -38,6 +41,7 @@ impl SuiteOptions {
             gateway_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: system_clock(),
             gateway: None,
+            inquiries_calendars: None,
         }
     }
 }
@@ -238,6 +242,9 @@ async fn start_backend(
             }
             if let Some(catalog) = catalog {
                 config.catalog_url = url(catalog);
+            }
+            if let Some(calendars) = &options.inquiries_calendars {
+                config.calendars_file = Some(calendars.clone());
             }
             jalia_inquiries::migrate(&config.storage)
                 .await
