@@ -804,3 +804,44 @@ async fn the_retention_round_deletes_a_closed_inquirys_documents() {
     );
     world.stop().await;
 }
+
+#[tokio::test]
+async fn the_demo_plot_question_carries_a_well_formed_illustrative_pdf() {
+    let mut world = World::start(0, CatalogAt::Down).await;
+    let app = jalia_inquiries::Application::build(world.config.clone(), world.clock.clone())
+        .await
+        .unwrap();
+    app.load_demo().await.unwrap();
+    app.load_demo().await.unwrap();
+    drop(app);
+    world.add_server().await;
+    let ministry = world.caller("ministere", "*").await;
+    let mut documents = Vec::new();
+    for inquiry in ministry.list_all(list_of("agencies/bm")).await {
+        documents.extend(ministry.get(&inquiry.name).await.unwrap().attachments);
+    }
+    assert_eq!(documents.len(), 1, "one demo document, loaded once");
+    assert!(documents[0].file_name.contains("illustratif"));
+    let (_, pdf) = download(&ministry, &documents[0].name).await.unwrap();
+    let text = String::from_utf8(pdf.clone()).unwrap();
+    assert!(text.starts_with("%PDF-1.4\n") && text.ends_with("%%EOF\n"));
+    assert!(text.contains("illustratif"));
+    // Every cross-reference offset points at its object, and startxref at the table.
+    let startxref: usize = text
+        .rsplit("startxref\n")
+        .next()
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(text[startxref..].starts_with("xref\n0 6\n"));
+    let entries: Vec<&str> = text[startxref..].lines().skip(3).take(5).collect();
+    for (index, entry) in entries.iter().enumerate() {
+        assert_eq!(entry.len(), 19, "20 bytes with the newline");
+        let offset: usize = entry[..10].parse().unwrap();
+        assert!(text[offset..].starts_with(&format!("{} 0 obj\n", index + 1)));
+    }
+    world.stop().await;
+}
