@@ -255,14 +255,14 @@ async fn documents_go_up_attach_once_and_come_back_whole() {
     let plan_up = upload_staff(&agent, "agencies/bm", "plan.png", "IMAGE/PNG", &plan)
         .await
         .unwrap();
-    let added = agent
-        .add_message(staff_message(
-            &inquiry.name,
-            MessageVisibility::PublicReply,
-            vec![photo_up.name.clone(), plan_up.name.clone()],
-        ))
-        .await
-        .unwrap();
+    let request = staff_message(
+        &inquiry.name,
+        MessageVisibility::PublicReply,
+        vec![photo_up.name.clone(), plan_up.name.clone()],
+    );
+    let added = agent.add_message(request.clone()).await.unwrap();
+    // A retry gets the same message back, its documents with it.
+    assert_eq!(agent.add_message(request).await.unwrap(), added);
     let names: Vec<&str> = added.attachments.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, [photo_up.name.as_str(), plan_up.name.as_str()]);
     let listed = agent.messages(&inquiry.name).await.unwrap();
@@ -843,5 +843,63 @@ async fn the_demo_plot_question_carries_a_well_formed_illustrative_pdf() {
         let offset: usize = entry[..10].parse().unwrap();
         assert!(text[offset..].starts_with(&format!("{} 0 obj\n", index + 1)));
     }
+    world.stop().await;
+}
+
+/// How many contents the database store holds.
+async fn stored_contents(world: &World) -> i64 {
+    use jalia_db::sea_orm::{ConnectionTrait, Statement};
+    let conn = world.database.db().connection();
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM inquiry_attachment_contents",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+#[tokio::test]
+async fn content_no_metadata_names_is_swept_after_the_expiry() {
+    use jalia_db::sea_orm::{ConnectionTrait, Statement};
+    let world = World::start(1, CatalogAt::Down).await;
+    let portal = world.caller("portail-citoyen", "bm").await;
+    upload_citizen(&portal, "a.pdf", "application/pdf", &pdf(300))
+        .await
+        .unwrap();
+    // As if an upload had stopped between its content and its metadata.
+    let conn = world.database.db().connection();
+    let backend = conn.get_database_backend();
+    let sql = match world.database.backend() {
+        jalia_db::Backend::Postgres => {
+            "INSERT INTO inquiry_attachment_contents (attachment_id, content, created_at) \
+             VALUES ($1, $2, $3)"
+        }
+        jalia_db::Backend::Sqlite => {
+            "INSERT INTO inquiry_attachment_contents (attachment_id, content, created_at) \
+             VALUES (?, ?, ?)"
+        }
+    };
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            Uuid::now_v7().into(),
+            pdf(100).into(),
+            world.clock_micros().into(),
+        ],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(stored_contents(&world).await, 2);
+    // Within the expiry nothing goes; after it, the orphan and the unattached upload do.
+    world.set_clock("2025-08-11T09:00:00");
+    world.reconciler().expire_uploads_once().await.unwrap();
+    assert_eq!(stored_contents(&world).await, 2);
+    world.set_clock("2025-08-11T11:00:00");
+    assert_eq!(world.reconciler().expire_uploads_once().await.unwrap(), 1);
+    assert_eq!(stored_contents(&world).await, 0);
     world.stop().await;
 }

@@ -129,6 +129,11 @@ impl World {
         self.catalog.set_down(false);
     }
 
+    /// "Now" as the store keeps instants: microseconds since the epoch.
+    pub(crate) fn clock_micros(&self) -> i64 {
+        self.clock.now().as_microsecond()
+    }
+
     pub(crate) fn set_clock(&self, wall: &str) {
         self.clock.set(local(wall));
     }

@@ -104,6 +104,18 @@ impl MigrationTrait for CreateAttachments {
                     .col(ColumnDef::new(C::CreatedAt).big_integer().not_null())
                     .to_owned(),
             )
+            .await?;
+        // Covers the sweep of orphan contents, so that it never reads the contents
+        // themselves (SQLite keeps them inline, before this column).
+        manager
+            .create_index(
+                Index::create()
+                    .name("inquiry_attachment_contents_sweep")
+                    .table(C::Table)
+                    .col(C::CreatedAt)
+                    .col(C::AttachmentId)
+                    .to_owned(),
+            )
             .await
     }
 
