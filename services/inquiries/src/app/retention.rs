@@ -62,6 +62,8 @@ impl Inquiries {
                     }
                     store::inquiries::save(tx, &inquiry).await?;
                     store::inquiries::clear_history_notes(tx, inquiry.id).await?;
+                    // Citizens' own messages (the citizen-thread work) are still to be
+                    // replaced here, in this transaction; their documents go now.
                     let documents =
                         Inquiries::delete_inquiry_attachments_in(tx, inquiry.id).await?;
                     Ok::<_, Error>(Some(documents))
