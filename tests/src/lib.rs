@@ -36,10 +36,15 @@ impl TestSuite {
     /// backend: a fresh PostgreSQL database per service when `JALIA_TEST_POSTGRES_URL`
     /// is set (an unreachable URL fails), else SQLite files.
     pub async fn start(tune: Option<fn(&mut jalia_gateway::Config)>) -> Self {
+        Self::start_with(|options| options.gateway = tune).await
+    }
+
+    /// Starts the suite with demo data and the options `configure` changes (whose data
+    /// folder is already set, e.g. to write an inquiries calendar there).
+    pub async fn start_with(configure: impl FnOnce(&mut SuiteOptions)) -> Self {
         let data = tempfile::tempdir().unwrap();
         let mut options = SuiteOptions::new(data.path());
         options.demo = true;
-        options.gateway = tune;
         let mut databases = Vec::new();
         let postgres = std::env::var(POSTGRES_URL_ENV).ok();
         if let Some(admin) = postgres.filter(|url| !url.trim().is_empty()) {
@@ -51,6 +56,7 @@ impl TestSuite {
                 databases.push(database);
             }
         }
+        configure(&mut options);
         let suite = Suite::start(options).await.unwrap();
         Self {
             suite,

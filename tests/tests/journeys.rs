@@ -678,6 +678,7 @@ async fn a_diaspora_citizen_registers_asks_and_reads_the_answer() {
                     ..Default::default()
                 }),
                 request_id: uuid::Uuid::new_v4().to_string(),
+                attachments: Vec::new(),
             },
             &desk,
         ))
@@ -718,6 +719,7 @@ async fn a_diaspora_citizen_registers_asks_and_reads_the_answer() {
                     ..Default::default()
                 }),
                 request_id: uuid::Uuid::new_v4().to_string(),
+                attachments: Vec::new(),
             },
             &agent,
         ))
@@ -733,6 +735,7 @@ async fn a_diaspora_citizen_registers_asks_and_reads_the_answer() {
                     ..Default::default()
                 }),
                 request_id: uuid::Uuid::new_v4().to_string(),
+                attachments: Vec::new(),
             },
             &agent,
         ))

@@ -75,6 +75,7 @@ async fn anyone_reads_the_figures_and_staff_answer_a_citizens_access_and_erasure
                     ..Default::default()
                 }),
                 request_id: uuid::Uuid::new_v4().to_string(),
+                attachments: Vec::new(),
             },
             &portal,
         ))

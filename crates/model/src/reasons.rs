@@ -145,6 +145,13 @@ pub const TRANSITION_NOT_ALLOWED: &str = "TRANSITION_NOT_ALLOWED";
 /// FAILED_PRECONDITION: an inquiry is ANSWERED by a public reply, and it has none yet.
 pub const NO_PUBLIC_REPLY: &str = "NO_PUBLIC_REPLY";
 
+/// RESOURCE_EXHAUSTED: an uploaded file is over the per-file size limit.
+pub const ATTACHMENT_TOO_LARGE: &str = "ATTACHMENT_TOO_LARGE";
+/// RESOURCE_EXHAUSTED: the attachments would take an inquiry over its total size limit.
+pub const INQUIRY_ATTACHMENTS_TOO_LARGE: &str = "INQUIRY_ATTACHMENTS_TOO_LARGE";
+/// FAILED_PRECONDITION: the upload is already attached (each is attached once).
+pub const ATTACHMENT_ALREADY_ATTACHED: &str = "ATTACHMENT_ALREADY_ATTACHED";
+
 /// Every reason above, for tests that check a service answers only with known reasons.
 pub const ALL: &[&str] = &[
     NOT_FOUND,
@@ -200,6 +207,9 @@ pub const ALL: &[&str] = &[
     INQUIRY_REFERRED,
     TRANSITION_NOT_ALLOWED,
     NO_PUBLIC_REPLY,
+    ATTACHMENT_TOO_LARGE,
+    INQUIRY_ATTACHMENTS_TOO_LARGE,
+    ATTACHMENT_ALREADY_ATTACHED,
 ];
 
 #[cfg(test)]

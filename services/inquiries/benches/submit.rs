@@ -223,6 +223,7 @@ fn submission(category: &str) -> wire::SubmitInquiryRequest {
             ..Default::default()
         }),
         request_id: Uuid::new_v4().to_string(),
+        attachments: Vec::new(),
     }
 }
 
@@ -447,6 +448,38 @@ macro_rules! bare_service {
                 request: Request<wire::SubmitInquiryRequest>,
             ) -> Result<Response<wire::SubmitInquiryResponse>, Status> {
                 self.insert(request).await
+            }
+
+            type DownloadAttachmentStream = tokio_stream::Empty<Result<wire::DownloadAttachmentResponse, Status>>;
+            type DownloadCitizenAttachmentStream =
+                tokio_stream::Empty<Result<wire::DownloadCitizenAttachmentResponse, Status>>;
+
+            async fn upload_citizen_attachment(
+                &self,
+                _request: Request<tonic::Streaming<wire::UploadCitizenAttachmentRequest>>,
+            ) -> Result<Response<wire::Attachment>, Status> {
+                Err(Status::unimplemented("the bare baseline only inserts"))
+            }
+
+            async fn upload_staff_attachment(
+                &self,
+                _request: Request<tonic::Streaming<wire::UploadStaffAttachmentRequest>>,
+            ) -> Result<Response<wire::Attachment>, Status> {
+                Err(Status::unimplemented("the bare baseline only inserts"))
+            }
+
+            async fn download_attachment(
+                &self,
+                _request: Request<wire::DownloadAttachmentRequest>,
+            ) -> Result<Response<Self::DownloadAttachmentStream>, Status> {
+                Err(Status::unimplemented("the bare baseline only inserts"))
+            }
+
+            async fn download_citizen_attachment(
+                &self,
+                _request: Request<wire::DownloadCitizenAttachmentRequest>,
+            ) -> Result<Response<Self::DownloadCitizenAttachmentStream>, Status> {
+                Err(Status::unimplemented("the bare baseline only inserts"))
             }
 
             $(

@@ -1,6 +1,7 @@
 //! A replica's background work, started by `Application::run` and stopped by the same
 //! shutdown: settling due dates that wait for the catalog, escalating overdue inquiries,
-//! anonymising closed inquiries past their retention, and dropping idempotency records past their retention.
+//! anonymising closed inquiries past their retention, deleting uploads never attached,
+//! and dropping idempotency records past their retention.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +55,11 @@ pub(crate) async fn run(
                 Ok(0) => {}
                 Ok(anonymised) => tracing::info!(anonymised, "closed inquiries anonymised"),
                 Err(err) => tracing::warn!(error = %err, "anonymisation failed"),
+            }
+            match inquiries.expire_uploads_once().await {
+                Ok(0) => {}
+                Ok(expired) => tracing::info!(expired, "unattached uploads expired"),
+                Err(err) => tracing::warn!(error = %err, "upload expiry failed"),
             }
             if purge_due {
                 match inquiries.purge_idempotency_records().await {

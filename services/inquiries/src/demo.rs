@@ -27,6 +27,9 @@ use jiff::civil::date;
 
 use crate::app::{Inquiries, InquiryView};
 use crate::domain::Error;
+use crate::domain::attachment::{
+    AttachmentName, FileName, MediaType, Upload, UploadMetadata, Uploader,
+};
 use crate::domain::category::{Category, CreateCategoryCommand, name_keys};
 use crate::domain::classification::{Kind, Place};
 use crate::domain::inquiry::{
@@ -219,6 +222,7 @@ impl Story {
         let command = SubmitCommand {
             submission,
             request_id: None,
+            attachments: Vec::new(),
         };
         let submitted = self
             .inquiries
@@ -282,6 +286,7 @@ impl Story {
             request_id: None,
             visibility,
             body: text(body, 10_000)?,
+            attachments: Vec::new(),
         };
         self.inquiries.add_message(&caller, command).await?;
         self.inquiries.get(&caller, &name(inquiry)).await
@@ -476,8 +481,40 @@ async fn planning_note_by_phone(
     Ok(())
 }
 
+/// A one-page PDF, written here so that its cross-reference offsets are exact, that says
+/// what it is: an illustrative plan, not a real document.
+fn illustrative_plan_pdf() -> Vec<u8> {
+    let text = "BT /F1 14 Tf 40 100 Td (Plan du terrain - Azilal - document illustratif \\(fictif\\)) Tj ET";
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 200] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_owned(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::with_capacity(objects.len());
+    for (index, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", index + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    let mut tail = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+    for offset in offsets {
+        tail.push_str(&format!("{offset:010} 00000 n \n"));
+    }
+    tail.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
+    pdf.extend_from_slice(tail.as_bytes());
+    pdf
+}
+
 /// A citizen living in Paris asks through the web portal about a plot inherited in
-/// Azilal; the agency asks for the title deed, the citizen answers back with the
+/// Azilal, with an illustrative plan of it as a PDF; the agency asks for the title deed, the citizen answers back with the
 /// reference and tracking code (the wait ends and the due date resumes), and the agency
 /// answers.
 async fn citizen_thread_about_a_plot(story: &Story, category: &Category) -> Result<(), Error> {
@@ -511,6 +548,19 @@ async fn citizen_thread_about_a_plot(story: &Story, category: &Category) -> Resu
     };
     story.at("2025-08-13T20:15:00+01:00")?;
     let portal = story.caller(WEB_PORTAL_SYSTEM);
+    // The plot's plan, as the citizen sends it with the question: an illustrative PDF.
+    let mut plan = Upload::new(
+        UploadMetadata {
+            agency: story.agency.clone(),
+            file_name: FileName::parse("plan-terrain-azilal-illustratif.pdf")
+                .map_err(|_| invalid("file name"))?,
+            media_type: MediaType::Pdf,
+        },
+        Uploader::Citizen,
+        story.inquiries.attachment_limits().file_bytes,
+    );
+    plan.push(&illustrative_plan_pdf())?;
+    let plan = story.inquiries.upload(&portal, plan).await?;
     let submitted = story
         .inquiries
         .submit(
@@ -518,6 +568,10 @@ async fn citizen_thread_about_a_plot(story: &Story, category: &Category) -> Resu
             SubmitCommand {
                 submission,
                 request_id: None,
+                attachments: vec![AttachmentName {
+                    agency: plan.agency,
+                    id: plan.id,
+                }],
             },
             None,
         )
@@ -563,6 +617,7 @@ async fn citizen_thread_about_a_plot(story: &Story, category: &Category) -> Resu
              de mon père.",
             10_000,
         )?,
+        attachments: Vec::new(),
     };
     story.inquiries.reply_as_citizen(&portal, reply).await?;
     let inquiry = story.inquiries.get(&portal, &name(&inquiry)).await?;

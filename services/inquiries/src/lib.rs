@@ -38,8 +38,10 @@ pub use domain::Error;
 
 use crate::app::Inquiries;
 use crate::catalog::{Catalog, InvalidCatalogUrl};
+use crate::domain::attachment::AttachmentLimits;
 use crate::domain::tracking::{MIN_KEY_BYTES, TrackingKey, WeakTrackingKey};
 use crate::store::Migrator;
+use crate::store::attachments::DbAttachmentStore;
 
 /// The full gRPC service name.
 pub const SERVICE: &str = jalia_proto::service_names::INQUIRIES;
@@ -72,7 +74,17 @@ mod ids {
     pub(super) const TRACKING_KEY: &str = "tracking-key";
     pub(super) const CALENDARS: &str = "calendars";
     pub(super) const RETENTION_DAYS: &str = "retention-days";
+    pub(super) const ATTACHMENT_MAX_BYTES: &str = "attachment-max-bytes";
+    pub(super) const INQUIRY_ATTACHMENTS_MAX_BYTES: &str = "inquiry-attachments-max-bytes";
+    pub(super) const UPLOAD_EXPIRY: &str = "upload-expiry";
 }
+
+/// The default largest attachment: 10 MiB.
+const DEFAULT_ATTACHMENT_MAX_BYTES: u64 = 10 * 1024 * 1024;
+/// The default most an inquiry's attachments take together: 30 MiB.
+const DEFAULT_INQUIRY_ATTACHMENTS_MAX_BYTES: u64 = 30 * 1024 * 1024;
+/// The default time an upload waits to be attached: 24 hours.
+const DEFAULT_UPLOAD_EXPIRY: Duration = Duration::from_secs(24 * 3600);
 
 fn prefix() -> EnvPrefix {
     EnvPrefix::new(SHORT_NAME)
@@ -100,6 +112,12 @@ pub struct Config {
     /// How long a CLOSED inquiry keeps its personal data (law 09-08) before a background
     /// round anonymises it, counted from its last change.
     pub retention: Duration,
+    /// The largest attachment, in bytes.
+    pub attachment_max_bytes: u64,
+    /// The most all of one inquiry's attachments may take, in bytes.
+    pub inquiry_attachments_max_bytes: u64,
+    /// How long an upload waits to be attached before a background round deletes it.
+    pub upload_expiry: Duration,
 }
 
 impl Config {
@@ -140,6 +158,21 @@ impl Config {
                     "days a closed inquiry keeps its personal data before it is anonymised \
                      (law 09-08)",
                 ),
+            Arg::new(ids::ATTACHMENT_MAX_BYTES)
+                .long(ids::ATTACHMENT_MAX_BYTES)
+                .env(prefix.var("ATTACHMENT_MAX_BYTES"))
+                .default_value("10485760")
+                .help("largest attachment (PDF, JPEG or PNG), in bytes"),
+            Arg::new(ids::INQUIRY_ATTACHMENTS_MAX_BYTES)
+                .long(ids::INQUIRY_ATTACHMENTS_MAX_BYTES)
+                .env(prefix.var("INQUIRY_ATTACHMENTS_MAX_BYTES"))
+                .default_value("31457280")
+                .help("most all of one inquiry's attachments may take together, in bytes"),
+            Arg::new(ids::UPLOAD_EXPIRY)
+                .long(ids::UPLOAD_EXPIRY)
+                .env(prefix.var("UPLOAD_EXPIRY"))
+                .default_value("24h")
+                .help("how long an upload waits to be attached before it is deleted"),
             Arg::new(ids::CALENDARS)
                 .long(ids::CALENDARS)
                 .env(prefix.var("CALENDARS"))
@@ -223,6 +256,31 @@ impl Config {
                 setting: setting(ids::RETENTION_DAYS, "RETENTION_DAYS"),
                 problem: format!("`{retention_raw}`: must be a number of days from 1 to 36500"),
             })?;
+        let bytes = |id: &str, var: &str| -> Result<u64, ConfigError> {
+            let raw = value(id).unwrap_or_default();
+            raw.parse::<u64>()
+                .ok()
+                .filter(|bytes| *bytes > 0)
+                .ok_or_else(|| ConfigError {
+                    setting: setting(id, var),
+                    problem: format!("`{raw}`: must be a number of bytes above zero"),
+                })
+        };
+        let attachment_max_bytes = bytes(ids::ATTACHMENT_MAX_BYTES, "ATTACHMENT_MAX_BYTES")?;
+        let inquiry_attachments_max_bytes = bytes(
+            ids::INQUIRY_ATTACHMENTS_MAX_BYTES,
+            "INQUIRY_ATTACHMENTS_MAX_BYTES",
+        )?;
+        if inquiry_attachments_max_bytes < attachment_max_bytes {
+            return Err(ConfigError {
+                setting: setting(
+                    ids::INQUIRY_ATTACHMENTS_MAX_BYTES,
+                    "INQUIRY_ATTACHMENTS_MAX_BYTES",
+                ),
+                problem: "must not be less than the largest attachment".to_owned(),
+            });
+        }
+        let upload_expiry = duration(ids::UPLOAD_EXPIRY, "UPLOAD_EXPIRY")?;
         let calendars_file = value(ids::CALENDARS).map(PathBuf::from);
         read_calendars(calendars_file.as_deref()).map_err(|problem| ConfigError {
             setting: setting(ids::CALENDARS, "CALENDARS"),
@@ -237,6 +295,9 @@ impl Config {
             tracking_key,
             calendars_file,
             retention,
+            attachment_max_bytes,
+            inquiry_attachments_max_bytes,
+            upload_expiry,
         })
     }
 
@@ -260,6 +321,9 @@ impl Config {
             tracking_key,
             calendars_file: None,
             retention: Duration::from_secs(730 * 86_400),
+            attachment_max_bytes: DEFAULT_ATTACHMENT_MAX_BYTES,
+            inquiry_attachments_max_bytes: DEFAULT_INQUIRY_ATTACHMENTS_MAX_BYTES,
+            upload_expiry: DEFAULT_UPLOAD_EXPIRY,
         }
     }
 }
@@ -350,7 +414,23 @@ impl Application {
         let catalog = Catalog::connect_lazy(&config.catalog_url, config.catalog_timeout)?;
         let db = connect(&config.storage).await?;
         let server = Server::bind(config.server, clock.clone()).await?;
-        let inquiries = Inquiries::new(db, clock, calendars, tracking, page_tokens, catalog);
+        let limits = AttachmentLimits {
+            file_bytes: config.attachment_max_bytes,
+            inquiry_bytes: config.inquiry_attachments_max_bytes,
+            upload_expiry: config.upload_expiry,
+        };
+        // The embedded store; an object store would be chosen here (ARCHITECTURE.md §5).
+        let contents = Arc::new(DbAttachmentStore::new(db.clone()));
+        let inquiries = Inquiries::new(
+            db,
+            clock,
+            calendars,
+            tracking,
+            page_tokens,
+            catalog,
+            contents,
+            limits,
+        );
         Ok(Self {
             server,
             inquiries: Arc::new(inquiries),
@@ -425,6 +505,12 @@ impl Reconciler {
     /// Returns how many were escalated.
     pub async fn escalate_once(&self) -> Result<usize, Error> {
         self.inquiries.escalate_once().await
+    }
+
+    /// One expiry round: deletes every upload left unattached past its expiry. Returns
+    /// how many went.
+    pub async fn expire_uploads_once(&self) -> Result<usize, Error> {
+        self.inquiries.expire_uploads_once().await
     }
 
     /// One retention round: anonymises every CLOSED inquiry unchanged for longer than

@@ -30,6 +30,9 @@ pub struct SuiteOptions {
     /// A database URL per backend (`events`, `services-catalog`, `inquiries`), e.g. a
     /// PostgreSQL database each; a backend not named gets a SQLite file in the data folder.
     pub database_urls: BTreeMap<&'static str, String>,
+    /// The agencies' calendars for inquiries (a file in the shape of the bundled one);
+    /// None uses the bundled Moroccan calendar.
+    pub inquiries_calendars: Option<PathBuf>,
 }
 
 impl SuiteOptions {
@@ -42,6 +45,7 @@ impl SuiteOptions {
             clock: system_clock(),
             gateway: None,
             database_urls: BTreeMap::new(),
+            inquiries_calendars: None,
         }
     }
 }
@@ -283,6 +287,9 @@ async fn start_backend(
             }
             if let Some(catalog) = catalog {
                 config.catalog_url = url(catalog);
+            }
+            if let Some(calendars) = &options.inquiries_calendars {
+                config.calendars_file = Some(calendars.clone());
             }
             jalia_inquiries::migrate(&config.storage)
                 .await

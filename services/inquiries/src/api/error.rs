@@ -20,7 +20,7 @@ impl From<Error> for Status {
             Error::AlreadyExists { reason, message } => {
                 ApiError::new(ErrorCode::AlreadyExists, reason, message)
             }
-            Error::Exhausted { reason, message } => {
+            Error::TooLarge { reason, message } => {
                 ApiError::new(ErrorCode::ResourceExhausted, reason, message)
             }
             Error::Stale => ApiError::stale_etag(),

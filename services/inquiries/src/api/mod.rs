@@ -12,13 +12,17 @@ use std::sync::Arc;
 use jalia_model::Caller;
 use jalia_proto::inquiries::v1::inquiry_service_server::{InquiryService, InquiryServiceServer};
 use jalia_proto::inquiries::v1::{
-    AddInquiryMessageRequest, AssignInquiryRequest, CreateInquiryCategoryRequest,
-    GetInquiryRequest, GetInquiryStatisticsRequest, GetInquiryStatisticsResponse, Inquiry,
-    InquiryCategory, InquiryMessage, ListInquiriesRequest, ListInquiriesResponse,
-    ListInquiryCategoriesRequest, ListInquiryCategoriesResponse, ListInquiryMessagesRequest,
-    ListInquiryMessagesResponse, LookupInquiryRequest, LookupInquiryResponse,
-    ReplyToInquiryRequest, ReplyToInquiryResponse, SubmitInquiryRequest, SubmitInquiryResponse,
-    TransitionInquiryRequest, UpdateInquiryCategoryRequest, UpdateInquiryRequest,
+    AddInquiryMessageRequest, AssignInquiryRequest, Attachment, CreateInquiryCategoryRequest,
+    DownloadAttachmentRequest, DownloadAttachmentResponse, DownloadCitizenAttachmentRequest,
+    DownloadCitizenAttachmentResponse, GetInquiryRequest, GetInquiryStatisticsRequest,
+    GetInquiryStatisticsResponse, Inquiry, InquiryCategory, InquiryMessage, ListInquiriesRequest,
+    ListInquiriesResponse, ListInquiryCategoriesRequest, ListInquiryCategoriesResponse,
+    ListInquiryMessagesRequest, ListInquiryMessagesResponse, LookupInquiryRequest,
+    LookupInquiryResponse, ReplyToInquiryRequest, ReplyToInquiryResponse, SubmitInquiryRequest,
+    SubmitInquiryResponse, TransitionInquiryRequest, UpdateInquiryCategoryRequest,
+    UpdateInquiryRequest, UploadCitizenAttachmentRequest, UploadStaffAttachmentRequest,
+    download_attachment_response, download_citizen_attachment_response,
+    upload_citizen_attachment_request, upload_staff_attachment_request,
 };
 use jalia_proto::inquiries::v1::{
     ErasePersonalDataRequest, ErasePersonalDataResponse, ExportPersonalDataRequest,
@@ -29,10 +33,11 @@ use jalia_runtime::config::Limits;
 use jalia_runtime::server::{caller, deadline, wanted_languages};
 use jalia_runtime::{ApiError, ErrorCode, reasons};
 use tonic::service::Routes;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, Streaming};
 
 use crate::app::Inquiries;
 use crate::domain::Error;
+use crate::domain::attachment::{Upload, UploadMetadata, Uploader};
 use crate::domain::category::{CreateCategoryCommand, UpdateCategoryCommand};
 use crate::domain::erasure::{EraseCommand, ExportCommand};
 use crate::domain::inquiry::{
@@ -65,7 +70,7 @@ struct Api {
 /// Refuses an answer larger than the service may send, rather than sending part of it.
 fn whole<T: prost::Message>(answer: T, max_bytes: usize) -> Result<T, Status> {
     if answer.encoded_len() > max_bytes {
-        return Err(Error::Exhausted {
+        return Err(Error::TooLarge {
             reason: reasons::MESSAGE_TOO_LARGE,
             message: format!("the answer would exceed {max_bytes} bytes"),
         }
@@ -94,8 +99,145 @@ fn budget<T>(request: &Request<T>) -> Option<std::time::Duration> {
     deadline(request).map(|deadline| deadline.remaining())
 }
 
+/// A download's stream: its messages, made before the first is sent.
+type DownloadStream<M> = futures_util::stream::Iter<std::vec::IntoIter<Result<M, Status>>>;
+
+/// One message of an upload: its metadata or a chunk.
+enum UploadPart {
+    Metadata(Option<jalia_proto::inquiries::v1::AttachmentUploadMetadata>),
+    Chunk(Vec<u8>),
+}
+
+/// Receives an upload: the metadata first, then the chunks, each checked as it comes
+/// (a stream over the size limit is refused without reading it to the end).
+async fn receive<M>(
+    mut stream: Streaming<M>,
+    uploader: Uploader,
+    limit: u64,
+    part: impl Fn(M) -> Option<UploadPart>,
+) -> Result<Upload, Status> {
+    let first = stream.message().await?.and_then(&part);
+    let metadata: UploadMetadata = match first {
+        Some(UploadPart::Metadata(metadata)) => request::upload_metadata(metadata)?,
+        _ => request::upload_metadata(None)?,
+    };
+    let mut upload = Upload::new(metadata, uploader, limit);
+    while let Some(message) = stream.message().await? {
+        match part(message) {
+            Some(UploadPart::Chunk(chunk)) => upload.push(&chunk)?,
+            _ => {
+                return Err(crate::Error::invalid(
+                    "chunk",
+                    "every message after the first must carry a chunk",
+                )
+                .into());
+            }
+        }
+    }
+    Ok(upload)
+}
+
 #[tonic::async_trait]
 impl InquiryService for Api {
+    type DownloadAttachmentStream = DownloadStream<DownloadAttachmentResponse>;
+    type DownloadCitizenAttachmentStream = DownloadStream<DownloadCitizenAttachmentResponse>;
+
+    async fn upload_citizen_attachment(
+        &self,
+        request: Request<Streaming<UploadCitizenAttachmentRequest>>,
+    ) -> Result<Response<Attachment>, Status> {
+        use upload_citizen_attachment_request::Part;
+        let (caller, limit) = (
+            caller_of(&request)?,
+            self.inquiries.attachment_limits().file_bytes,
+        );
+        let upload = receive(request.into_inner(), Uploader::Citizen, limit, |m| {
+            m.part.map(|part| match part {
+                Part::Metadata(metadata) => UploadPart::Metadata(Some(metadata)),
+                Part::Chunk(chunk) => UploadPart::Chunk(chunk),
+            })
+        })
+        .await?;
+        let attachment = self.inquiries.upload(&caller, upload).await?;
+        Ok(Response::new(response::attachment(&attachment)))
+    }
+
+    async fn upload_staff_attachment(
+        &self,
+        request: Request<Streaming<UploadStaffAttachmentRequest>>,
+    ) -> Result<Response<Attachment>, Status> {
+        use upload_staff_attachment_request::Part;
+        let (caller, limit) = (
+            caller_of(&request)?,
+            self.inquiries.attachment_limits().file_bytes,
+        );
+        let upload = receive(request.into_inner(), Uploader::Staff, limit, |m| {
+            m.part.map(|part| match part {
+                Part::Metadata(metadata) => UploadPart::Metadata(Some(metadata)),
+                Part::Chunk(chunk) => UploadPart::Chunk(chunk),
+            })
+        })
+        .await?;
+        let attachment = self.inquiries.upload(&caller, upload).await?;
+        Ok(Response::new(response::attachment(&attachment)))
+    }
+
+    async fn download_attachment(
+        &self,
+        request: Request<DownloadAttachmentRequest>,
+    ) -> Result<Response<Self::DownloadAttachmentStream>, Status> {
+        use download_attachment_response::Part;
+        let caller = caller_of(&request)?;
+        let name = request::attachment_name(&request.get_ref().name, "name")?;
+        let download = self.inquiries.download(&caller, &name).await?;
+        let messages = response::download(
+            &download,
+            |metadata| {
+                Ok(DownloadAttachmentResponse {
+                    part: Some(Part::Metadata(metadata)),
+                })
+            },
+            |chunk| {
+                Ok(DownloadAttachmentResponse {
+                    part: Some(Part::Chunk(chunk)),
+                })
+            },
+        );
+        Ok(Response::new(futures_util::stream::iter(messages)))
+    }
+
+    async fn download_citizen_attachment(
+        &self,
+        request: Request<DownloadCitizenAttachmentRequest>,
+    ) -> Result<Response<Self::DownloadCitizenAttachmentStream>, Status> {
+        use download_citizen_attachment_response::Part;
+        let DownloadCitizenAttachmentRequest {
+            reference,
+            tracking_code,
+            attachment,
+        } = request.into_inner();
+        // A malformed name is the same NOT_FOUND as a wrong code.
+        let name = request::attachment_name(&attachment, "attachment").ok();
+        let download = self
+            .inquiries
+            .download_as_citizen(&reference, &tracking_code, name.as_ref())
+            .await?;
+        let messages = response::download(
+            &download,
+            |metadata| {
+                Ok(DownloadCitizenAttachmentResponse {
+                    part: Some(Part::Metadata(metadata)),
+                })
+            },
+            |chunk| {
+                Ok(DownloadCitizenAttachmentResponse {
+                    part: Some(Part::Chunk(chunk)),
+                })
+            },
+        );
+        Ok(Response::new(futures_util::stream::iter(messages)))
+    }
+
     async fn submit_inquiry(
         &self,
         request: Request<SubmitInquiryRequest>,

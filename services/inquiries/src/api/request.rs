@@ -12,6 +12,7 @@ use jiff::civil::Date;
 use uuid::Uuid;
 
 use crate::domain::Error;
+use crate::domain::attachment::{AttachmentName, FileName, MediaType, UploadMetadata};
 use crate::domain::calendar::parse_date;
 use crate::domain::category::{self, CategoryName, CreateCategoryCommand, UpdateCategoryCommand};
 use crate::domain::classification::{
@@ -97,6 +98,7 @@ impl TryFrom<wire::SubmitInquiryRequest> for SubmitCommand {
         );
         let kind = kind(inquiry.kind, "inquiry.kind", &mut v);
         let place = place(inquiry.place.as_ref(), &mut v);
+        let attachments = attachment_names(&request.attachments, &mut v);
         match (
             agency,
             request_id,
@@ -110,6 +112,7 @@ impl TryFrom<wire::SubmitInquiryRequest> for SubmitCommand {
             answer_before,
             kind,
             place,
+            attachments,
         ) {
             (
                 Some(agency),
@@ -124,6 +127,7 @@ impl TryFrom<wire::SubmitInquiryRequest> for SubmitCommand {
                 Some(answer_before),
                 Some(kind),
                 Some(place),
+                Some(attachments),
             ) if v.is_empty() => Ok(Self {
                 submission: Submission {
                     agency,
@@ -139,6 +143,7 @@ impl TryFrom<wire::SubmitInquiryRequest> for SubmitCommand {
                     place,
                 },
                 request_id,
+                attachments,
             }),
             _ => Err(v.into_vec().into()),
         }
@@ -438,13 +443,17 @@ impl TryFrom<wire::AddInquiryMessageRequest> for AddMessageCommand {
             "inquiry_message.body",
             PersonalText::parse(&message.body, 1, MAX_BODY_CHARS),
         );
-        match (inquiry, request_id, visibility, body) {
-            (Some(inquiry), Some(request_id), Some(visibility), Some(body)) if v.is_empty() => {
+        let attachments = attachment_names(&request.attachments, &mut v);
+        match (inquiry, request_id, visibility, body, attachments) {
+            (Some(inquiry), Some(request_id), Some(visibility), Some(body), Some(attachments))
+                if v.is_empty() =>
+            {
                 Ok(Self {
                     inquiry,
                     request_id,
                     visibility,
                     body,
+                    attachments,
                 })
             }
             _ => Err(v.into_vec().into()),
@@ -973,16 +982,66 @@ impl TryFrom<wire::ReplyToInquiryRequest> for CitizenReplyCommand {
             "body",
             PersonalText::parse(&request.body, 1, MAX_BODY_CHARS),
         );
-        match (request_id, body) {
-            (Some(request_id), Some(body)) if v.is_empty() => Ok(Self {
+        let attachments = attachment_names(&request.attachments, &mut v);
+        match (request_id, body, attachments) {
+            (Some(request_id), Some(body), Some(attachments)) if v.is_empty() => Ok(Self {
                 reference: request.reference,
                 tracking_code: request.tracking_code,
                 request_id,
                 body,
+                attachments,
             }),
             _ => Err(v.into_vec().into()),
         }
     }
+}
+
+// Attachments.
+
+/// A request's `attachments`: the names to attach, at most 20, each once.
+fn attachment_names(names: &[String], v: &mut Violations) -> Option<Vec<AttachmentName>> {
+    match AttachmentName::parse_list("attachments", names) {
+        Ok(parsed) => Some(parsed),
+        Err(violations) => {
+            for violation in violations {
+                v.push(violation);
+            }
+            None
+        }
+    }
+}
+
+/// An upload's first message: the metadata, checked.
+pub(super) fn upload_metadata(
+    first: Option<wire::AttachmentUploadMetadata>,
+) -> Result<UploadMetadata, Error> {
+    let mut v = Violations::new();
+    let Some(metadata) = first else {
+        v.add("metadata", "the first message must carry the metadata");
+        return Err(v.into_vec().into());
+    };
+    let mut nested = Violations::new();
+    let agency = agency_parent(&metadata.parent, &mut nested);
+    v.extend_under("metadata", nested.into_vec());
+    let file_name = v.check("metadata.file_name", FileName::parse(&metadata.file_name));
+    let media_type = v.check(
+        "metadata.media_type",
+        MediaType::parse(&metadata.media_type)
+            .ok_or_else(|| "must be application/pdf, image/jpeg or image/png".to_owned()),
+    );
+    match (agency, file_name, media_type) {
+        (Some(agency), Some(file_name), Some(media_type)) if v.is_empty() => Ok(UploadMetadata {
+            agency,
+            file_name,
+            media_type,
+        }),
+        _ => Err(v.into_vec().into()),
+    }
+}
+
+/// A download's attachment name, on `field`.
+pub(super) fn attachment_name(name: &str, field: &str) -> Result<AttachmentName, Error> {
+    AttachmentName::parse(name).map_err(|problem| Error::invalid(field, problem))
 }
 
 #[cfg(test)]
@@ -1023,6 +1082,7 @@ mod tests {
                 body: String::new(),
                 ..Default::default()
             }),
+            attachments: Vec::new(),
         };
         let Err(Error::Invalid(violations)) = SubmitCommand::try_from(request) else {
             panic!("expected violations");

@@ -5,8 +5,9 @@ use jalia_proto::convert::{civil_date_for, duration_for, etag_for, localized_tex
 use jalia_proto::inquiries::v1 as wire;
 
 use crate::app::{
-    CitizenReply, CitizenView, InquiryView, PersonalData, StatisticsReport, Submitted,
+    CitizenReply, CitizenView, Download, InquiryView, PersonalData, StatisticsReport, Submitted,
 };
+use crate::domain::attachment::{Attachment, CHUNK_BYTES};
 use crate::domain::category::Category;
 use crate::domain::classification::{Coordinates, Kind, Place};
 use crate::domain::due::DueDateSource;
@@ -94,6 +95,7 @@ pub(super) fn inquiry(view: &InquiryView, languages: &Languages) -> wire::Inquir
         kind: kind_to_wire(inquiry.kind) as i32,
         place: inquiry.place.as_ref().map(place),
         escalate_time: inquiry.escalated_at.map(timestamp),
+        attachments: view.attachments.iter().map(attachment).collect(),
     }
 }
 
@@ -157,6 +159,7 @@ pub(super) fn citizen_view(
             .filter(|message| message.visibility == Visibility::PublicReply)
             .map(citizen_thread_message)
             .collect(),
+        attachments: view.attachments.iter().map(attachment).collect(),
     }
 }
 
@@ -190,6 +193,7 @@ pub(super) fn message(message: &Message) -> wire::InquiryMessage {
         author: message.author.clone(),
         create_time: Some(timestamp(message.created_at)),
         author_kind: author_kind(message.author_kind) as i32,
+        attachments: message.attachments.iter().map(attachment).collect(),
     }
 }
 
@@ -210,7 +214,43 @@ fn citizen_thread_message(message: &Message) -> wire::CitizenThreadMessage {
         body: message.body.expose().to_owned(),
         author_kind: author_kind(message.author_kind) as i32,
         create_time: Some(timestamp(message.created_at)),
+        attachments: message.attachments.iter().map(attachment).collect(),
     }
+}
+
+// Attachments.
+
+/// An attachment's metadata.
+pub(super) fn attachment(value: &Attachment) -> wire::Attachment {
+    wire::Attachment {
+        name: format!("agencies/{}/attachments/{}", value.agency, value.id),
+        file_name: value.file_name.expose().to_owned(),
+        media_type: value.media_type.as_str().to_owned(),
+        size_bytes: i64::try_from(value.size).unwrap_or(i64::MAX),
+        sha256: value.sha256.clone(),
+        create_time: Some(timestamp(value.created_at)),
+        expire_time: value
+            .attached
+            .is_none()
+            .then(|| timestamp(value.expires_at)),
+    }
+}
+
+/// A download as its stream's messages: the metadata, then the content in chunks of
+/// 64 KiB, each made into a message by `metadata` and `chunk`.
+pub(super) fn download<M>(
+    download: &Download,
+    metadata: impl Fn(wire::Attachment) -> M,
+    chunk: impl Fn(Vec<u8>) -> M,
+) -> Vec<M> {
+    std::iter::once(metadata(attachment(&download.attachment)))
+        .chain(
+            download
+                .content
+                .chunks(CHUNK_BYTES)
+                .map(|part| chunk(part.to_vec())),
+        )
+        .collect()
 }
 
 fn author_kind(kind: AuthorKind) -> wire::MessageAuthorKind {

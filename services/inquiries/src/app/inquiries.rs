@@ -11,9 +11,11 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Serialize, Serializer};
 use uuid::Uuid;
 
+use super::attachments::spread;
 use super::{Inquiries, Made, methods};
 use crate::domain::Error;
 use crate::domain::access::{check_parent, check_visible, list_scope};
+use crate::domain::attachment::{AttachTarget, Attachment, Uploader};
 use crate::domain::calendar::{date_key, local_date};
 use crate::domain::category::Category;
 use crate::domain::due::TargetLookup;
@@ -45,6 +47,8 @@ pub(crate) struct InquiryView {
     pub due_date: Date,
     /// Time waited on the citizen as of now.
     pub paused: SignedDuration,
+    /// The documents attached to the submission (only for SubmitInquiry and GetInquiry).
+    pub attachments: Vec<Attachment>,
 }
 
 /// A submission's outcome: the inquiry and the tracking code, shown this once.
@@ -76,6 +80,8 @@ pub(crate) struct CitizenView {
     /// What the citizen sees of the conversation, oldest first: the public replies and
     /// their own messages (never internal notes).
     pub replies: Vec<Message>,
+    /// The documents attached to the submission.
+    pub attachments: Vec<Attachment>,
 }
 
 /// A submission under `create_once`, with what its transaction needs.
@@ -92,9 +98,17 @@ struct NewInquiry<'a> {
 /// What a retry is compared by: the submission alone (the fingerprint earlier releases
 /// stored too). The catalog's answer, the fresh id and the time differ between tries of
 /// one request, so they are left out.
+/// Attachments, when there are any, are compared too (as `[submission, [ids]]`), so
+/// that a submission without them keeps the fingerprint earlier releases stored.
 impl Serialize for NewInquiry<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.command.submission.serialize(serializer)
+        let attachments = &self.command.attachments;
+        if attachments.is_empty() {
+            self.command.submission.serialize(serializer)
+        } else {
+            let ids: Vec<Uuid> = attachments.iter().map(|name| name.id).collect();
+            (&self.command.submission, ids).serialize(serializer)
+        }
     }
 }
 
@@ -167,7 +181,12 @@ impl Inquiries {
     ) -> Result<CitizenView, Error> {
         let conn = self.db.connection();
         let inquiry = self.opened_by_code(reference, typed_code).await?;
-        let replies = store::messages::citizen_thread(conn, &inquiry.agency, inquiry.id).await?;
+        let mut replies =
+            store::messages::citizen_thread(conn, &inquiry.agency, inquiry.id).await?;
+        let attachments = spread(
+            store::attachments::of_inquiry(conn, inquiry.id).await?,
+            &mut replies,
+        );
         let category = self.category_of(conn, &inquiry).await?;
         tracing::info!(inquiry_id = %inquiry.id, "inquiry looked up by its citizen");
         Ok(CitizenView {
@@ -179,6 +198,7 @@ impl Inquiries {
             created_at: inquiry.created_at,
             updated_at: inquiry.updated_at,
             replies,
+            attachments,
         })
     }
 
@@ -217,7 +237,13 @@ impl Inquiries {
         let inquiry = self.visible_inquiry(caller, name).await?;
         let category = self.category_of(conn, &inquiry).await?;
         let history = store::inquiries::history(conn, inquiry.id).await?;
-        Ok(self.view_at(inquiry, category.display_name, history, self.now()))
+        let attachments = spread(
+            store::attachments::of_inquiry(conn, inquiry.id).await?,
+            &mut [],
+        );
+        let mut view = self.view_at(inquiry, category.display_name, history, self.now());
+        view.attachments = attachments;
+        Ok(view)
     }
 
     /// A page of inquiries.
@@ -397,7 +423,10 @@ impl Inquiries {
         let inquiry = store::inquiries::find(conn, id).await?.ok_or_else(|| {
             Error::Internal("a replayed submission's inquiry is missing".to_owned())
         })?;
-        self.view_in(conn, inquiry, self.now()).await
+        let attachments = spread(store::attachments::of_inquiry(conn, id).await?, &mut []);
+        let mut view = self.view_in(conn, inquiry, self.now()).await?;
+        view.attachments = attachments;
+        Ok(view)
     }
 }
 
@@ -424,8 +453,18 @@ async fn submit_in(
     let code = this.tracking.code_for(inquiry.id);
     store::inquiries::insert(tx, &inquiry, &code.hash()).await?;
     store::inquiries::append_history(tx, inquiry.id, inquiry.version, &change).await?;
+    let target = AttachTarget {
+        agency: &inquiry.agency,
+        inquiry_id: inquiry.id,
+        message_id: None,
+        uploader: Uploader::Citizen,
+    };
+    let attachments = this
+        .attach_in(tx, "attachments", &new.command.attachments, target, new.now)
+        .await?;
     let name = new.category.display_name.clone();
-    let view = this.view_at(inquiry, name, Vec::new(), new.now);
+    let mut view = this.view_at(inquiry, name, Vec::new(), new.now);
+    view.attachments = attachments;
     Ok(Made::new(SubmissionReplay { inquiry_id: new.id }, view))
 }
 

@@ -9,9 +9,11 @@ use jiff::civil::Date;
 use serde::{Serialize, Serializer};
 use uuid::Uuid;
 
+use super::attachments::spread;
 use super::{Inquiries, Made, methods};
 use crate::domain::Error;
 use crate::domain::access::check_visible;
+use crate::domain::attachment::{AttachTarget, AttachmentName, Uploader};
 use crate::domain::message::{AddMessageCommand, CitizenReplyCommand, Message};
 use crate::domain::query::{IdCursor, MessageQuery};
 use crate::domain::status::Status;
@@ -30,7 +32,26 @@ struct NewMessage<'a> {
 
 impl Serialize for NewMessage<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        retry_key(self.command).serialize(serializer)
+        with_attachments(
+            retry_key(self.command),
+            &self.command.attachments,
+            serializer,
+        )
+    }
+}
+
+/// A retry key, and the attachments' ids after it when there are any, so that a message
+/// without attachments keeps the fingerprint earlier releases stored.
+fn with_attachments<K: Serialize, S: Serializer>(
+    key: K,
+    attachments: &[AttachmentName],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    if attachments.is_empty() {
+        key.serialize(serializer)
+    } else {
+        let ids: Vec<Uuid> = attachments.iter().map(|name| name.id).collect();
+        (key, ids).serialize(serializer)
     }
 }
 
@@ -76,14 +97,17 @@ impl Inquiries {
                 made: Some(message),
                 ..
             } => message,
-            Made { replay, .. } => store::messages::find(
-                self.db.connection(),
-                &command.inquiry.agency,
-                command.inquiry.id,
-                replay.message_id,
-            )
-            .await?
-            .ok_or_else(|| Error::Internal("a replayed message is missing".to_owned()))?,
+            Made { replay, .. } => {
+                let message = store::messages::find(
+                    self.db.connection(),
+                    &command.inquiry.agency,
+                    command.inquiry.id,
+                    replay.message_id,
+                )
+                .await?
+                .ok_or_else(|| Error::Internal("a replayed message is missing".to_owned()))?;
+                self.with_attachments(message).await?
+            }
         };
         tracing::info!(
             inquiry_id = %message.inquiry_id,
@@ -119,7 +143,18 @@ impl Inquiries {
             pager.fetch_limit(),
         )
         .await?;
-        Ok(pager.page(rows, |last| IdCursor { id: last.id }))
+        let mut page = pager.page(rows, |last| IdCursor { id: last.id });
+        let attachments = store::attachments::of_inquiry(self.db.connection(), inquiry.id).await?;
+        spread(attachments, &mut page.items);
+        Ok(page)
+    }
+
+    /// A message read back, with its attachments.
+    async fn with_attachments(&self, mut message: Message) -> Result<Message, Error> {
+        let attachments =
+            store::attachments::of_inquiry(self.db.connection(), message.inquiry_id).await?;
+        spread(attachments, std::slice::from_mut(&mut message));
+        Ok(message)
     }
 }
 
@@ -132,7 +167,7 @@ async fn add_message_in(
         .this
         .lock_visible(tx, new.caller, &command.inquiry)
         .await?;
-    let message = inquiry.add_message(
+    let mut message = inquiry.add_message(
         new.id,
         command.visibility,
         command.body.clone(),
@@ -141,6 +176,16 @@ async fn add_message_in(
     )?;
     store::inquiries::save(tx, &inquiry).await?;
     store::messages::insert(tx, &message).await?;
+    let target = AttachTarget {
+        agency: &inquiry.agency,
+        inquiry_id: inquiry.id,
+        message_id: Some(message.id),
+        uploader: Uploader::Staff,
+    };
+    message.attachments = new
+        .this
+        .attach_in(tx, "attachments", &command.attachments, target, new.now)
+        .await?;
     Ok(Made::new(
         MessageReplay {
             message_id: message.id,
@@ -167,13 +212,18 @@ struct NewCitizenMessage<'a> {
     caller: &'a Caller,
     inquiry_id: Uuid,
     body: &'a PersonalText,
+    attachments: &'a [AttachmentName],
     id: Uuid,
     now: Timestamp,
 }
 
 impl Serialize for NewCitizenMessage<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        citizen_retry_key(self.inquiry_id, self.body).serialize(serializer)
+        with_attachments(
+            citizen_retry_key(self.inquiry_id, self.body),
+            self.attachments,
+            serializer,
+        )
     }
 }
 
@@ -201,6 +251,7 @@ impl Inquiries {
             caller,
             inquiry_id: opened.id,
             body: &command.body,
+            attachments: &command.attachments,
             id: Uuid::now_v7(),
             now,
         };
@@ -224,6 +275,7 @@ impl Inquiries {
                         .ok_or_else(|| {
                             Error::Internal("a replayed message is missing".to_owned())
                         })?;
+                let message = self.with_attachments(message).await?;
                 let inquiry = store::inquiries::find(conn, opened.id)
                     .await?
                     .ok_or_else(|| Error::Internal("a replied inquiry is missing".to_owned()))?;
@@ -252,7 +304,7 @@ async fn reply_in(
     let mut inquiry = store::inquiries::lock(tx, this.db.backend(), new.inquiry_id)
         .await?
         .ok_or(Error::NotFound("inquiry"))?;
-    let (message, change) = inquiry.add_citizen_message(
+    let (mut message, change) = inquiry.add_citizen_message(
         new.id,
         new.body.clone(),
         &new.caller.subject,
@@ -264,6 +316,15 @@ async fn reply_in(
         store::inquiries::append_history(tx, inquiry.id, inquiry.version, change).await?;
     }
     store::messages::insert(tx, &message).await?;
+    let target = AttachTarget {
+        agency: &inquiry.agency,
+        inquiry_id: inquiry.id,
+        message_id: Some(message.id),
+        uploader: Uploader::Citizen,
+    };
+    message.attachments = this
+        .attach_in(tx, "attachments", new.attachments, target, new.now)
+        .await?;
     let reply = CitizenReply {
         due_date: inquiry.due_date(new.now, this.calendars.of(&inquiry.agency).zone()),
         status: inquiry.status,
@@ -296,6 +357,7 @@ mod tests {
             request_id: None,
             visibility: Visibility::PublicReply,
             body: PersonalText::parse("Première réponse", 1, 100).unwrap(),
+            attachments: Vec::new(),
         };
         assert_eq!(
             serde_json::to_string(&retry_key(&command)).unwrap(),

@@ -4,6 +4,7 @@
 //! needs, without reading again after the commit. Calls to the catalog happen before the
 //! transaction, never inside it.
 
+mod attachments;
 mod categories;
 mod escalation;
 mod inquiries;
@@ -23,6 +24,7 @@ use jalia_runtime::SharedClock;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use attachments::Download;
 pub(crate) use inquiries::{CitizenView, InquiryView, Submitted};
 pub(crate) use messages::CitizenReply;
 pub(crate) use personal_data::PersonalData;
@@ -30,6 +32,7 @@ pub(crate) use statistics::StatisticsReport;
 
 use crate::catalog::Catalog;
 use crate::domain::Error;
+use crate::domain::attachment::{AttachmentLimits, AttachmentStore};
 use crate::domain::category::Category;
 use crate::domain::due::TargetLookup;
 use crate::domain::inquiry::Inquiry;
@@ -67,6 +70,8 @@ pub(crate) struct Inquiries {
     tracking: TrackingKey,
     pages: PageTokens,
     catalog: Catalog,
+    contents: Arc<dyn AttachmentStore>,
+    limits: AttachmentLimits,
 }
 
 /// What a create under `create_once` returns: the record its replays get back, and, to
@@ -92,7 +97,9 @@ impl<R, V> Made<R, V> {
 
 impl Inquiries {
     /// The use cases over `db`, with `clock` for "now", `calendars` for each agency's days
-    /// (its zone, weekend and holidays), the replicas' shared tracking key, page tokens and the catalog client.
+    /// (its zone, weekend and holidays), the replicas' shared tracking key, page tokens,
+    /// the catalog client, and where attachments' content lives with the limits on them.
+    #[allow(clippy::too_many_arguments)] // the composition root's one call
     pub(crate) fn new(
         db: Db,
         clock: SharedClock,
@@ -100,6 +107,8 @@ impl Inquiries {
         tracking: TrackingKey,
         pages: PageTokens,
         catalog: Catalog,
+        contents: Arc<dyn AttachmentStore>,
+        limits: AttachmentLimits,
     ) -> Self {
         Self {
             db,
@@ -108,6 +117,8 @@ impl Inquiries {
             tracking,
             pages,
             catalog,
+            contents,
+            limits,
         }
     }
 
@@ -174,6 +185,7 @@ impl Inquiries {
             inquiry,
             category_name,
             history,
+            attachments: Vec::new(),
         }
     }
 

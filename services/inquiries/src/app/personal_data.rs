@@ -87,9 +87,12 @@ impl Inquiries {
             .into_inner();
         let erasure = match made {
             Made {
-                made: Some(erasure),
+                made: Some((erasure, documents)),
                 ..
-            } => erasure,
+            } => {
+                self.forget_contents(&documents).await;
+                erasure
+            }
             Made { replay, .. } => {
                 store::erasures::find(self.db.connection(), &command.agency, replay.erasure_id)
                     .await?
@@ -163,12 +166,13 @@ fn cap(max: usize) -> u64 {
 }
 
 /// Anonymises pass after pass (an anonymised inquiry no longer matches the person) and
-/// inserts the record, all in one transaction.
+/// inserts the record, all in one transaction; returns it with the deleted documents.
 async fn erase_personal_data_in(
     tx: &DatabaseTransaction,
     new: &NewErasure<'_>,
-) -> Result<Made<ErasureReplay, Erasure>, Error> {
+) -> Result<Made<ErasureReplay, (Erasure, Vec<Uuid>)>, Error> {
     let mut erasure = new.erasure.clone();
+    let mut documents = Vec::new();
     loop {
         let found = store::inquiries::of_person(
             tx,
@@ -181,7 +185,7 @@ async fn erase_personal_data_in(
         let mut changed = 0;
         for mut inquiry in found {
             if inquiry.erase(erasure.time) {
-                erase_in(tx, &inquiry).await?;
+                documents.extend(erase_in(tx, &inquiry).await?);
                 changed += 1;
             }
         }
@@ -195,6 +199,6 @@ async fn erase_personal_data_in(
         ErasureReplay {
             erasure_id: erasure.id,
         },
-        erasure,
+        (erasure, documents),
     ))
 }

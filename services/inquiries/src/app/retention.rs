@@ -47,25 +47,34 @@ impl Inquiries {
         }
     }
 
-    /// Anonymises one inquiry, with its history's notes and the citizen's messages.
+    /// Anonymises one inquiry, with its history's notes and the citizen's messages, and
+    /// deletes its documents.
     async fn anonymise(&self, id: Uuid, now: Timestamp) -> Result<bool, Error> {
         let input = (self, id, now);
-        self.db
+        let deleted = self
+            .db
             .write(&input, |tx, (this, id, now)| {
                 Box::pin(async move {
                     let Some(mut inquiry) =
                         store::inquiries::lock(tx, this.db.backend(), *id).await?
                     else {
-                        return Ok(false);
+                        return Ok(None);
                     };
                     if !inquiry.anonymise(*now) {
-                        return Ok(false);
+                        return Ok(None);
                     }
-                    erase_in(tx, &inquiry).await?;
-                    Ok::<_, Error>(true)
+                    let documents = erase_in(tx, &inquiry).await?;
+                    Ok::<_, Error>(Some(documents))
                 })
             })
-            .await
+            .await?;
+        match deleted {
+            Some(documents) => {
+                self.forget_contents(&documents).await;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 }
 
@@ -73,11 +82,14 @@ impl Inquiries {
 /// or `Inquiry::erase`), in the caller's transaction: the retention round and
 /// ErasePersonalData both end here, so what an erasure removes is the same for both. It
 /// replaces what else holds the citizen's data: the history's notes (staff write them
-/// about the case) and the citizen's own messages. Anything added later that holds a
-/// citizen's data for an inquiry (attachments) is removed here too, in this transaction.
-pub(super) async fn erase_in(tx: &DatabaseTransaction, inquiry: &Inquiry) -> Result<(), Error> {
+/// about the case), the citizen's own messages and the inquiry's documents. Returns the
+/// deleted documents, whose bytes the caller has the content store forget once committed.
+pub(super) async fn erase_in(
+    tx: &DatabaseTransaction,
+    inquiry: &Inquiry,
+) -> Result<Vec<Uuid>, Error> {
     store::inquiries::save(tx, inquiry).await?;
     store::inquiries::clear_history_notes(tx, inquiry.id).await?;
     store::messages::anonymise_citizen_messages(tx, inquiry.id).await?;
-    Ok(())
+    Inquiries::delete_inquiry_attachments_in(tx, inquiry.id).await
 }

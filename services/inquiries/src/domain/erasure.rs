@@ -141,7 +141,7 @@ pub(crate) fn check_export_size(inquiries: usize, messages: usize) -> Result<(),
     } else {
         return Ok(());
     };
-    Err(Error::Exhausted {
+    Err(Error::TooLarge {
         reason: jalia_model::reasons::MESSAGE_TOO_LARGE,
         message: format!(
             "this person's data holds more than {max} {what}: too much for one answer"
@@ -194,11 +194,11 @@ mod tests {
         assert!(check_export_size(MAX_EXPORTED_INQUIRIES, MAX_EXPORTED_MESSAGES).is_ok());
         assert!(matches!(
             check_export_size(MAX_EXPORTED_INQUIRIES + 1, 0),
-            Err(Error::Exhausted { .. })
+            Err(Error::TooLarge { .. })
         ));
         assert!(matches!(
             check_export_size(1, MAX_EXPORTED_MESSAGES + 1),
-            Err(Error::Exhausted { .. })
+            Err(Error::TooLarge { .. })
         ));
     }
 }

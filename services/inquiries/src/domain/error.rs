@@ -31,10 +31,11 @@ pub enum Error {
         /// For the caller's developers.
         message: String,
     },
-    /// The answer would be too large to give whole.
+    /// Over a size limit: what was sent (an attachment, an inquiry's attachments) or what
+    /// would be answered (an export too large to give whole).
     #[error("{message}")]
-    Exhausted {
-        /// Stable reason, one of `reasons`.
+    TooLarge {
+        /// Stable reason, one of `reasons`, e.g. `ATTACHMENT_TOO_LARGE`.
         reason: &'static str,
         /// For the caller's developers.
         message: String,

@@ -13,6 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::attachment::AttachmentName;
 use super::calendar::{add_days, local_date, midnights_between};
 use super::category::Category;
 use super::classification::{Kind, Place};
@@ -230,6 +231,8 @@ pub(crate) struct SubmitCommand {
     pub submission: Submission,
     /// The caller's idempotency key; None when the call is not idempotent.
     pub request_id: Option<RequestId>,
+    /// Citizen uploads to attach to the submission.
+    pub attachments: Vec<AttachmentName>,
 }
 
 /// UpdateInquiry's changes: None leaves a field as it is; `Some(None)` clears it.
@@ -652,6 +655,7 @@ impl Inquiry {
             author: author.to_owned(),
             author_kind: AuthorKind::Agent,
             created_at: now,
+            attachments: Vec::new(),
         })
     }
 
@@ -684,6 +688,7 @@ impl Inquiry {
             author: relay.to_owned(),
             author_kind: AuthorKind::Citizen,
             created_at: now,
+            attachments: Vec::new(),
         };
         Ok((message, change))
     }

@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::attachment::{Attachment, AttachmentName};
 use super::inquiry::InquiryName;
 use super::text::PersonalText;
 
@@ -50,6 +51,8 @@ pub(crate) struct Message {
     pub author_kind: AuthorKind,
     /// When it was added.
     pub created_at: Timestamp,
+    /// The documents attached to it (metadata only).
+    pub attachments: Vec<Attachment>,
 }
 
 /// AddInquiryMessage, checked.
@@ -63,6 +66,8 @@ pub(crate) struct AddMessageCommand {
     pub visibility: Visibility,
     /// The text.
     pub body: PersonalText,
+    /// Staff uploads to attach.
+    pub attachments: Vec<AttachmentName>,
 }
 
 /// ReplyToInquiry, checked: the citizen's message, opened by reference and tracking code.
@@ -76,4 +81,6 @@ pub(crate) struct CitizenReplyCommand {
     pub request_id: Option<RequestId>,
     /// The citizen's text.
     pub body: PersonalText,
+    /// Citizen uploads to attach.
+    pub attachments: Vec<AttachmentName>,
 }

@@ -2,6 +2,7 @@
 //! it, how a citizen follows it. Pure rules, no transport or storage.
 
 pub(crate) mod access;
+pub(crate) mod attachment;
 pub(crate) mod calendar;
 pub(crate) mod category;
 pub(crate) mod classification;

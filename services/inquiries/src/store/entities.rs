@@ -215,3 +215,68 @@ pub(super) mod erasure {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// `inquiry_attachments`: each document's metadata, and where it is attached. Its `Debug`
+/// never shows the file name (personal data).
+pub(super) mod attachment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inquiry_attachments")]
+    pub(crate) struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub agency: String,
+        pub file_name: String,
+        pub media_type: i32,
+        pub size_bytes: i64,
+        pub sha256: String,
+        pub uploader: i32,
+        pub created_at: i64,
+        pub expires_at: i64,
+        pub inquiry_id: Option<Uuid>,
+        pub message_id: Option<Uuid>,
+        pub attached_at: Option<i64>,
+    }
+
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("attachment::Model")
+                .field("id", &self.id)
+                .field("inquiry_id", &self.inquiry_id)
+                .finish_non_exhaustive()
+        }
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub(crate) enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `inquiry_attachment_contents`: the database's `AttachmentStore`, one row per content.
+pub(super) mod attachment_content {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inquiry_attachment_contents")]
+    pub(crate) struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub attachment_id: Uuid,
+        pub content: Vec<u8>,
+        pub created_at: i64,
+    }
+
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("attachment_content::Model")
+                .field("attachment_id", &self.attachment_id)
+                .finish_non_exhaustive()
+        }
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub(crate) enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

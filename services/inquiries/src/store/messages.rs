@@ -142,5 +142,6 @@ fn from_row(agency: &AgencyCode, row: message::Model) -> Result<Message, Error> 
         author: row.author,
         author_kind: AuthorKind::from_code(row.author_kind)?,
         created_at: from_micros(row.created_at),
+        attachments: Vec::new(),
     })
 }

@@ -6,6 +6,7 @@
 
 use jalia_db::sea_orm_migration::prelude::*;
 
+mod attachments;
 mod rights;
 mod thread;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddEscalation),
             Box::new(AddAnonymisation),
             Box::new(rights::CreateErasures),
+            Box::new(attachments::CreateAttachments),
         ]
     }
 

@@ -3,6 +3,7 @@
 //! and the stored shapes. Rows are converted to domain values here, and database errors
 //! to the service's error.
 
+pub(crate) mod attachments;
 pub(crate) mod categories;
 mod entities;
 pub(crate) mod erasures;

@@ -129,6 +129,11 @@ impl World {
         self.catalog.set_down(false);
     }
 
+    /// "Now" as the store keeps instants: microseconds since the epoch.
+    pub(crate) fn clock_micros(&self) -> i64 {
+        self.clock.now().as_microsecond()
+    }
+
     pub(crate) fn set_clock(&self, wall: &str) {
         self.clock.set(local(wall));
     }
@@ -480,6 +485,7 @@ pub(crate) fn submission(category: &InquiryCategory) -> SubmitInquiryRequest {
             ..Default::default()
         }),
         request_id: Uuid::new_v4().to_string(),
+        attachments: Vec::new(),
     }
 }
 
@@ -497,6 +503,7 @@ pub(crate) fn message(
             ..Default::default()
         }),
         request_id: Uuid::new_v4().to_string(),
+        attachments: Vec::new(),
     }
 }
 

@@ -4,6 +4,7 @@
 //! own port. One file per resource; `helpers` builds the world each test runs in.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
+mod attachments;
 mod calendars;
 mod categories;
 mod due_dates;

@@ -28,6 +28,7 @@ async fn messages_are_idempotent_and_listed_oldest_first() {
             ..Default::default()
         }),
         request_id: Uuid::new_v4().to_string(),
+        attachments: Vec::new(),
     };
     let first = agent.add_message(request.clone()).await.unwrap();
     let retried = agent.add_message(request.clone()).await.unwrap();

@@ -35,6 +35,7 @@ async fn a_closed_inquiry_past_its_retention_holds_no_personal_data_and_statisti
             tracking_code: submitted.tracking_code.clone(),
             body: "Mon titre foncier est le 12345/10".to_owned(),
             request_id: String::new(),
+            attachments: Vec::new(),
         }))
         .await
         .unwrap();

@@ -152,6 +152,7 @@ fn reply_request(inquiry: &Inquiry, code: &str, body: &str) -> ReplyToInquiryReq
         tracking_code: code.to_owned(),
         body: body.to_owned(),
         request_id: Uuid::new_v4().to_string(),
+        attachments: Vec::new(),
     }
 }
 

@@ -16,6 +16,7 @@ fn reply(inquiry: &Inquiry, code: &str, body: &str) -> ReplyToInquiryRequest {
         tracking_code: code.to_owned(),
         body: body.to_owned(),
         request_id: Uuid::new_v4().to_string(),
+        attachments: Vec::new(),
     }
 }
 

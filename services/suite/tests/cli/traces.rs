@@ -231,6 +231,7 @@ async fn one_call_through_the_gateway_is_one_trace_across_three_processes() {
                 ..Default::default()
             }),
             request_id: uuid::Uuid::new_v4().to_string(),
+            attachments: Vec::new(),
         },
     );
     submit.metadata_mut().insert(
