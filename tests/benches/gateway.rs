@@ -169,6 +169,7 @@ fn main() {
             "{:>9} {:<8} {:>10} {:>10} {:>10}",
             "in flight", "path", "calls/s", "p50", "p99"
         );
+        let mut ratios = Vec::new();
         for in_flight in LEVELS {
             let direct = measure(backend, &name, in_flight).await;
             let through_gateway = measure(gateway, &name, in_flight).await;
@@ -184,14 +185,21 @@ fn main() {
                 );
             }
             let added = |f: &Figures| f.p50.as_secs_f64() - direct.p50.as_secs_f64();
+            let added_p50 = added(&through_gateway) / added(&through_nginx);
+            let throughput = through_gateway.throughput / through_nginx.throughput;
             println!(
-                "{in_flight:>9} gateway/nginx: added p50 x{:.2}, throughput x{:.2}, p99 x{:.2}",
-                added(&through_gateway) / added(&through_nginx),
-                through_gateway.throughput / through_nginx.throughput,
+                "{in_flight:>9} gateway/nginx: added p50 x{added_p50:.2}, throughput x{throughput:.2}, p99 x{:.2}",
                 through_gateway.p99.as_secs_f64() / through_nginx.p99.as_secs_f64(),
             );
+            ratios.push((format!("gateway_added_p50_vs_nginx_c{in_flight}"), added_p50));
+            ratios.push((format!("gateway_throughput_vs_nginx_c{in_flight}"), throughput));
         }
         let _ = nginx.kill();
         let _ = nginx.wait();
+        // Last, for scripts (docs/performance.md): added p50, lower is better;
+        // throughput, higher is better.
+        for (name, value) in ratios {
+            println!("ratio {name} {value:.2}");
+        }
     });
 }

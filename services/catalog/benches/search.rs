@@ -370,7 +370,8 @@ async fn measure_raw_read(db: &Db, category: Uuid) -> Latencies {
     Latencies(latencies)
 }
 
-async fn run_on(label: &str, database: TestDatabase) {
+/// Measures one backend; returns its `ratio` lines' names (suffixed with `key`) and values.
+async fn run_on(label: &str, key: &str, database: TestDatabase) -> Vec<(String, f64)> {
     println!("{label}:");
     let dir = tempfile::tempdir().unwrap();
     let config = Config::development(dir.path(), database.config().url());
@@ -430,6 +431,21 @@ async fn run_on(label: &str, database: TestDatabase) {
     server.await.unwrap().unwrap();
     drop(db);
     drop(database);
+    // Against the targets (1 ms and 3 ms: at most 1 meets them) and the point read.
+    vec![
+        (
+            format!("search_p50_vs_1ms_{key}"),
+            micros(search.p50()) / 1e3,
+        ),
+        (
+            format!("search_p99_vs_3ms_{key}"),
+            micros(search.p99()) / 3e3,
+        ),
+        (
+            format!("search_p50_vs_point_read_{key}"),
+            micros(search.p50()) / micros(get_category.p50()),
+        ),
+    ]
 }
 
 fn main() {
@@ -437,15 +453,20 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
+    let ratios = runtime.block_on(async {
         let sqlite = TestDatabase::sqlite_file(4).await.unwrap();
-        run_on("SQLite (temp file, WAL, pool 4)", sqlite).await;
+        let mut ratios = run_on("SQLite (temp file, WAL, pool 4)", "sqlite", sqlite).await;
         match std::env::var(POSTGRES_URL_ENV) {
             Ok(url) if !url.trim().is_empty() => {
                 let postgres = TestDatabase::postgres(&url).await.unwrap();
-                run_on("PostgreSQL", postgres).await;
+                ratios.extend(run_on("PostgreSQL", "postgres", postgres).await);
             }
             _ => println!("PostgreSQL: skipped ({POSTGRES_URL_ENV} is not set)"),
         }
+        ratios
     });
+    // Last, for scripts (docs/performance.md); lower is better for all three.
+    for (name, value) in ratios {
+        println!("ratio {name} {value:.2}");
+    }
 }

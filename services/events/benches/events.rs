@@ -222,7 +222,8 @@ fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
     request
 }
 
-async fn run(label: &str, database: TestDatabase) {
+/// Measures one backend; returns its `ratio` lines' names (suffixed with `key`) and values.
+async fn run(label: &str, key: &str, database: TestDatabase) -> Vec<(String, f64)> {
     let dir = tempfile::tempdir().unwrap();
     let url = database.config().url().to_owned();
     let config = Config::development(dir.path(), &url);
@@ -425,8 +426,15 @@ async fn run(label: &str, database: TestDatabase) {
     };
     let (t, p50, p99) = ratio(&results[1], &results[0]);
     println!("GetEvent / bare read:           throughput x{t:.2}, p50 x{p50:.2}, p99 x{p99:.2}");
-    let (t, p50, p99) = ratio(&results[3], &results[2]);
-    println!("RegisterAttendee / bare insert: throughput x{t:.2}, p50 x{p50:.2}, p99 x{p99:.2}");
+    let (register, p50, p99) = ratio(&results[3], &results[2]);
+    println!(
+        "RegisterAttendee / bare insert: throughput x{register:.2}, p50 x{p50:.2}, p99 x{p99:.2}"
+    );
+    let get_event = ratio(&results[1], &results[0]).0;
+    vec![
+        (format!("get_event_{key}"), get_event),
+        (format!("register_{key}"), register),
+    ]
 }
 
 fn main() {
@@ -434,9 +442,10 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
-        run(
+    let ratios = runtime.block_on(async {
+        let mut ratios = run(
             "SQLite (temp file, WAL)",
+            "sqlite",
             TestDatabase::sqlite_file(4).await.unwrap(),
         )
         .await;
@@ -444,10 +453,22 @@ fn main() {
             .ok()
             .filter(|u| !u.is_empty())
         {
-            Some(url) => run("PostgreSQL", TestDatabase::postgres(&url).await.unwrap()).await,
+            Some(url) => ratios.extend(
+                run(
+                    "PostgreSQL",
+                    "postgres",
+                    TestDatabase::postgres(&url).await.unwrap(),
+                )
+                .await,
+            ),
             None => println!("\nPostgreSQL: set JALIA_TEST_POSTGRES_URL to measure it too"),
         }
+        ratios
     });
+    // Last, for scripts (docs/performance.md): throughput against the bare stack.
+    for (name, value) in ratios {
+        println!("ratio {name} {value:.2}");
+    }
 }
 
 /// Accepted connections with TCP_NODELAY, as jalia-runtime's servers set it: without it the

@@ -54,22 +54,27 @@ fn main() {
         "{:<10} {:<34} {:>7} {:>10} {:>9} {:>9}",
         "backend", "measure", "calls", "calls/s", "p50 ms", "p99 ms"
     );
-    runtime.block_on(async {
+    let ratios = runtime.block_on(async {
         let sqlite = TestDatabase::sqlite_file(jalia_db::testing::SQLITE_TEST_POOL)
             .await
             .unwrap();
-        run("sqlite", sqlite, submissions, list_size).await;
+        let mut ratios = run("sqlite", sqlite, submissions, list_size).await;
         match std::env::var(POSTGRES_URL_ENV)
             .ok()
             .filter(|url| !url.trim().is_empty())
         {
             Some(url) => {
                 let postgres = TestDatabase::postgres(&url).await.unwrap();
-                run("postgres", postgres, submissions, list_size).await;
+                ratios.extend(run("postgres", postgres, submissions, list_size).await);
             }
             None => println!("postgres   skipped: set {POSTGRES_URL_ENV} to measure it"),
         }
+        ratios
     });
+    // Last, for scripts (docs/performance.md): throughput against the bare insert.
+    for (name, value) in ratios {
+        println!("ratio {name} {value:.2}");
+    }
 }
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -79,7 +84,13 @@ fn env_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-async fn run(label: &str, database: TestDatabase, submissions: usize, list_size: usize) {
+/// Measures one backend; returns its `ratio` lines' names (suffixed with `label`) and values.
+async fn run(
+    label: &str,
+    database: TestDatabase,
+    submissions: usize,
+    list_size: usize,
+) -> Vec<(String, f64)> {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::development(dir.path(), database.config().url());
     jalia_inquiries::migrate(&config.storage).await.unwrap();
@@ -139,11 +150,12 @@ async fn run(label: &str, database: TestDatabase, submissions: usize, list_size:
     measure_submissions(&api, CONCURRENCY, 100, &request).await;
     let service = measure_submissions(&api, CONCURRENCY, submissions, &request).await;
     report(label, "SubmitInquiry", &service);
+    let submit = service.per_second() / baseline.per_second();
     println!(
         "{:<10} {:<34} throughput {:.2}x the baseline, p99 {:.2}x",
         label,
         "SubmitInquiry / bare insert",
-        service.per_second() / baseline.per_second(),
+        submit,
         service.percentile(0.99).as_secs_f64() / baseline.percentile(0.99).as_secs_f64(),
     );
 
@@ -202,6 +214,7 @@ async fn run(label: &str, database: TestDatabase, submissions: usize, list_size:
 
     trigger.trigger();
     served.await.unwrap().unwrap();
+    vec![(format!("submit_{label}"), submit)]
 }
 
 fn submission(category: &str) -> wire::SubmitInquiryRequest {
