@@ -108,6 +108,44 @@ enum UploadPart {
     Chunk(Vec<u8>),
 }
 
+impl From<upload_citizen_attachment_request::Part> for UploadPart {
+    fn from(part: upload_citizen_attachment_request::Part) -> Self {
+        use upload_citizen_attachment_request::Part;
+        match part {
+            Part::Metadata(metadata) => Self::Metadata(Some(metadata)),
+            Part::Chunk(chunk) => Self::Chunk(chunk),
+        }
+    }
+}
+
+impl From<upload_staff_attachment_request::Part> for UploadPart {
+    fn from(part: upload_staff_attachment_request::Part) -> Self {
+        use upload_staff_attachment_request::Part;
+        match part {
+            Part::Metadata(metadata) => Self::Metadata(Some(metadata)),
+            Part::Chunk(chunk) => Self::Chunk(chunk),
+        }
+    }
+}
+
+impl Api {
+    /// Both upload RPCs: the caller, the stream received within the file limit, one call.
+    async fn upload<M>(
+        &self,
+        request: Request<Streaming<M>>,
+        uploader: Uploader,
+        part: impl Fn(M) -> Option<UploadPart>,
+    ) -> Result<Response<Attachment>, Status> {
+        let (caller, limit) = (
+            caller_of(&request)?,
+            self.inquiries.attachment_limits().file_bytes,
+        );
+        let upload = receive(request.into_inner(), uploader, limit, part).await?;
+        let attachment = self.inquiries.upload(&caller, upload).await?;
+        Ok(Response::new(response::attachment(&attachment)))
+    }
+}
+
 /// Receives an upload: the metadata first, then the chunks, each checked as it comes
 /// (a stream over the size limit is refused without reading it to the end).
 async fn receive<M>(
@@ -146,40 +184,20 @@ impl InquiryService for Api {
         &self,
         request: Request<Streaming<UploadCitizenAttachmentRequest>>,
     ) -> Result<Response<Attachment>, Status> {
-        use upload_citizen_attachment_request::Part;
-        let (caller, limit) = (
-            caller_of(&request)?,
-            self.inquiries.attachment_limits().file_bytes,
-        );
-        let upload = receive(request.into_inner(), Uploader::Citizen, limit, |m| {
-            m.part.map(|part| match part {
-                Part::Metadata(metadata) => UploadPart::Metadata(Some(metadata)),
-                Part::Chunk(chunk) => UploadPart::Chunk(chunk),
-            })
+        self.upload(request, Uploader::Citizen, |message| {
+            message.part.map(UploadPart::from)
         })
-        .await?;
-        let attachment = self.inquiries.upload(&caller, upload).await?;
-        Ok(Response::new(response::attachment(&attachment)))
+        .await
     }
 
     async fn upload_staff_attachment(
         &self,
         request: Request<Streaming<UploadStaffAttachmentRequest>>,
     ) -> Result<Response<Attachment>, Status> {
-        use upload_staff_attachment_request::Part;
-        let (caller, limit) = (
-            caller_of(&request)?,
-            self.inquiries.attachment_limits().file_bytes,
-        );
-        let upload = receive(request.into_inner(), Uploader::Staff, limit, |m| {
-            m.part.map(|part| match part {
-                Part::Metadata(metadata) => UploadPart::Metadata(Some(metadata)),
-                Part::Chunk(chunk) => UploadPart::Chunk(chunk),
-            })
+        self.upload(request, Uploader::Staff, |message| {
+            message.part.map(UploadPart::from)
         })
-        .await?;
-        let attachment = self.inquiries.upload(&caller, upload).await?;
-        Ok(Response::new(response::attachment(&attachment)))
+        .await
     }
 
     async fn download_attachment(
