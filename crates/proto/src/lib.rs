@@ -9,8 +9,13 @@
 mod access;
 pub mod codec;
 pub mod convert;
+mod http_rule;
 
 pub use access::{AccessError, AccessRule, AccessRules};
+pub use http_rule::{
+    BodyRule, HttpBinding, HttpBindings, HttpMethod, HttpRuleError, PathTemplate, SegmentKind,
+    TemplateError, TemplateSegment,
+};
 
 macro_rules! generated_package {
     ($file:literal) => {
@@ -18,7 +23,8 @@ macro_rules! generated_package {
     };
 }
 
-/// Our own proto options: who may call an RPC, which fields hold personal data.
+/// Our own proto options: who may call an RPC, which fields hold personal data, how an RPC
+/// is offered as REST.
 #[allow(
     clippy::all,
     clippy::pedantic,

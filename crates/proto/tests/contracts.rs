@@ -2,7 +2,10 @@
 //! every RPC of every service, so a contract change that breaks one fails here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
-use jalia_proto::{AccessRule, AccessRules, FILE_DESCRIPTOR_SET, service_names};
+use jalia_proto::{
+    AccessRule, AccessRules, FILE_DESCRIPTOR_SET, HttpBinding, HttpBindings, HttpMethod,
+    service_names,
+};
 use prost_reflect::{DescriptorPool, FieldDescriptor, Kind, MessageDescriptor, MethodDescriptor};
 
 /// The scopes ARCHITECTURE.md §3 pins.
@@ -260,4 +263,35 @@ fn personal_data_is_redacted_in_debug() {
         !printed.contains("Fatima") && printed.contains("K7M2Q9XP"),
         "{printed}"
     );
+}
+
+#[test]
+fn every_unary_rpc_has_one_rest_binding_and_none_clash() {
+    // Fails on a unary RPC without `(jalia.options.v1.http)`, a binding on a streaming
+    // RPC, a path variable or body naming a field the request lacks, or two bindings
+    // that could match one request.
+    let bindings = HttpBindings::from_descriptor_set(FILE_DESCRIPTOR_SET, &service_names::ALL)
+        .expect("every unary RPC is bound to REST, without clashes");
+    let pool = pool();
+    let unary: Vec<_> = methods(&pool)
+        .into_iter()
+        .filter(|method| !method.is_client_streaming() && !method.is_server_streaming())
+        .collect();
+    let bound: Vec<String> = bindings.iter().map(HttpBinding::grpc_path).collect();
+    assert_eq!(bound.len(), unary.len());
+    for method in &unary {
+        let path = format!("/{}/{}", method.parent_service().full_name(), method.name());
+        assert!(bound.contains(&path), "{path} has no REST binding");
+    }
+    for binding in bindings.iter() {
+        let template = &binding.template;
+        assert!(template.raw.starts_with("/v1/"), "{}", template.raw);
+        // AIP-127: reads are GET, and custom verbs are camelCase.
+        if binding.rpc.name().starts_with("Get") || binding.rpc.name().starts_with("List") {
+            assert_eq!(binding.method, HttpMethod::Get, "{}", binding.grpc_path());
+        }
+        if let Some(verb) = &template.verb {
+            assert!(verb.chars().next().is_some_and(|c| c.is_ascii_lowercase()));
+        }
+    }
 }
