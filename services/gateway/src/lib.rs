@@ -2,14 +2,18 @@
 //! client address's rate before anything else, verifies the token and the RPC's scope
 //! (jalia-runtime's gate, from the contracts), limits each token subject's rate, and
 //! forwards each call by service name to the backend that owns it, balanced across that
-//! backend's pods. On the same port it serves calendar subscriptions as plain HTTP
-//! (`/calendar/…`, see `calendar`). It holds no database.
+//! backend's pods. On the same port it serves REST/JSON transcoded from the contracts
+//! (`/v1/…`, see `rest`) with its OpenAPI document (`/openapi.json`, see `openapi`), and
+//! calendar subscriptions as plain HTTP (`/calendar/…`, see `calendar`). It holds no
+//! database.
 
 mod backend;
 mod calendar;
 mod door;
 mod health;
+mod openapi;
 mod proxy;
+mod rest;
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -394,6 +398,32 @@ impl Application {
                 calendars.clone().answer(request)
             })),
         };
+        let rest = rest::Rest::new(
+            FILE_DESCRIPTOR_SET,
+            &service_names::ALL,
+            limits.max_message_bytes,
+        )
+        .map_err(|err| ServerError::Contract(err.to_string()))?;
+        let openapi = openapi::served(
+            &AccessRules::from_descriptor_set(FILE_DESCRIPTOR_SET, &service_names::ALL)
+                .map_err(|err| ServerError::Contract(err.to_string()))?,
+            rest.bindings(),
+        );
+        let http = vec![
+            calendars,
+            HttpRoutes {
+                prefix: rest::PREFIX,
+                service: tower::util::BoxCloneSyncService::new(tower::service_fn(move |request| {
+                    rest.clone().answer(request)
+                })),
+            },
+            HttpRoutes {
+                prefix: openapi::PATH,
+                service: tower::util::BoxCloneSyncService::new(tower::service_fn(move |request| {
+                    std::future::ready(Ok(openapi.answer(&request)))
+                })),
+            },
+        ];
         let routes = Routes::new(EventsProxy(forward(service_names::EVENTS, &events)?))
             .add_service(CatalogProxy(forward(service_names::CATALOG, &catalog)?))
             .add_service(InquiriesProxy(forward(
@@ -429,7 +459,7 @@ impl Application {
                 trusted: self.config.trusted_proxies.clone(),
                 limiter: address_limiter,
             })),
-            http: Some(calendars),
+            http,
         };
         self.server
             .serve_with(&CONTRACTS, routes, shutdown, options)

@@ -23,6 +23,7 @@ use crate::error::{ApiError, ErrorCode, reasons};
 use crate::metrics::{CallMetrics, ServerMetrics};
 use crate::telemetry::{self, TraceContext};
 
+use super::http::Admitted;
 use super::response::{Held, Watchdog};
 use super::shares::ClientShares;
 
@@ -251,6 +252,7 @@ where
 
     let serving = async move {
         if let Some(admission) = &config.admission
+            && request.extensions().get::<Admitted>().is_none()
             && let Err(status) = admission.admit(&mut request)
         {
             return Ok(refuse(status, &request_id, call));

@@ -1,8 +1,12 @@
 //! Plain HTTP beside gRPC on one port: requests under a path prefix go to a service of
-//! their own (the gateway's calendar feeds, which calendar clients fetch with a GET),
-//! after the same admission check as calls; everything else goes on to the gate and the
-//! gRPC routes unchanged. A gRPC path always starts with a package name, so a prefix such
-//! as `/calendar/` can never shadow one.
+//! their own (the gateway's calendar feeds, which calendar clients fetch with a GET, and
+//! its REST/JSON API), after the same admission check as calls; everything else goes on
+//! to the gate and the gRPC routes unchanged. A gRPC path always starts with a package
+//! name, so a prefix such as `/calendar/` or `/v1/` can never shadow one.
+//!
+//! A service that turns its requests into gRPC calls (REST transcoding) finds a
+//! [`Loopback`] in each request's extensions: the server's own gRPC stack, gate included,
+//! so such a call is authenticated, scoped, limited and timed exactly as a gRPC caller's.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -19,7 +23,8 @@ use super::gate::Admission;
 /// A plain-HTTP service and the path prefix it answers under.
 #[derive(Clone)]
 pub struct HttpRoutes {
-    /// The prefix, starting and ending with `/`, e.g. `/calendar/`.
+    /// The prefix, starting with `/`, e.g. `/calendar/` (or a whole path such as
+    /// `/openapi.json`).
     pub prefix: &'static str,
     /// What answers those requests.
     pub service: BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible>,
@@ -33,10 +38,39 @@ impl std::fmt::Debug for HttpRoutes {
     }
 }
 
+type GrpcStack = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible>;
+
+/// The server's gRPC stack (the gate, then the routes), for an HTTP service that makes
+/// gRPC calls of its requests: found in every request the split hands to one.
+#[derive(Clone)]
+pub struct Loopback(GrpcStack);
+
+impl Loopback {
+    /// Serves one gRPC call as if it had come over the wire, except that the admission
+    /// check already counted the HTTP request it came from.
+    pub async fn call(&self, mut request: http::Request<Body>) -> http::Response<Body> {
+        request.extensions_mut().insert(Admitted);
+        match self.0.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+}
+
+impl std::fmt::Debug for Loopback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loopback").finish_non_exhaustive()
+    }
+}
+
+/// Marks a call the admission check already let in (so the gate does not count it twice).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Admitted;
+
 /// Builds [`Split`]s.
 #[derive(Clone)]
 pub(crate) struct SplitLayer {
-    pub(crate) routes: HttpRoutes,
+    pub(crate) routes: Vec<HttpRoutes>,
     pub(crate) admission: Option<Arc<dyn Admission>>,
 }
 
@@ -60,7 +94,11 @@ pub(crate) struct Split<S> {
 
 impl<S> tower::Service<http::Request<Body>> for Split<S>
 where
-    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>,
+    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
     S::Future: Send + 'static,
 {
     type Response = http::Response<Body>;
@@ -72,9 +110,15 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<Body>) -> Self::Future {
-        if !request.uri().path().starts_with(self.layer.routes.prefix) {
+        let path = request.uri().path();
+        let Some(routes) = self
+            .layer
+            .routes
+            .iter()
+            .find(|routes| path.starts_with(routes.prefix))
+        else {
             return Box::pin(self.inner.call(request));
-        }
+        };
         if let Some(admission) = &self.layer.admission
             && let Err(status) = admission.admit(&mut request)
         {
@@ -84,7 +128,10 @@ where
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return Box::pin(std::future::ready(Ok(response)));
         }
-        Box::pin(self.layer.routes.service.clone().oneshot(request))
+        request
+            .extensions_mut()
+            .insert(Loopback(BoxCloneSyncService::new(self.inner.clone())));
+        Box::pin(routes.service.clone().oneshot(request))
     }
 }
 
@@ -138,7 +185,7 @@ mod tests {
         };
         let grpc = answering(StatusCode::IM_A_TEAPOT);
         let open = SplitLayer {
-            routes: routes.clone(),
+            routes: vec![routes.clone()],
             admission: None,
         }
         .layer(grpc.clone());
@@ -164,7 +211,7 @@ mod tests {
             );
         }
         let closed = SplitLayer {
-            routes,
+            routes: vec![routes],
             admission: Some(Arc::new(Refuse)),
         }
         .layer(grpc);

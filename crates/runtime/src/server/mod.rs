@@ -26,7 +26,7 @@ pub use gate::{
     Admission, ClientAddress, Deadline, REQUEST_ID_HEADER, RequestContext, caller, deadline,
     peer_address, wanted_languages,
 };
-pub use http::HttpRoutes;
+pub use http::{HttpRoutes, Loopback};
 pub use shutdown::{Shutdown, ShutdownTrigger};
 
 use crate::auth::{AuthSetupError, Verifier};
@@ -50,9 +50,10 @@ pub struct ServeOptions {
     pub grpc_web_origins: Option<Vec<String>>,
     /// A check run on every call before the gate does anything that costs.
     pub admission: Option<Arc<dyn Admission>>,
-    /// Plain HTTP (HTTP/1.1 and HTTP/2) under a path prefix, beside gRPC on the same port:
-    /// past the admission check, not through the gate (no token, no RPC rule applies).
-    pub http: Option<HttpRoutes>,
+    /// Plain HTTP (HTTP/1.1 and HTTP/2) under path prefixes, beside gRPC on the same port:
+    /// past the admission check, not through the gate (no token, no RPC rule applies),
+    /// unless the service makes gRPC calls of its requests through the [`Loopback`].
+    pub http: Vec<HttpRoutes>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -263,8 +264,8 @@ impl Server {
         let (stop_accepting, accepting_stopped) = Shutdown::manual();
         let local_addr = self.listener.local_addr().unwrap_or(self.settings.listen);
         let grpc_web = options.grpc_web_origins.as_deref().map(web::layers);
-        let http = options.http.clone().map(|routes| http::SplitLayer {
-            routes,
+        let http = (!options.http.is_empty()).then(|| http::SplitLayer {
+            routes: options.http.clone(),
             admission: options.admission.clone(),
         });
         let stack = tower::ServiceBuilder::new()
