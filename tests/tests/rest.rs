@@ -311,3 +311,33 @@ async fn the_openapi_document_covers_every_unary_rpc() {
     let register = &document["paths"]["/v1/agencies/{agency}/events/{event}:register"]["post"];
     assert_eq!(register["security"], json!([{"bearer": ["events.write"]}]));
 }
+
+#[tokio::test]
+async fn a_rest_call_counts_once_against_the_callers_address() {
+    // A burst of 4 per address, refilled at 1 a second: if the door counted a REST call
+    // and then the gate counted its gRPC call again, the third call would be refused.
+    let suite = TestSuite::start(Some(|config| {
+        config.address_rate = jalia_gateway::RateSettings {
+            per_second: std::num::NonZeroU32::MIN,
+            burst: std::num::NonZeroU32::new(4).unwrap(),
+        };
+    }))
+    .await;
+    let path = "/v1/agencies/bm/events?pageSize=1";
+    for call_number in 1..=4 {
+        let (status, _, body) = call(&suite, Method::GET, path, None, None).await;
+        assert_eq!(status, StatusCode::OK, "call {call_number}: {body}");
+    }
+    // Past the burst the door refuses, as it would a gRPC call.
+    let mut refused = None;
+    for _ in 0..20 {
+        let (status, headers, body) = call(&suite, Method::GET, path, None, None).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some((headers, body));
+            break;
+        }
+    }
+    let (headers, body) = refused.expect("the address's rate is enforced on REST");
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    assert_eq!(body["code"], 8, "{body}");
+}

@@ -397,6 +397,7 @@ impl Application {
             service: tower::util::BoxCloneSyncService::new(tower::service_fn(move |request| {
                 calendars.clone().answer(request)
             })),
+            refusal: None,
         };
         let rest = rest::Rest::new(
             FILE_DESCRIPTOR_SET,
@@ -416,12 +417,14 @@ impl Application {
                 service: tower::util::BoxCloneSyncService::new(tower::service_fn(move |request| {
                     rest.clone().answer(request)
                 })),
+                refusal: Some(rest::status_response),
             },
             HttpRoutes {
                 prefix: openapi::PATH,
                 service: tower::util::BoxCloneSyncService::new(tower::service_fn(move |request| {
                     std::future::ready(Ok(openapi.answer(&request)))
                 })),
+                refusal: Some(rest::status_response),
             },
         ];
         let routes = Routes::new(EventsProxy(forward(service_names::EVENTS, &events)?))

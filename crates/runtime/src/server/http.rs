@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{HeaderValue, StatusCode, header};
+use tonic::Status;
 use tonic::body::Body;
 use tower::util::{BoxCloneSyncService, ServiceExt};
 
@@ -28,6 +29,9 @@ pub struct HttpRoutes {
     pub prefix: &'static str,
     /// What answers those requests.
     pub service: BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible>,
+    /// How the service words the admission check's refusal (a JSON API answers JSON);
+    /// `None`: a short text. Either way 429 with Retry-After.
+    pub refusal: Option<fn(&Status) -> http::Response<Body>>,
 }
 
 impl std::fmt::Debug for HttpRoutes {
@@ -122,10 +126,16 @@ where
         if let Some(admission) = &self.layer.admission
             && let Err(status) = admission.admit(&mut request)
         {
-            let mut response = plain(StatusCode::TOO_MANY_REQUESTS, status.message());
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            let mut response = match routes.refusal {
+                Some(word) => word(&status),
+                None => plain(StatusCode::TOO_MANY_REQUESTS, status.message()),
+            };
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            if !response.headers().contains_key(header::RETRY_AFTER) {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
             return Box::pin(std::future::ready(Ok(response)));
         }
         request
@@ -152,7 +162,6 @@ pub(crate) fn plain(status: StatusCode, text: &str) -> http::Response<Body> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use tonic::Status;
     use tower::Layer;
 
     struct Refuse;
@@ -182,6 +191,7 @@ mod tests {
         let routes = HttpRoutes {
             prefix: "/calendar/",
             service: answering(StatusCode::OK),
+            refusal: None,
         };
         let grpc = answering(StatusCode::IM_A_TEAPOT);
         let open = SplitLayer {
