@@ -111,6 +111,20 @@ def main():
     ):
         fail(f"a missing event answered {status}: {error}")
 
+    # 64-bit integers travel as strings (the protobuf JSON mapping), here a revision.
+    status, services = call(address, "GET", "/v1/agencies/-/services?pageSize=50")
+    if status != 200 or not services.get("publicServices"):
+        fail(f"listing the catalog answered {status}: {services}")
+    targets = [
+        call(address, "GET", f"/v1/{service['name']}:processingTarget")
+        for service in services["publicServices"]
+        if service.get("status") == "PUBLIC_SERVICE_STATUS_PUBLISHED"
+    ]
+    if not targets or any(
+        status != 200 or not isinstance(target.get("revision"), str) for status, target in targets
+    ):
+        fail(f"a processing target's int64 revision is not a JSON string: {targets[:2]}")
+
     # The OpenAPI document, valid, with an operation per bound RPC.
     status, document = call(address, "GET", "/openapi.json")
     if status != 200:
