@@ -592,3 +592,124 @@ pub(crate) fn json_response(status: StatusCode, body: Value) -> http::Response<B
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use jalia_proto::{FILE_DESCRIPTOR_SET, service_names};
+    use prost_reflect::Value as Field;
+
+    fn merged(method: HttpMethod, path: &str, query: &str, body: &str) -> DynamicMessage {
+        let bindings =
+            HttpBindings::from_descriptor_set(FILE_DESCRIPTOR_SET, &service_names::ALL).unwrap();
+        let (rest, verb) = match path.rsplit_once(':') {
+            Some((rest, verb)) => (rest, Some(verb)),
+            None => (path, None),
+        };
+        let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+        let (binding, bound) = bindings.find(method, &segments, verb).unwrap();
+        request_message(binding, &bound, Some(query), body.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn query_parameters_fill_repeated_nested_and_enum_fields() {
+        let list = merged(
+            HttpMethod::Get,
+            "/v1/agencies/bm/inquiries",
+            "statuses=INQUIRY_STATUS_NEW&statuses=2&pageSize=5&updatedAfter=2025-08-10T00%3A00%3A00Z",
+            "",
+        );
+        assert_eq!(
+            list.get_field_by_name("parent").unwrap().as_str(),
+            Some("agencies/bm")
+        );
+        assert_eq!(
+            list.get_field_by_name("statuses")
+                .unwrap()
+                .as_list()
+                .unwrap(),
+            [Field::EnumNumber(1), Field::EnumNumber(2)]
+        );
+        assert_eq!(
+            list.get_field_by_name("page_size").unwrap().as_i32(),
+            Some(5)
+        );
+        let statistics = merged(
+            HttpMethod::Get,
+            "/v1/agencies/-/inquiries:statistics",
+            "periodStart.date=2025-01-01&period_end.date=2025-12-31",
+            "",
+        );
+        let start = statistics.get_field_by_name("period_start").unwrap();
+        assert_eq!(
+            start
+                .as_message()
+                .unwrap()
+                .get_field_by_name("date")
+                .unwrap()
+                .as_str(),
+            Some("2025-01-01")
+        );
+        assert_eq!(
+            statistics.get_field_by_name("parent").unwrap().as_str(),
+            Some("agencies/-")
+        );
+    }
+
+    #[test]
+    fn a_nested_path_variable_fills_the_resource_in_the_body() {
+        let update = merged(
+            HttpMethod::Patch,
+            "/v1/agencies/bm/events/e%2D1",
+            "updateMask=title,agenda",
+            r#"{"etag": "\"3\""}"#,
+        );
+        let event = update.get_field_by_name("event").unwrap();
+        let event = event.as_message().unwrap();
+        assert_eq!(
+            event.get_field_by_name("name").unwrap().as_str(),
+            Some("agencies/bm/events/e-1")
+        );
+        assert_eq!(
+            event.get_field_by_name("etag").unwrap().as_str(),
+            Some("\"3\"")
+        );
+        let mask = update.get_field_by_name("update_mask").unwrap();
+        let paths = mask
+            .as_message()
+            .unwrap()
+            .get_field_by_name("paths")
+            .unwrap()
+            .as_list()
+            .unwrap()
+            .to_vec();
+        assert_eq!(
+            paths,
+            [
+                Field::String("title".into()),
+                Field::String("agenda".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn grpc_codes_map_to_googles_http_codes() {
+        for (code, http) in [
+            (Code::NotFound, 404),
+            (Code::InvalidArgument, 400),
+            (Code::FailedPrecondition, 400),
+            (Code::Unauthenticated, 401),
+            (Code::PermissionDenied, 403),
+            (Code::ResourceExhausted, 429),
+            (Code::Aborted, 409),
+            (Code::AlreadyExists, 409),
+            (Code::Unavailable, 503),
+            (Code::DeadlineExceeded, 504),
+            (Code::Internal, 500),
+            (Code::Unimplemented, 501),
+        ] {
+            assert_eq!(http_status(code).as_u16(), http, "{code:?}");
+        }
+    }
+}
