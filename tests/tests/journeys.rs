@@ -167,6 +167,13 @@ impl EventService for RecordingBackend {
     ) -> Answer<Self::ExportRosterStream> {
         not_here()
     }
+    type WatchChangesStream = tonic::codegen::BoxStream<events::WatchChangesResponse>;
+    async fn watch_changes(
+        &self,
+        _: Request<events::WatchChangesRequest>,
+    ) -> Answer<Self::WatchChangesStream> {
+        not_here()
+    }
     async fn export_event_calendar(
         &self,
         _: Request<events::ExportEventCalendarRequest>,

@@ -4,6 +4,7 @@
 //! (page tokens, keyset positions), optimistic versioned updates and locked migrations
 //! are built here once.
 
+mod changes;
 mod code;
 mod connect;
 mod error;
@@ -22,6 +23,12 @@ mod write;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use changes::{
+    CHANGE_POSITIONS_TABLE, CHANGES_TABLE, Change, ChangeBatch, ChangeFeedError, ChangeFilter,
+    ChangeStart, CreateChanges, Cursor, DEFAULT_RETENTION_DAYS as DEFAULT_CHANGES_RETENTION_DAYS,
+    FeedItem, MAX_WATCH_DURATION, MalformedCursor, NewChange, WatchOptions,
+    advance_position as advance_change_position, record_change,
+};
 pub use code::{StoredCode, UnknownCode, codes_are_distinct};
 pub use connect::{Backend, ConfigError, Db, DbConfig, redact_password};
 pub use error::{DbError, DbErrorKind, TransactionError, classify};

@@ -55,6 +55,9 @@ pub const INTERNAL: &str = "INTERNAL";
 /// The type of a PreconditionFailure violation (beside a FAILED_PRECONDITION reason)
 /// naming a field that must be filled in before the change is possible.
 pub const MISSING_FIELD: &str = "MISSING_FIELD";
+/// FAILED_PRECONDITION: a change feed's cursor is older than the change records the
+/// service keeps (`JALIA_<SERVICE>_CHANGES_RETENTION_DAYS`): start again without it.
+pub const CURSOR_EXPIRED: &str = "CURSOR_EXPIRED";
 
 // ---- events --------------------------------------------------------------------------
 
@@ -173,6 +176,7 @@ pub const ALL: &[&str] = &[
     DEADLINE_EXCEEDED,
     INTERNAL,
     MISSING_FIELD,
+    CURSOR_EXPIRED,
     ALREADY_REGISTERED,
     TOO_MANY_EVENTS,
     WAITLIST_FULL,

@@ -1,5 +1,5 @@
 //! A replica's background work, started by `Application::run` and stopped by the same
-//! shutdown: dropping idempotency records past their retention, and anonymising
+//! shutdown: dropping idempotency records and change records past their retention, and anonymising
 //! registrations past theirs (law 09-08). Every replica runs it; the rows each batch
 //! locks keep two replicas from anonymising the same registration twice, and doing it
 //! twice would change nothing anyway.
@@ -36,6 +36,13 @@ pub(crate) async fn run(events: Events, shutdown: Shutdown) {
             purged = events.db().purge_idempotency_records(cutoff) => match purged {
                 Ok(purged) => tracing::debug!(purged, "old idempotency records purged"),
                 Err(err) => tracing::warn!(error = %err, "idempotency purge failed"),
+            },
+        }
+        tokio::select! {
+            () = &mut stop => return,
+            purged = events.purge_old_changes() => match purged {
+                Ok(purged) => tracing::debug!(purged, "old change records purged"),
+                Err(err) => tracing::warn!(error = %err, "change record purge failed"),
             },
         }
         tokio::select! {

@@ -61,6 +61,8 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 180;
 
 const RETENTION_DAYS: &str = "retention-days";
 
+const CHANGES_RETENTION_DAYS: &str = "changes-retention-days";
+
 fn prefix() -> EnvPrefix {
     EnvPrefix::new("events")
 }
@@ -94,6 +96,9 @@ pub struct Config {
     pub registrations_per_portal: u32,
     /// Days after an event's end before its registrations are anonymised.
     pub retention_days: u32,
+    /// Days a change record is kept for WatchChanges (and the NATS publisher) before
+    /// it is purged; a cursor older than that is refused.
+    pub changes_retention_days: u32,
 }
 
 impl Config {
@@ -122,6 +127,16 @@ impl Config {
                      registrations is anonymised (law 09-08)",
                 ),
         );
+        args.push(
+            Arg::new(CHANGES_RETENTION_DAYS)
+                .long(CHANGES_RETENTION_DAYS)
+                .env(prefix.var("CHANGES_RETENTION_DAYS"))
+                .default_value(jalia_db::DEFAULT_CHANGES_RETENTION_DAYS.to_string())
+                .help(
+                    "days change records are kept for WatchChanges; an older cursor is \
+                     refused (CURSOR_EXPIRED)",
+                ),
+        );
         args
     }
 
@@ -137,11 +152,18 @@ impl Config {
             "REGISTRATIONS_PER_PORTAL",
         )?;
         let retention_days = positive(&prefix, matches, RETENTION_DAYS, "RETENTION_DAYS")?;
+        let changes_retention_days = positive(
+            &prefix,
+            matches,
+            CHANGES_RETENTION_DAYS,
+            "CHANGES_RETENTION_DAYS",
+        )?;
         Ok(Self {
             server,
             storage,
             registrations_per_portal,
             retention_days,
+            changes_retention_days,
         })
     }
 
@@ -152,6 +174,7 @@ impl Config {
             storage: StorageSettings::development(database_url),
             registrations_per_portal: DEFAULT_REGISTRATIONS_PER_PORTAL,
             retention_days: DEFAULT_RETENTION_DAYS,
+            changes_retention_days: jalia_db::DEFAULT_CHANGES_RETENTION_DAYS,
         }
     }
 }
@@ -219,7 +242,8 @@ impl Application {
             per_portal: config.registrations_per_portal,
         };
         let retention = Retention::days(config.retention_days);
-        let events = Events::new(db, clock.clone(), tokens, policy, retention);
+        let events = Events::new(db, clock.clone(), tokens, policy, retention)
+            .with_change_retention(Retention::days(config.changes_retention_days));
         let server = Server::bind(config.server, clock).await?;
         Ok(Self { server, events })
     }

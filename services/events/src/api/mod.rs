@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use jalia_model::{Caller, LanguageCode};
 use jalia_proto::events::v1 as pb;
 use jalia_proto::events::v1::event_service_server::{EventService, EventServiceServer};
-use jalia_runtime::server::{caller, wanted_languages};
+use jalia_runtime::server::{caller, deadline, wanted_languages};
 use jalia_runtime::{ApiError, ErrorCode, reasons};
 use prost::Message;
 use tonic::codegen::BoxStream;
@@ -298,6 +298,23 @@ impl EventService for EventApi {
         let responses = batches.map(|batch| {
             batch
                 .map(|batch| response::roster_batch(&batch))
+                .map_err(Status::from)
+        });
+        Ok(Response::new(Box::pin(responses)))
+    }
+
+    type WatchChangesStream = BoxStream<pb::WatchChangesResponse>;
+
+    async fn watch_changes(
+        &self,
+        request: Request<pb::WatchChangesRequest>,
+    ) -> Result<Response<Self::WatchChangesStream>, Status> {
+        let (caller, until) = (caller_of(&request)?, deadline(&request).map(|d| d.0));
+        let query = request::watch_changes(request.get_ref())?;
+        let entries = self.events.watch_changes(&caller, query, until).await?;
+        let responses = entries.map(|entry| {
+            entry
+                .map(|entry| response::feed_entry(&entry))
                 .map_err(Status::from)
         });
         Ok(Response::new(Box::pin(responses)))

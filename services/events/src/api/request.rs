@@ -15,6 +15,7 @@ use jalia_proto::events::v1 as pb;
 use jalia_proto::r#type::v1 as wire;
 
 use crate::app::Register;
+use crate::domain::change::{ChangeKind, WatchQuery};
 use crate::domain::content::{
     AgendaItem, AttendanceFigure, AttendanceMode, Decision, EventContent, EventKind, LONG_TEXT,
     MAX_AGENDA_ITEMS, MAX_ATTENDANCE_FIGURES, MAX_DECISIONS, MAX_GUESTS, MAX_ITEM_SPEAKERS,
@@ -820,6 +821,47 @@ pub(super) fn person_in(parent: &str, email: &str, phone: &str) -> Result<(Agenc
         }
         (Err(err), _) | (_, Err(err)) => Err(err),
     }
+}
+
+/// WatchChanges. The cursor is checked by the use case, which alone knows what it means.
+pub(super) fn watch_changes(request: &pb::WatchChangesRequest) -> Result<WatchQuery> {
+    let mut violations = Vec::new();
+    let agencies = AgencyFilter::parse_parent(&request.parent)
+        .map_err(|problem| violations.push(FieldViolation::new("parent", problem)))
+        .ok();
+    let mut kinds = Vec::with_capacity(request.kinds.len());
+    for (index, value) in request.kinds.iter().enumerate() {
+        match change_kind(*value) {
+            Some(kind) => kinds.push(kind),
+            None => violations.push(FieldViolation::new(
+                format!("kinds[{index}]"),
+                "must be a known change kind",
+            )),
+        }
+    }
+    match agencies {
+        Some(agencies) if violations.is_empty() => Ok(WatchQuery {
+            agencies,
+            kinds,
+            cursor: request.cursor.clone(),
+            from_oldest: request.from_oldest,
+        }),
+        _ => Err(Error::Invalid(violations)),
+    }
+}
+
+fn change_kind(value: i32) -> Option<ChangeKind> {
+    Some(match pb::ChangeKind::try_from(value).ok()? {
+        pb::ChangeKind::Unspecified => return None,
+        pb::ChangeKind::EventPublished => ChangeKind::EventPublished,
+        pb::ChangeKind::EventRescheduled => ChangeKind::EventRescheduled,
+        pb::ChangeKind::EventPostponed => ChangeKind::EventPostponed,
+        pb::ChangeKind::EventCancelled => ChangeKind::EventCancelled,
+        pb::ChangeKind::RegistrationConfirmed => ChangeKind::RegistrationConfirmed,
+        pb::ChangeKind::RegistrationWaitlisted => ChangeKind::RegistrationWaitlisted,
+        pb::ChangeKind::RegistrationPromoted => ChangeKind::RegistrationPromoted,
+        pb::ChangeKind::RegistrationCancelled => ChangeKind::RegistrationCancelled,
+    })
 }
 
 #[cfg(test)]

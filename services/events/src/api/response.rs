@@ -9,6 +9,7 @@ use jalia_proto::convert::{
 use jalia_proto::events::v1 as pb;
 use jalia_proto::r#type::v1 as wire;
 
+use crate::domain::change::{ChangeKind, FeedEntry};
 use crate::domain::content::{AttendanceMode, EventKind, Outcomes, Participant};
 use crate::domain::erasure::Erasure;
 use crate::domain::event::{Event, EventStatus};
@@ -283,5 +284,35 @@ pub(super) fn erasure(erasure: &Erasure) -> pb::Erasure {
         erase_time: Some(timestamp(erasure.time)),
         erased_by: erasure.erased_by.to_string(),
         registration_count: count(erasure.registrations),
+    }
+}
+
+/// One entry of a WatchChanges stream.
+pub(super) fn feed_entry(entry: &FeedEntry) -> pb::WatchChangesResponse {
+    match entry {
+        FeedEntry::Heartbeat(cursor) => pb::WatchChangesResponse {
+            cursor: cursor.clone(),
+            ..pb::WatchChangesResponse::default()
+        },
+        FeedEntry::Change(change) => pb::WatchChangesResponse {
+            cursor: change.cursor.clone(),
+            kind: change_kind(change.kind) as i32,
+            resource: change.resource.clone(),
+            agency: format!("agencies/{}", change.agency),
+            change_time: Some(timestamp(change.time)),
+        },
+    }
+}
+
+fn change_kind(kind: ChangeKind) -> pb::ChangeKind {
+    match kind {
+        ChangeKind::EventPublished => pb::ChangeKind::EventPublished,
+        ChangeKind::EventRescheduled => pb::ChangeKind::EventRescheduled,
+        ChangeKind::EventPostponed => pb::ChangeKind::EventPostponed,
+        ChangeKind::EventCancelled => pb::ChangeKind::EventCancelled,
+        ChangeKind::RegistrationConfirmed => pb::ChangeKind::RegistrationConfirmed,
+        ChangeKind::RegistrationWaitlisted => pb::ChangeKind::RegistrationWaitlisted,
+        ChangeKind::RegistrationPromoted => pb::ChangeKind::RegistrationPromoted,
+        ChangeKind::RegistrationCancelled => pb::ChangeKind::RegistrationCancelled,
     }
 }

@@ -10,7 +10,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::changes::record_event;
 use super::{Events, fill_free_seats, is_owner, lock_owned_event, methods, seen_by};
+use crate::domain::change::ChangeKind;
 use crate::domain::content::{EventContent, Outcomes};
 use crate::domain::event::{Event, EventName, EventStatus};
 use crate::domain::ical::{CalendarEntry, Publisher, agency_calendar_name, calendar};
@@ -218,6 +220,7 @@ impl Events {
         name: &EventName,
         if_match: IfMatch,
         input: &I,
+        recorded: Option<ChangeKind>,
         change: impl Fn(&mut Event, &I, Timestamp) -> Result<()> + Sync,
     ) -> Result<Event> {
         let now = self.now();
@@ -235,6 +238,9 @@ impl Events {
                     store::events::save(tx, &event, read)
                         .await?
                         .saved_or(Error::Stale)?;
+                    if let Some(kind) = recorded {
+                        record_event(tx, kind, &event.agency, event.id, now).await?;
+                    }
                     Ok::<_, Error>(event)
                 })
             })
@@ -250,7 +256,7 @@ impl Events {
         patch: EventPatch,
     ) -> Result<Event> {
         let event = self
-            .change_event(caller, name, if_match, &patch, |event, patch, _| {
+            .change_event(caller, name, if_match, &patch, None, |event, patch, _| {
                 event.apply(patch.clone())
             })
             .await?;
@@ -266,9 +272,14 @@ impl Events {
         if_match: IfMatch,
     ) -> Result<Event> {
         let event = self
-            .change_event(caller, name, if_match, &(), |event, (), now| {
-                event.publish(now)
-            })
+            .change_event(
+                caller,
+                name,
+                if_match,
+                &(),
+                Some(ChangeKind::EventPublished),
+                |event, (), now| event.publish(now),
+            )
             .await?;
         tracing::info!(event_id = %event.id, "event published");
         Ok(event)
@@ -283,9 +294,14 @@ impl Events {
         reason: LocalizedText,
     ) -> Result<Event> {
         let event = self
-            .change_event(caller, name, if_match, &reason, |event, reason, _| {
-                event.cancel(reason.clone())
-            })
+            .change_event(
+                caller,
+                name,
+                if_match,
+                &reason,
+                Some(ChangeKind::EventCancelled),
+                |event, reason, _| event.cancel(reason.clone()),
+            )
             .await?;
         tracing::info!(event_id = %event.id, "event cancelled");
         Ok(event)
@@ -299,7 +315,14 @@ impl Events {
         if_match: IfMatch,
     ) -> Result<Event> {
         let event = self
-            .change_event(caller, name, if_match, &(), |event, (), _| event.postpone())
+            .change_event(
+                caller,
+                name,
+                if_match,
+                &(),
+                Some(ChangeKind::EventPostponed),
+                |event, (), _| event.postpone(),
+            )
             .await?;
         tracing::info!(event_id = %event.id, "event postponed");
         Ok(event)
@@ -314,9 +337,14 @@ impl Events {
         times: (ZonedDateTime, ZonedDateTime),
     ) -> Result<Event> {
         let event = self
-            .change_event(caller, name, if_match, &times, |event, (start, end), _| {
-                event.reschedule(start.clone(), end.clone())
-            })
+            .change_event(
+                caller,
+                name,
+                if_match,
+                &times,
+                Some(ChangeKind::EventRescheduled),
+                |event, (start, end), _| event.reschedule(start.clone(), end.clone()),
+            )
             .await?;
         tracing::info!(event_id = %event.id, sequence = event.sequence, "event rescheduled");
         Ok(event)
@@ -331,9 +359,14 @@ impl Events {
         outcomes: Option<Outcomes>,
     ) -> Result<Event> {
         let event = self
-            .change_event(caller, name, if_match, &outcomes, |event, outcomes, now| {
-                event.complete(outcomes.clone(), now)
-            })
+            .change_event(
+                caller,
+                name,
+                if_match,
+                &outcomes,
+                None,
+                |event, outcomes, now| event.complete(outcomes.clone(), now),
+            )
             .await?;
         tracing::info!(event_id = %event.id, "event completed");
         Ok(event)

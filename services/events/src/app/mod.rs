@@ -2,6 +2,7 @@
 //! transaction, loads what it changes under lock, calls the domain, saves, and returns
 //! everything its answer needs: nothing is read again after the commit.
 
+mod changes;
 mod events;
 #[cfg(test)]
 mod fixtures;
@@ -18,6 +19,7 @@ use jiff::Timestamp;
 
 pub(crate) use registrations::Register;
 
+use crate::domain::change::ChangeKind;
 use crate::domain::event::{Event, RegistrationPolicy};
 use crate::domain::registration::Registration;
 use crate::domain::retention::Retention;
@@ -55,6 +57,7 @@ pub(crate) struct Events {
     pages: PageTokens,
     policy: RegistrationPolicy,
     retention: Retention,
+    change_retention: Retention,
 }
 
 impl Events {
@@ -73,7 +76,14 @@ impl Events {
             pages,
             policy,
             retention,
+            change_retention: Retention::days(jalia_db::DEFAULT_CHANGES_RETENTION_DAYS),
         }
+    }
+
+    /// Keeps change records this long instead of the default.
+    pub(crate) fn with_change_retention(mut self, retention: Retention) -> Self {
+        self.change_retention = retention;
+        self
     }
 
     /// The database, for the background purge.
@@ -98,6 +108,7 @@ async fn fill_free_seats(
     for waiting in &mut line {
         event.promote(waiting, now)?;
         store::registrations::save(tx, waiting).await?;
+        changes::record_registration(tx, ChangeKind::RegistrationPromoted, waiting, now).await?;
         tracing::info!(event_id = %event.id, registration_id = %waiting.id, "waitlisted registration promoted");
     }
     Ok(line)

@@ -7,12 +7,14 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::changes::record_registration;
 use super::{Events, fill_free_seats, is_owner, lock_owned_event, methods};
+use crate::domain::change::ChangeKind;
 use crate::domain::event::{Applicant, Event, EventName, EventStatus, RegistrationPolicy};
 use crate::domain::query::RosterQuery;
 use crate::domain::registration::{
-    Attendee, Consent, Credential, Registrant, Registration, RegistrationName, RegistrationView,
-    new_code,
+    Attendee, Consent, Credential, Registrant, Registration, RegistrationName, RegistrationStatus,
+    RegistrationView, new_code,
 };
 use crate::domain::{Error, Result};
 use crate::store;
@@ -349,6 +351,7 @@ async fn release(
 ) -> Result<RegistrationView> {
     event.release(registration, now)?;
     store::registrations::save(tx, registration).await?;
+    record_registration(tx, ChangeKind::RegistrationCancelled, registration, now).await?;
     fill_free_seats(tx, event, now).await?;
     store::events::save_seats(tx, event).await?;
     Ok(view(event, registration.clone(), None))
@@ -410,6 +413,11 @@ async fn register_in(
     .with_consent(consent);
     store::registrations::insert(tx, &registration).await?;
     store::events::save_seats(tx, &event).await?;
+    let kind = match registration.status {
+        RegistrationStatus::Waitlisted => ChangeKind::RegistrationWaitlisted,
+        _ => ChangeKind::RegistrationConfirmed,
+    };
+    record_registration(tx, kind, &registration, *now).await?;
     let position = store::registrations::position(tx, &registration).await?;
     Ok(Registered {
         id: registration.id,

@@ -3,6 +3,7 @@
 //! of the wire or the database: the rules live here as methods, and the use cases only
 //! load, call them and save.
 
+pub(crate) mod change;
 pub(crate) mod content;
 pub(crate) mod erasure;
 pub(crate) mod error;

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddConsent),
             Box::new(AddAnonymiseTime),
             Box::new(CreateErasures),
+            Box::new(jalia_db::CreateChanges),
         ]
     }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 mod calendar;
+mod changes;
 mod consent;
 mod events;
 mod helpers;

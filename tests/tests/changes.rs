@@ -1,0 +1,266 @@
+//! Change feeds through the gateway, with the whole suite: a watcher of the events
+//! service sees a waitlisted person promoted when a seat is given up, goes away, and
+//! reconnecting with its cursor sees exactly what it missed, nothing twice. A watch ends
+//! cleanly before the gateway's deadline, with a last cursor to resume from.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+use std::time::Duration;
+
+use jalia_e2e::{TestSuite, with_token};
+use jalia_proto::events::v1 as events;
+use jalia_proto::events::v1::event_service_client::EventServiceClient;
+use jalia_proto::r#type::v1 as wire;
+use tonic::Streaming;
+use tonic::transport::Channel;
+
+type Client = EventServiceClient<Channel>;
+
+fn text(value: &str) -> Option<wire::LocalizedText> {
+    Some(wire::LocalizedText {
+        entries: vec![wire::LocalizedString {
+            language_code: "fr".into(),
+            text: value.into(),
+        }],
+        resolved: None,
+    })
+}
+
+fn at(local: &str) -> Option<wire::ZonedDateTime> {
+    Some(wire::ZonedDateTime {
+        local_date_time: local.into(),
+        time_zone: "Africa/Casablanca".into(),
+        ..Default::default()
+    })
+}
+
+/// An information session of the urban agency with one seat and a waitlist.
+async fn session(client: &mut Client, organiser: &str) -> events::Event {
+    let draft = client
+        .create_event(with_token(
+            events::CreateEventRequest {
+                parent: "agencies/bm".into(),
+                event: Some(events::Event {
+                    kind: events::EventKind::InformationSession as i32,
+                    title: text("Séance d'information sur le permis de construire"),
+                    start: at("2028-03-01T10:00:00"),
+                    end: at("2028-03-01T12:00:00"),
+                    attendance_mode: events::AttendanceMode::Online as i32,
+                    online_access: Some(events::OnlineAccess {
+                        url: "https://visio.example.ma/permis".into(),
+                        private: true,
+                    }),
+                    audiences: vec![wire::Audience::Diaspora as i32],
+                    registration_settings: Some(events::RegistrationSettings {
+                        enabled: true,
+                        capacity: 1,
+                        waitlist_enabled: true,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            },
+            organiser,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    client
+        .publish_event(with_token(
+            events::PublishEventRequest {
+                name: draft.name,
+                etag: draft.etag,
+            },
+            organiser,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn register(
+    client: &mut Client,
+    token: &str,
+    event: &str,
+    index: usize,
+) -> events::Registration {
+    client
+        .register_attendee(with_token(
+            events::RegisterAttendeeRequest {
+                parent: event.to_owned(),
+                registration: Some(events::Registration {
+                    attendee: Some(events::Attendee {
+                        display_name: format!("Personne {index}"),
+                        email: format!("personne.{index}@example.org"),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            },
+            token,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn cancel(client: &mut Client, token: &str, registration: &events::Registration) {
+    client
+        .cancel_registration(with_token(
+            events::CancelRegistrationRequest {
+                name: registration.name.clone(),
+                etag: registration.etag.clone(),
+            },
+            token,
+        ))
+        .await
+        .unwrap();
+}
+
+async fn watch(
+    client: &mut Client,
+    token: &str,
+    cursor: &str,
+) -> Streaming<events::WatchChangesResponse> {
+    client
+        .watch_changes(with_token(
+            events::WatchChangesRequest {
+                parent: "agencies/bm".into(),
+                kinds: Vec::new(),
+                cursor: cursor.to_owned(),
+                from_oldest: false,
+            },
+            token,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// The next `count` changes, heartbeats skipped.
+async fn next_changes(
+    stream: &mut Streaming<events::WatchChangesResponse>,
+    count: usize,
+) -> Vec<(events::ChangeKind, String, String)> {
+    let mut seen = Vec::new();
+    while seen.len() < count {
+        let response = stream
+            .message()
+            .await
+            .unwrap()
+            .expect("the watch ended early");
+        let kind = events::ChangeKind::try_from(response.kind).unwrap();
+        if kind != events::ChangeKind::Unspecified {
+            seen.push((kind, response.resource, response.cursor));
+        }
+    }
+    seen
+}
+
+fn without_cursors(
+    changes: &[(events::ChangeKind, String, String)],
+) -> Vec<(events::ChangeKind, String)> {
+    changes
+        .iter()
+        .map(|(kind, resource, _)| (*kind, resource.clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watcher_sees_the_promotion_and_resumes_from_its_cursor_without_gaps_or_repeats() {
+    let suite = TestSuite::start(None).await;
+    let mut client = EventServiceClient::new(suite.gateway().await);
+    let organiser = suite.token("bm-events-desk", "bm", &["events.read", "events.write"]);
+    let portal = suite.token("consulate-portal", "*", &["events.write"]);
+    let watcher = suite.token("bm-intranet", "bm", &["events.read"]);
+
+    let mut watching = watch(&mut client, &watcher, "").await;
+    let day = session(&mut client, &organiser).await;
+    let seated = register(&mut client, &portal, &day.name, 1).await;
+    let waiting = register(&mut client, &portal, &day.name, 2).await;
+    cancel(&mut client, &organiser, &seated).await;
+
+    let seen = next_changes(&mut watching, 5).await;
+    assert_eq!(
+        without_cursors(&seen),
+        [
+            (events::ChangeKind::EventPublished, day.name.clone()),
+            (
+                events::ChangeKind::RegistrationConfirmed,
+                seated.name.clone()
+            ),
+            (
+                events::ChangeKind::RegistrationWaitlisted,
+                waiting.name.clone()
+            ),
+            (
+                events::ChangeKind::RegistrationCancelled,
+                seated.name.clone()
+            ),
+            (
+                events::ChangeKind::RegistrationPromoted,
+                waiting.name.clone()
+            ),
+        ]
+    );
+    let cursor = seen[4].2.clone();
+    drop(watching);
+
+    // Away: the promoted person gives up the seat, someone else registers and gets it.
+    let promoted = client
+        .get_registration(with_token(
+            events::GetRegistrationRequest {
+                name: waiting.name.clone(),
+                language_code: String::new(),
+            },
+            &organiser,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    cancel(&mut client, &organiser, &promoted).await;
+    let third = register(&mut client, &portal, &day.name, 3).await;
+
+    let mut resumed = watch(&mut client, &watcher, &cursor).await;
+    let missed = next_changes(&mut resumed, 2).await;
+    assert_eq!(
+        without_cursors(&missed),
+        [
+            (
+                events::ChangeKind::RegistrationCancelled,
+                waiting.name.clone()
+            ),
+            (
+                events::ChangeKind::RegistrationConfirmed,
+                third.name.clone()
+            ),
+        ]
+    );
+    // Resuming from the last change repeats nothing: the next change is a new one.
+    drop(resumed);
+    let mut again = watch(&mut client, &watcher, &missed[1].2).await;
+    register(&mut client, &portal, &day.name, 4).await;
+    let next = next_changes(&mut again, 1).await;
+    assert_eq!(next[0].0, events::ChangeKind::RegistrationWaitlisted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_ends_cleanly_before_the_gateway_deadline_with_a_cursor_to_resume_from() {
+    let suite = TestSuite::start(Some(|config| {
+        config.server.limits.request_timeout = Duration::from_secs(3);
+    }))
+    .await;
+    let mut client = EventServiceClient::new(suite.gateway().await);
+    let watcher = suite.token("bm-intranet", "bm", &["events.read"]);
+    let mut watching = watch(&mut client, &watcher, "").await;
+    let mut last = None;
+    while let Some(response) = watching.message().await.unwrap() {
+        last = Some(response);
+    }
+    let last = last.expect("a last heartbeat before the end");
+    assert_eq!(last.kind, events::ChangeKind::Unspecified as i32);
+    assert!(!last.cursor.is_empty());
+    let mut resumed = watch(&mut client, &watcher, &last.cursor).await;
+    drop(resumed.message().await.unwrap());
+}
