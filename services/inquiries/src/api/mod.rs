@@ -7,7 +7,10 @@ pub mod fuzzing;
 mod request;
 mod response;
 
+use std::pin::Pin;
 use std::sync::Arc;
+
+use futures_util::{Stream, StreamExt};
 
 use jalia_model::Caller;
 use jalia_proto::inquiries::v1::inquiry_service_server::{InquiryService, InquiryServiceServer};
@@ -27,7 +30,7 @@ use jalia_proto::inquiries::v1::{
 use jalia_proto::inquiries::v1::{
     ErasePersonalDataRequest, ErasePersonalDataResponse, ExportPersonalDataRequest,
     ExportPersonalDataResponse, GetPublicInquiryStatisticsRequest,
-    GetPublicInquiryStatisticsResponse,
+    GetPublicInquiryStatisticsResponse, WatchChangesRequest, WatchChangesResponse,
 };
 use jalia_runtime::config::Limits;
 use jalia_runtime::server::{caller, deadline, wanted_languages};
@@ -40,6 +43,7 @@ use crate::domain::Error;
 use crate::domain::attachment::{Upload, UploadMetadata, Uploader};
 use crate::domain::category::{CreateCategoryCommand, UpdateCategoryCommand};
 use crate::domain::erasure::{EraseCommand, ExportCommand};
+use crate::domain::feed::WatchQuery;
 use crate::domain::inquiry::{
     AssignCommand, InquiryName, SubmitCommand, TransitionCommand, UpdateCommand,
 };
@@ -98,6 +102,9 @@ fn languages<T>(request: &Request<T>, language_code: &str) -> Languages {
 fn budget<T>(request: &Request<T>) -> Option<std::time::Duration> {
     deadline(request).map(|deadline| deadline.remaining())
 }
+
+/// WatchChanges' stream: the feed's items, until the watch ends or fails.
+type ChangeStream = Pin<Box<dyn Stream<Item = Result<WatchChangesResponse, Status>> + Send>>;
 
 /// A download's stream: its messages, made before the first is sent.
 type DownloadStream<M> = futures_util::stream::Iter<std::vec::IntoIter<Result<M, Status>>>;
@@ -254,6 +261,23 @@ impl InquiryService for Api {
             },
         );
         Ok(Response::new(futures_util::stream::iter(messages)))
+    }
+
+    type WatchChangesStream = ChangeStream;
+
+    async fn watch_changes(
+        &self,
+        request: Request<WatchChangesRequest>,
+    ) -> Result<Response<Self::WatchChangesStream>, Status> {
+        let (caller, deadline) = (caller_of(&request)?, deadline(&request).map(|d| d.0));
+        let query = WatchQuery::try_from(request.get_ref())?;
+        let feed = self
+            .inquiries
+            .watch_changes(&caller, query, deadline)
+            .await?;
+        Ok(Response::new(Box::pin(feed.map(|item| {
+            item.map(response::feed_item).map_err(Status::from)
+        }))))
     }
 
     async fn submit_inquiry(
