@@ -9,15 +9,14 @@ pub mod fuzzing;
 mod request;
 mod response;
 
-use std::pin::Pin;
-
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use jalia_model::{Caller, LanguageCode};
 use jalia_proto::catalog::v1 as wire;
 use jalia_proto::catalog::v1::catalog_service_server::{CatalogService, CatalogServiceServer};
 use jalia_runtime::config::Limits;
 use jalia_runtime::server::{caller, deadline, wanted_languages};
 use jalia_runtime::{ApiError, ErrorCode, reasons};
+use tonic::codegen::BoxStream;
 use tonic::service::Routes;
 use tonic::{Request, Response, Status};
 
@@ -69,9 +68,6 @@ fn languages<T>(request: &Request<T>, language_code: &str) -> Vec<LanguageCode> 
 }
 
 type Answer<T> = Result<Response<T>, Status>;
-
-/// WatchChanges' stream: the feed's items, until the watch ends or fails.
-type ChangeStream = Pin<Box<dyn Stream<Item = Result<wire::WatchChangesResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl CatalogService for Api {
@@ -350,7 +346,7 @@ impl CatalogService for Api {
         Ok(Response::new(response::processing_target(&service)))
     }
 
-    type WatchChangesStream = ChangeStream;
+    type WatchChangesStream = BoxStream<wire::WatchChangesResponse>;
 
     async fn watch_changes(
         &self,

@@ -7,10 +7,9 @@ pub mod fuzzing;
 mod request;
 mod response;
 
-use std::pin::Pin;
 use std::sync::Arc;
 
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 
 use jalia_model::Caller;
 use jalia_proto::inquiries::v1::inquiry_service_server::{InquiryService, InquiryServiceServer};
@@ -35,6 +34,7 @@ use jalia_proto::inquiries::v1::{
 use jalia_runtime::config::Limits;
 use jalia_runtime::server::{caller, deadline, wanted_languages};
 use jalia_runtime::{ApiError, ErrorCode, reasons};
+use tonic::codegen::BoxStream;
 use tonic::service::Routes;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -102,9 +102,6 @@ fn languages<T>(request: &Request<T>, language_code: &str) -> Languages {
 fn budget<T>(request: &Request<T>) -> Option<std::time::Duration> {
     deadline(request).map(|deadline| deadline.remaining())
 }
-
-/// WatchChanges' stream: the feed's items, until the watch ends or fails.
-type ChangeStream = Pin<Box<dyn Stream<Item = Result<WatchChangesResponse, Status>> + Send>>;
 
 /// A download's stream: its messages, made before the first is sent.
 type DownloadStream<M> = futures_util::stream::Iter<std::vec::IntoIter<Result<M, Status>>>;
@@ -263,7 +260,7 @@ impl InquiryService for Api {
         Ok(Response::new(futures_util::stream::iter(messages)))
     }
 
-    type WatchChangesStream = ChangeStream;
+    type WatchChangesStream = BoxStream<WatchChangesResponse>;
 
     async fn watch_changes(
         &self,
