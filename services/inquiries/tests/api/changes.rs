@@ -106,7 +106,7 @@ async fn submit_to(agent: &Api, category: &InquiryCategory, parent: &str) -> Inq
 
 #[tokio::test]
 async fn submitted_answered_and_overdue_are_fed_to_their_agency() {
-    let world = World::start(1, CatalogAt::Down).await;
+    let world = World::start(2, CatalogAt::Down).await;
     let agent = world.caller("agent", "bm").await;
     let wilaya = world.caller("wilaya-desk", "wbmk").await;
     let category = agent
@@ -145,16 +145,17 @@ async fn submitted_answered_and_overdue_are_fed_to_their_agency() {
     // The overdue one is recorded by the round that finds it, once.
     world.set_clock("2025-08-25T23:30:00");
     assert_eq!(world.reconciler().escalate_once().await.unwrap(), 0);
+    // Both replicas run a round at the same moment: each inquiry is told overdue once.
     world.set_clock("2025-08-26T00:30:00");
-    assert_eq!(
-        world.reconciler().escalate_once().await.unwrap(),
-        2,
-        "bm's and wbmk's"
+    let (one, other_replica) = tokio::join!(
+        world.reconciler_on(0).escalate_once(),
+        world.reconciler_on(1).escalate_once()
     );
+    assert_eq!(one.unwrap() + other_replica.unwrap(), 2, "bm's and wbmk's");
     world.set_clock("2025-08-27T09:00:00");
-    assert_eq!(world.reconciler().escalate_once().await.unwrap(), 0);
+    assert_eq!(world.reconciler_on(1).escalate_once().await.unwrap(), 0);
 
-    let (changes, _) = first_changes(&agent, watching("agencies/bm", "", &[]), 4).await;
+    let (changes, after) = first_changes(&agent, watching("agencies/bm", "", &[]), 4).await;
     assert_eq!(
         changes,
         [
@@ -164,6 +165,8 @@ async fn submitted_answered_and_overdue_are_fed_to_their_agency() {
             (ChangeKind::InquiryOverdue, late.name.clone()),
         ]
     );
+    let (nothing_more, _) = watch_to_end(&agent, watching("agencies/bm", &after, &[])).await;
+    assert!(nothing_more.is_empty(), "{nothing_more:?}");
     let (overdue, _) = first_changes(
         &agent,
         watching("agencies/bm", "", &[ChangeKind::InquiryOverdue]),
