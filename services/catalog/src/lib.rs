@@ -22,8 +22,9 @@ mod domain;
 mod store;
 
 use std::path::Path;
+use std::time::Duration;
 
-use jalia_db::{Db, DbConfig, DbError, PAGE_TOKEN_TTL, PageTokens};
+use jalia_db::{DEFAULT_CHANGES_RETENTION_DAYS, Db, DbConfig, DbError, PAGE_TOKEN_TTL, PageTokens};
 use jalia_runtime::config::{Defaults, EnvPrefix, ServerSettings, StorageSettings};
 use jalia_runtime::{Contract, Server, ServerError, SharedClock, Shutdown};
 
@@ -62,7 +63,13 @@ pub struct Config {
     pub server: ServerSettings,
     /// The database and the page-token key.
     pub storage: StorageSettings,
+    /// How long change records are kept for WatchChanges before the background task
+    /// purges them; a cursor older than that is refused as expired.
+    pub changes_retention: Duration,
 }
+
+/// The flag of the change records' retention, in days.
+const CHANGES_RETENTION_DAYS: &str = "changes-retention-days";
 
 impl Config {
     /// The flags (and `JALIA_*` variables) of the catalog.
@@ -70,6 +77,13 @@ impl Config {
         let prefix = prefix();
         let mut args = ServerSettings::args(&prefix, DEFAULTS);
         args.extend(StorageSettings::args(&prefix, Some(DEFAULT_DATABASE_URL)));
+        args.push(
+            clap::Arg::new(CHANGES_RETENTION_DAYS)
+                .long(CHANGES_RETENTION_DAYS)
+                .env(prefix.var("CHANGES_RETENTION_DAYS"))
+                .default_value(DEFAULT_CHANGES_RETENTION_DAYS.to_string())
+                .help("days change records are kept for WatchChanges (1 to 3650)"),
+        );
         args
     }
 
@@ -78,7 +92,27 @@ impl Config {
         let prefix = prefix();
         let server = ServerSettings::from_matches(&prefix, matches)?;
         let storage = StorageSettings::from_matches(&prefix, server.mode, matches)?;
-        Ok(Self { server, storage })
+        let raw = matches
+            .get_one::<String>(CHANGES_RETENTION_DAYS)
+            .map(|value| value.trim().to_owned())
+            .unwrap_or_default();
+        let changes_retention = raw
+            .parse::<u64>()
+            .ok()
+            .filter(|days| (1..=3_650).contains(days))
+            .map(|days| Duration::from_secs(days * 86_400))
+            .ok_or_else(|| jalia_runtime::ConfigError {
+                setting: format!(
+                    "--{CHANGES_RETENTION_DAYS} / {}",
+                    prefix.var("CHANGES_RETENTION_DAYS")
+                ),
+                problem: format!("`{raw}`: must be a number of days from 1 to 3650"),
+            })?;
+        Ok(Self {
+            server,
+            storage,
+            changes_retention,
+        })
     }
 
     /// Development settings (tests, `jalia up`): loopback on a free port, dev tokens,
@@ -87,6 +121,9 @@ impl Config {
         Self {
             server: ServerSettings::development(data_dir),
             storage: StorageSettings::development(database_url),
+            changes_retention: Duration::from_secs(
+                u64::from(DEFAULT_CHANGES_RETENTION_DAYS) * 86_400,
+            ),
         }
     }
 }
@@ -134,6 +171,7 @@ pub async fn migrate(storage: &StorageSettings) -> Result<(), StartError> {
 pub struct Application {
     server: Server,
     catalog: app::Catalog,
+    changes_retention: Duration,
 }
 
 /// Drops idempotency records older than their retention (at least 7 days). `run` does
@@ -161,7 +199,11 @@ impl Application {
         )?;
         let catalog = app::Catalog::new(db, pages, clock.clone());
         let server = Server::bind(config.server, clock).await?;
-        Ok(Self { server, catalog })
+        Ok(Self {
+            server,
+            catalog,
+            changes_retention: config.changes_retention,
+        })
     }
 
     /// Where callers connect.
@@ -188,6 +230,7 @@ impl Application {
         let (stop_background, background_stopped) = Shutdown::manual();
         let background = tokio::spawn(background::run(
             self.catalog,
+            self.changes_retention,
             shutdown.clone(),
             background_stopped,
         ));

@@ -495,6 +495,15 @@ macro_rules! bare_service {
                 Err(Status::unimplemented("the bare baseline only inserts"))
             }
 
+            type WatchChangesStream = tokio_stream::Empty<Result<wire::WatchChangesResponse, Status>>;
+
+            async fn watch_changes(
+                &self,
+                _request: Request<wire::WatchChangesRequest>,
+            ) -> Result<Response<Self::WatchChangesStream>, Status> {
+                Err(Status::unimplemented("the bare baseline only inserts"))
+            }
+
             $(
                 async fn $method(
                     &self,

@@ -1,7 +1,7 @@
 //! A replica's background work, started by `Application::run` and stopped by the same
 //! shutdown: settling due dates that wait for the catalog, escalating overdue inquiries,
 //! anonymising closed inquiries past their retention, deleting uploads never attached,
-//! and dropping idempotency records past their retention.
+//! and dropping idempotency and change records past their retention.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::app::Inquiries;
 
-/// How often old idempotency records are purged.
+/// How often old idempotency and change records are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// Runs until `shutdown` or `stopped` fires.
@@ -19,6 +19,7 @@ pub(crate) async fn run(
     inquiries: Arc<Inquiries>,
     interval: Duration,
     retention: Duration,
+    changes_retention: Duration,
     shutdown: Shutdown,
     stopped: Shutdown,
 ) {
@@ -65,6 +66,11 @@ pub(crate) async fn run(
                 match inquiries.purge_idempotency_records().await {
                     Ok(purged) => tracing::debug!(purged, "old idempotency records purged"),
                     Err(err) => tracing::warn!(error = %err, "idempotency purge failed"),
+                }
+                match inquiries.purge_changes(changes_retention).await {
+                    Ok(0) => {}
+                    Ok(purged) => tracing::info!(purged, "old change records purged"),
+                    Err(err) => tracing::warn!(error = %err, "change record purge failed"),
                 }
             }
         };

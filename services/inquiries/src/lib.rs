@@ -27,7 +27,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Arg, ArgMatches};
-use jalia_db::{Db, DbConfig, DbError, PAGE_TOKEN_TTL, PageTokens, WeakKeyError};
+use jalia_db::{
+    DEFAULT_CHANGES_RETENTION_DAYS, Db, DbConfig, DbError, PAGE_TOKEN_TTL, PageTokens, WeakKeyError,
+};
 use jalia_runtime::config::parse_duration;
 use jalia_runtime::{
     ConfigError, Contract, Defaults, EnvPrefix, Mode, Secret, Server, ServerError, ServerSettings,
@@ -74,6 +76,7 @@ mod ids {
     pub(super) const TRACKING_KEY: &str = "tracking-key";
     pub(super) const CALENDARS: &str = "calendars";
     pub(super) const RETENTION_DAYS: &str = "retention-days";
+    pub(super) const CHANGES_RETENTION_DAYS: &str = "changes-retention-days";
     pub(super) const ATTACHMENT_MAX_BYTES: &str = "attachment-max-bytes";
     pub(super) const INQUIRY_ATTACHMENTS_MAX_BYTES: &str = "inquiry-attachments-max-bytes";
     pub(super) const UPLOAD_EXPIRY: &str = "upload-expiry";
@@ -112,6 +115,9 @@ pub struct Config {
     /// How long a CLOSED inquiry keeps its personal data (law 09-08) before a background
     /// round anonymises it, counted from its last change.
     pub retention: Duration,
+    /// How long change records are kept for WatchChanges before a background round
+    /// purges them; a cursor older than that is refused as expired.
+    pub changes_retention: Duration,
     /// The largest attachment, in bytes.
     pub attachment_max_bytes: u64,
     /// The most all of one inquiry's attachments may take, in bytes.
@@ -158,6 +164,11 @@ impl Config {
                     "days a closed inquiry keeps its personal data before it is anonymised \
                      (law 09-08)",
                 ),
+            Arg::new(ids::CHANGES_RETENTION_DAYS)
+                .long(ids::CHANGES_RETENTION_DAYS)
+                .env(prefix.var("CHANGES_RETENTION_DAYS"))
+                .default_value(DEFAULT_CHANGES_RETENTION_DAYS.to_string())
+                .help("days change records are kept for WatchChanges (1 to 3650)"),
             Arg::new(ids::ATTACHMENT_MAX_BYTES)
                 .long(ids::ATTACHMENT_MAX_BYTES)
                 .env(prefix.var("ATTACHMENT_MAX_BYTES"))
@@ -256,6 +267,16 @@ impl Config {
                 setting: setting(ids::RETENTION_DAYS, "RETENTION_DAYS"),
                 problem: format!("`{retention_raw}`: must be a number of days from 1 to 36500"),
             })?;
+        let changes_raw = value(ids::CHANGES_RETENTION_DAYS).unwrap_or_default();
+        let changes_retention = changes_raw
+            .parse::<u64>()
+            .ok()
+            .filter(|days| (1..=3_650).contains(days))
+            .map(|days| Duration::from_secs(days * 86_400))
+            .ok_or_else(|| ConfigError {
+                setting: setting(ids::CHANGES_RETENTION_DAYS, "CHANGES_RETENTION_DAYS"),
+                problem: format!("`{changes_raw}`: must be a number of days from 1 to 3650"),
+            })?;
         let bytes = |id: &str, var: &str| -> Result<u64, ConfigError> {
             let raw = value(id).unwrap_or_default();
             raw.parse::<u64>()
@@ -295,6 +316,7 @@ impl Config {
             tracking_key,
             calendars_file,
             retention,
+            changes_retention,
             attachment_max_bytes,
             inquiry_attachments_max_bytes,
             upload_expiry,
@@ -321,6 +343,9 @@ impl Config {
             tracking_key,
             calendars_file: None,
             retention: Duration::from_secs(730 * 86_400),
+            changes_retention: Duration::from_secs(
+                u64::from(DEFAULT_CHANGES_RETENTION_DAYS) * 86_400,
+            ),
             attachment_max_bytes: DEFAULT_ATTACHMENT_MAX_BYTES,
             inquiry_attachments_max_bytes: DEFAULT_INQUIRY_ATTACHMENTS_MAX_BYTES,
             upload_expiry: DEFAULT_UPLOAD_EXPIRY,
@@ -387,6 +412,7 @@ pub struct Application {
     inquiries: Arc<Inquiries>,
     reconcile_interval: Duration,
     retention: Duration,
+    changes_retention: Duration,
 }
 
 impl fmt::Debug for Application {
@@ -436,6 +462,7 @@ impl Application {
             inquiries: Arc::new(inquiries),
             reconcile_interval: config.reconcile_interval,
             retention: config.retention,
+            changes_retention: config.changes_retention,
         })
     }
 
@@ -462,6 +489,7 @@ impl Application {
         Reconciler {
             inquiries: self.inquiries.clone(),
             retention: self.retention,
+            changes_retention: self.changes_retention,
         }
     }
 
@@ -474,6 +502,7 @@ impl Application {
             self.inquiries.clone(),
             self.reconcile_interval,
             self.retention,
+            self.changes_retention,
             shutdown.clone(),
             background_stopped,
         ));
@@ -492,6 +521,7 @@ impl Application {
 pub struct Reconciler {
     inquiries: Arc<Inquiries>,
     retention: Duration,
+    changes_retention: Duration,
 }
 
 impl Reconciler {
@@ -517,6 +547,12 @@ impl Reconciler {
     /// the retention period. Returns how many were anonymised.
     pub async fn anonymise_once(&self) -> Result<usize, Error> {
         self.inquiries.anonymise_once(self.retention).await
+    }
+
+    /// One purge of the change feed: deletes every change record older than its
+    /// retention. Returns how many went.
+    pub async fn purge_changes_once(&self) -> Result<u64, Error> {
+        self.inquiries.purge_changes(self.changes_retention).await
     }
 }
 

@@ -9,12 +9,14 @@ pub mod fuzzing;
 mod request;
 mod response;
 
+use futures_util::StreamExt;
 use jalia_model::{Caller, LanguageCode};
 use jalia_proto::catalog::v1 as wire;
 use jalia_proto::catalog::v1::catalog_service_server::{CatalogService, CatalogServiceServer};
 use jalia_runtime::config::Limits;
-use jalia_runtime::server::{caller, wanted_languages};
+use jalia_runtime::server::{caller, deadline, wanted_languages};
 use jalia_runtime::{ApiError, ErrorCode, reasons};
+use tonic::codegen::BoxStream;
 use tonic::service::Routes;
 use tonic::{Request, Response, Status};
 
@@ -342,6 +344,20 @@ impl CatalogService for Api {
         let name = request::service_name(&request.get_ref().name, "name")?;
         let service = self.catalog.processing_target(&name).await?;
         Ok(Response::new(response::processing_target(&service)))
+    }
+
+    type WatchChangesStream = BoxStream<wire::WatchChangesResponse>;
+
+    async fn watch_changes(
+        &self,
+        request: Request<wire::WatchChangesRequest>,
+    ) -> Answer<Self::WatchChangesStream> {
+        let (caller, deadline) = (caller_of(&request)?, deadline(&request).map(|d| d.0));
+        let query = request::watch_changes(request.get_ref())?;
+        let feed = self.catalog.watch_changes(&caller, query, deadline).await?;
+        Ok(Response::new(Box::pin(feed.map(|item| {
+            item.map(response::feed_item).map_err(Status::from)
+        }))))
     }
 }
 

@@ -18,6 +18,7 @@ use crate::domain::agency::{
     AgencyContent, AgencyKind, AgencyPatch, AgencyUpdate, NewAgency, Site, SiteKind,
     parse_fallback_languages, parse_new_agency_code,
 };
+use crate::domain::feed::WatchQuery;
 use crate::domain::hours::{OpeningHours, PeriodInput, Weekday, WeeklyPeriod};
 use crate::domain::place::{ContactPoint, HttpsUrl};
 use crate::domain::public_service::{
@@ -26,6 +27,7 @@ use crate::domain::public_service::{
     UPDATABLE_PATHS, no_duplicates,
 };
 use crate::domain::query::{AgencyQuery, RevisionQuery, SearchQuery, ServiceQuery, TermQuery};
+use crate::domain::revision::PublicChange;
 use crate::domain::search::query_words;
 use crate::domain::taxonomy::{NewTerm, TermContent, TermKind, TermPatch, TermUpdate};
 use crate::domain::text::{
@@ -1034,6 +1036,40 @@ pub(crate) fn list_revisions(
         )
     });
     finish(violations, list)
+}
+
+// ---- change feed ----------------------------------------------------------------------
+
+/// WatchChanges: whose changes, which kinds, from where (the cursor is read by the use
+/// case, which knows the feed's positions).
+pub(crate) fn watch_changes(request: &wire::WatchChangesRequest) -> Result<WatchQuery, Error> {
+    let mut violations = Violations::new();
+    let agency = violations.check("parent", AgencyFilter::parse_parent(&request.parent));
+    let mut kinds = violations.each("kinds", &request.kinds, usize::MAX, |number| {
+        change_kind(*number).ok_or_else(|| {
+            whole("must be SERVICE_PUBLISHED, SERVICE_CHANGED or SERVICE_RETIRED".to_owned())
+        })
+    });
+    kinds.sort_unstable_by_key(|kind| *kind as u8);
+    kinds.dedup();
+    finish(
+        violations,
+        agency.map(|agency| WatchQuery {
+            agency: agency.agency().cloned(),
+            kinds,
+            cursor: request.cursor.clone(),
+            from_oldest: request.from_oldest,
+        }),
+    )
+}
+
+fn change_kind(number: i32) -> Option<PublicChange> {
+    Some(match wire::ChangeKind::try_from(number).ok()? {
+        wire::ChangeKind::Unspecified => return None,
+        wire::ChangeKind::ServicePublished => PublicChange::Published,
+        wire::ChangeKind::ServiceChanged => PublicChange::Changed,
+        wire::ChangeKind::ServiceRetired => PublicChange::Retired,
+    })
 }
 
 #[cfg(test)]

@@ -10,13 +10,14 @@ use jalia_proto::convert::{
 use jalia_proto::r#type::v1 as shared;
 
 use crate::domain::agency::{Agency, AgencyKind, AgencyLabels, Labelled, Site, SiteKind};
+use crate::domain::feed::FeedItem;
 use crate::domain::hours::{OpeningHours, Weekday};
 use crate::domain::place::ContactPoint;
 use crate::domain::public_service::{
     Channel, ChannelKind, Cost, Evidence, LegalReference, Price, ProcessingTime, PublicService,
     RelatedPlatform, Status,
 };
-use crate::domain::revision::{Revision, RevisionAction};
+use crate::domain::revision::{PublicChange, Revision, RevisionAction};
 use crate::domain::search::SearchField;
 use crate::domain::taxonomy::{Term, TermKind};
 use crate::store::search::Hit;
@@ -532,6 +533,31 @@ fn processing_time(time: ProcessingTime) -> wire::ProcessingTime {
             nanos: time.nanos,
         }),
         illustrative: time.illustrative,
+    }
+}
+
+/// One item of the change feed: a change, or a heartbeat carrying only the cursor.
+pub(crate) fn feed_item(item: FeedItem) -> wire::WatchChangesResponse {
+    match item {
+        FeedItem::Change(change) => wire::WatchChangesResponse {
+            cursor: change.cursor,
+            kind: change_kind(change.kind) as i32,
+            resource: change.resource,
+            agency: format!("agencies/{}", change.agency),
+            change_time: Some(timestamp(change.time)),
+        },
+        FeedItem::Heartbeat { cursor } => wire::WatchChangesResponse {
+            cursor,
+            ..wire::WatchChangesResponse::default()
+        },
+    }
+}
+
+fn change_kind(change: PublicChange) -> wire::ChangeKind {
+    match change {
+        PublicChange::Published => wire::ChangeKind::ServicePublished,
+        PublicChange::Changed => wire::ChangeKind::ServiceChanged,
+        PublicChange::Retired => wire::ChangeKind::ServiceRetired,
     }
 }
 

@@ -5,6 +5,7 @@
 //! `create_once`.
 
 mod agencies;
+mod changes;
 mod public_services;
 mod search;
 mod taxonomy;

@@ -351,6 +351,7 @@ async fn save(
         .await?
         .saved_or(Error::Stale)?;
     store::revisions::insert(tx, &revision).await?;
+    store::changes::record(tx, &revision).await?;
     let agencies = labels(tx, named_agencies([&revision.snapshot])).await?;
     Ok(Labelled {
         value: revision.snapshot,

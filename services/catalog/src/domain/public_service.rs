@@ -978,6 +978,46 @@ mod tests {
     }
 
     #[test]
+    fn only_what_the_public_sees_is_a_public_change() {
+        use crate::domain::revision::PublicChange;
+        let now = Timestamp::from_second(1_754_000_000).unwrap();
+        let mut complete = draft();
+        complete.content.category = Some(Uuid::now_v7());
+        complete.content.audiences = vec![Audience::Diaspora];
+        complete.content.channels = vec![online()];
+        let renamed = |service: &PublicService| {
+            let mut content = service.content.clone();
+            content.display_name = LocalizedText::single("fr", "Note de renseignements urbains");
+            service
+                .updated(content, &MissingReferences::default(), "desk", now)
+                .unwrap()
+        };
+        assert_eq!(renamed(&complete).public_change(), None, "a draft's update");
+        let published = complete.published("desk", now).unwrap();
+        assert_eq!(published.public_change(), Some(PublicChange::Published));
+        let published = published.snapshot;
+        assert_eq!(
+            renamed(&published).public_change(),
+            Some(PublicChange::Changed)
+        );
+        let unchanged = published
+            .updated(
+                published.content.clone(),
+                &MissingReferences::default(),
+                "desk",
+                now,
+            )
+            .unwrap();
+        assert_eq!(
+            unchanged.public_change(),
+            None,
+            "an update that altered nothing"
+        );
+        let retired = published.retired("desk", now).unwrap();
+        assert_eq!(retired.public_change(), Some(PublicChange::Retired));
+    }
+
+    #[test]
     fn lifecycle_draft_published_retired() {
         let service = draft();
         let now = Timestamp::from_second(1_754_000_000).unwrap();

@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 
-use super::public_service::PublicService;
+use super::public_service::{PublicService, Status};
 
 /// What kind of change produced a revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,6 +32,23 @@ impl RevisionAction {
         };
         paths.iter().map(|path| (*path).to_owned()).collect()
     }
+}
+
+/// What a revision means to those who follow the public catalog (the change feed): only
+/// what the public sees moving. A draft's life is nobody's business outside its agency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum PublicChange {
+    /// A draft was published.
+    Published,
+    /// A published service's public content changed.
+    Changed,
+    /// A published service was retired.
+    Retired,
+}
+
+impl PublicChange {
+    /// Every public change.
+    pub(crate) const ALL: [Self; 3] = [Self::Published, Self::Changed, Self::Retired];
 }
 
 /// One entry of a service's history.
@@ -73,5 +90,21 @@ impl Revision {
     /// its time.
     pub(crate) fn lifecycle(snapshot: PublicService, action: RevisionAction, actor: &str) -> Self {
         Self::of(snapshot, action, actor, action.lifecycle_paths())
+    }
+
+    /// What this revision changes in the public catalog, if anything: a publication, a
+    /// retirement, or an update that altered a published service's content. Creating a
+    /// draft, changing a draft or an update that altered nothing is not public.
+    pub(crate) fn public_change(&self) -> Option<PublicChange> {
+        match self.action {
+            RevisionAction::Publish => Some(PublicChange::Published),
+            RevisionAction::Retire => Some(PublicChange::Retired),
+            RevisionAction::Update
+                if self.snapshot.status == Status::Published && !self.changed_fields.is_empty() =>
+            {
+                Some(PublicChange::Changed)
+            }
+            RevisionAction::Create | RevisionAction::Update => None,
+        }
     }
 }

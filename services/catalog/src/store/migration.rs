@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(jalia_db::CreateIdempotencyRecords),
             Box::new(CreateCatalogTables),
             Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
+            Box::new(jalia_db::CreateChanges),
         ]
     }
 

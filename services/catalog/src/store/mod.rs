@@ -5,6 +5,7 @@
 //! search index is a plain token table.
 
 pub(crate) mod agencies;
+pub(crate) mod changes;
 mod entities;
 mod migration;
 pub(crate) mod revisions;

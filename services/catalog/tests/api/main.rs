@@ -5,6 +5,7 @@
 
 mod agencies;
 mod bad_input;
+mod changes;
 mod content;
 mod helpers;
 mod idempotency;

@@ -9,6 +9,8 @@ mod response;
 
 use std::sync::Arc;
 
+use futures_util::StreamExt;
+
 use jalia_model::Caller;
 use jalia_proto::inquiries::v1::inquiry_service_server::{InquiryService, InquiryServiceServer};
 use jalia_proto::inquiries::v1::{
@@ -27,11 +29,12 @@ use jalia_proto::inquiries::v1::{
 use jalia_proto::inquiries::v1::{
     ErasePersonalDataRequest, ErasePersonalDataResponse, ExportPersonalDataRequest,
     ExportPersonalDataResponse, GetPublicInquiryStatisticsRequest,
-    GetPublicInquiryStatisticsResponse,
+    GetPublicInquiryStatisticsResponse, WatchChangesRequest, WatchChangesResponse,
 };
 use jalia_runtime::config::Limits;
 use jalia_runtime::server::{caller, deadline, wanted_languages};
 use jalia_runtime::{ApiError, ErrorCode, reasons};
+use tonic::codegen::BoxStream;
 use tonic::service::Routes;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -40,6 +43,7 @@ use crate::domain::Error;
 use crate::domain::attachment::{Upload, UploadMetadata, Uploader};
 use crate::domain::category::{CreateCategoryCommand, UpdateCategoryCommand};
 use crate::domain::erasure::{EraseCommand, ExportCommand};
+use crate::domain::feed::WatchQuery;
 use crate::domain::inquiry::{
     AssignCommand, InquiryName, SubmitCommand, TransitionCommand, UpdateCommand,
 };
@@ -254,6 +258,23 @@ impl InquiryService for Api {
             },
         );
         Ok(Response::new(futures_util::stream::iter(messages)))
+    }
+
+    type WatchChangesStream = BoxStream<WatchChangesResponse>;
+
+    async fn watch_changes(
+        &self,
+        request: Request<WatchChangesRequest>,
+    ) -> Result<Response<Self::WatchChangesStream>, Status> {
+        let (caller, deadline) = (caller_of(&request)?, deadline(&request).map(|d| d.0));
+        let query = WatchQuery::try_from(request.get_ref())?;
+        let feed = self
+            .inquiries
+            .watch_changes(&caller, query, deadline)
+            .await?;
+        Ok(Response::new(Box::pin(feed.map(|item| {
+            item.map(response::feed_item).map_err(Status::from)
+        }))))
     }
 
     async fn submit_inquiry(

@@ -19,6 +19,7 @@ use crate::domain::classification::{
     Coordinates, Kind, MAX_COMMUNE_CHARS, MAX_LAND_TITLE_CHARS, Place,
 };
 use crate::domain::erasure::{EraseCommand, ExportCommand, Person};
+use crate::domain::feed::WatchQuery;
 use crate::domain::inquiry::{
     AssignCommand, Assignment, Channel, InquiryName, MAX_ADMINISTRATION_CHARS, MAX_AGENT_CHARS,
     MAX_EXTERNAL_REFERENCE_CHARS, MAX_REQUESTER_NAME_CHARS, MAX_SUBJECT_CHARS, MAX_TEAM_CHARS,
@@ -29,7 +30,7 @@ use crate::domain::message::{AddMessageCommand, CitizenReplyCommand, MAX_BODY_CH
 use crate::domain::public_statistics::{FIRST_YEAR, PublicQuery};
 use crate::domain::query::{CategoryFilter, InquiryOrder, InquiryQuery, MessageQuery};
 use crate::domain::statistics::Period;
-use crate::domain::status::{MAX_NOTE_CHARS, Status, Target};
+use crate::domain::status::{FollowedChange, MAX_NOTE_CHARS, Status, Target};
 use crate::domain::text::{PersonalText, bounded};
 
 /// What UpdateInquiry may change (AIP-134: an empty mask means each of these the request
@@ -620,6 +621,45 @@ pub(super) fn statistics(
         }
         _ => Err(v.into_vec().into()),
     }
+}
+
+/// WatchChanges: whose changes, which kinds, from where (the cursor is read by the use
+/// case, which knows the feed's positions).
+impl TryFrom<&wire::WatchChangesRequest> for WatchQuery {
+    type Error = Error;
+
+    fn try_from(request: &wire::WatchChangesRequest) -> Result<Self, Error> {
+        let mut v = Violations::new();
+        let agency = list_parent(&request.parent, &mut v);
+        let mut kinds = v.each("kinds", &request.kinds, usize::MAX, |number| {
+            followed_change(*number).ok_or_else(|| {
+                vec![FieldViolation::new(
+                    "",
+                    "must be INQUIRY_SUBMITTED, INQUIRY_ANSWERED or INQUIRY_OVERDUE",
+                )]
+            })
+        });
+        kinds.sort_unstable_by_key(|kind| *kind as u8);
+        kinds.dedup();
+        match agency {
+            Some(agency) if v.is_empty() => Ok(Self {
+                agency,
+                kinds,
+                cursor: request.cursor.clone(),
+                from_oldest: request.from_oldest,
+            }),
+            _ => Err(v.into_vec().into()),
+        }
+    }
+}
+
+fn followed_change(number: i32) -> Option<FollowedChange> {
+    Some(match wire::ChangeKind::try_from(number).ok()? {
+        wire::ChangeKind::Unspecified => return None,
+        wire::ChangeKind::InquirySubmitted => FollowedChange::Submitted,
+        wire::ChangeKind::InquiryAnswered => FollowedChange::Answered,
+        wire::ChangeKind::InquiryOverdue => FollowedChange::Overdue,
+    })
 }
 
 /// ErasePersonalData: the agency, the person and the request_id.

@@ -12,10 +12,11 @@ use crate::domain::category::Category;
 use crate::domain::classification::{Coordinates, Kind, Place};
 use crate::domain::due::DueDateSource;
 use crate::domain::erasure::Erasure;
+use crate::domain::feed::FeedItem;
 use crate::domain::inquiry::{Assignment, Channel, Priority, Referral};
 use crate::domain::message::{AuthorKind, Message, Visibility};
 use crate::domain::public_statistics::{PublicStatistics, Published, SUPPRESSION_THRESHOLD};
-use crate::domain::status::{StateChange, Status};
+use crate::domain::status::{FollowedChange, StateChange, Status};
 
 /// What readers are served localized text in.
 #[derive(Debug)]
@@ -477,6 +478,31 @@ fn channel_to_wire(channel: Channel) -> wire::InquiryChannel {
         Channel::Phone => wire::InquiryChannel::Phone,
         Channel::Email => wire::InquiryChannel::Email,
         Channel::Consulate => wire::InquiryChannel::Consulate,
+    }
+}
+
+/// One item of the change feed: a change, or a heartbeat carrying only the cursor.
+pub(super) fn feed_item(item: FeedItem) -> wire::WatchChangesResponse {
+    match item {
+        FeedItem::Change(change) => wire::WatchChangesResponse {
+            cursor: change.cursor,
+            kind: followed_change(change.kind) as i32,
+            resource: change.resource,
+            agency: format!("agencies/{}", change.agency),
+            change_time: Some(timestamp(change.time)),
+        },
+        FeedItem::Heartbeat { cursor } => wire::WatchChangesResponse {
+            cursor,
+            ..wire::WatchChangesResponse::default()
+        },
+    }
+}
+
+fn followed_change(change: FollowedChange) -> wire::ChangeKind {
+    match change {
+        FollowedChange::Submitted => wire::ChangeKind::InquirySubmitted,
+        FollowedChange::Answered => wire::ChangeKind::InquiryAnswered,
+        FollowedChange::Overdue => wire::ChangeKind::InquiryOverdue,
     }
 }
 

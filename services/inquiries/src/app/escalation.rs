@@ -1,7 +1,8 @@
 //! Escalating overdue inquiries: the use case the background task runs on its interval
 //! (and tests run on demand). Each escalation is its own transaction on the locked row,
 //! and the domain escalates an inquiry only once, so replicas running rounds at the same
-//! time escalate each inquiry exactly once.
+//! time escalate each inquiry exactly once; the change feed's `inquiry.overdue` is
+//! recorded in that transaction, hence once per inquiry too (`escalated_at` is the mark).
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -63,6 +64,7 @@ impl Inquiries {
                     store::inquiries::save(tx, &inquiry).await?;
                     store::inquiries::append_history(tx, inquiry.id, inquiry.version, &change)
                         .await?;
+                    store::changes::record(tx, &inquiry, &change).await?;
                     Ok::<_, Error>(true)
                 })
             })

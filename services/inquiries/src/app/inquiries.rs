@@ -341,6 +341,7 @@ impl Inquiries {
                     store::inquiries::save(tx, &inquiry).await?;
                     store::inquiries::append_history(tx, inquiry.id, inquiry.version, &change)
                         .await?;
+                    store::changes::record(tx, &inquiry, &change).await?;
                     this.view_in(tx, inquiry, *now).await
                 })
             })
@@ -378,6 +379,7 @@ impl Inquiries {
                     store::inquiries::save(tx, &inquiry).await?;
                     store::inquiries::append_history(tx, inquiry.id, inquiry.version, &change)
                         .await?;
+                    store::changes::record(tx, &inquiry, &change).await?;
                     this.view_in(tx, inquiry, *now).await
                 })
             })
@@ -453,6 +455,7 @@ async fn submit_in(
     let code = this.tracking.code_for(inquiry.id);
     store::inquiries::insert(tx, &inquiry, &code.hash()).await?;
     store::inquiries::append_history(tx, inquiry.id, inquiry.version, &change).await?;
+    store::changes::record(tx, &inquiry, &change).await?;
     let target = AttachTarget {
         agency: &inquiry.agency,
         inquiry_id: inquiry.id,

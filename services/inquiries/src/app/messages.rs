@@ -314,6 +314,7 @@ async fn reply_in(
     store::inquiries::save(tx, &inquiry).await?;
     if let Some(change) = &change {
         store::inquiries::append_history(tx, inquiry.id, inquiry.version, change).await?;
+        store::changes::record(tx, &inquiry, change).await?;
     }
     store::messages::insert(tx, &message).await?;
     let target = AttachTarget {

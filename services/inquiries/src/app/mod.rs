@@ -6,6 +6,7 @@
 
 mod attachments;
 mod categories;
+mod changes;
 mod escalation;
 mod inquiries;
 mod messages;

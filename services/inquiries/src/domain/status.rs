@@ -125,9 +125,75 @@ pub(crate) struct StateChange {
     pub escalation: bool,
 }
 
+impl StateChange {
+    /// What this change means to the systems that follow an agency's inquiries (the
+    /// change feed): the submission, a move into ANSWERED (which needs a public reply),
+    /// and the escalation of an overdue inquiry, which happens once per inquiry.
+    /// Assignments and other moves are internal handling.
+    pub(crate) fn followed_change(&self) -> Option<FollowedChange> {
+        if self.escalation {
+            return Some(FollowedChange::Overdue);
+        }
+        match self.from {
+            None => Some(FollowedChange::Submitted),
+            Some(from) if from != Status::Answered && self.to == Status::Answered => {
+                Some(FollowedChange::Answered)
+            }
+            Some(_) => None,
+        }
+    }
+}
+
+/// A change that those following an agency's inquiries are told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum FollowedChange {
+    /// A citizen's inquiry was submitted.
+    Submitted,
+    /// A staff reply answered it.
+    Answered,
+    /// Its due date passed unanswered.
+    Overdue,
+}
+
+impl FollowedChange {
+    /// Every followed change.
+    pub(crate) const ALL: [Self; 3] = [Self::Submitted, Self::Answered, Self::Overdue];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn change(from: Option<Status>, to: Status, escalation: bool) -> StateChange {
+        StateChange {
+            from,
+            to,
+            actor: "desk".to_owned(),
+            at: Timestamp::UNIX_EPOCH,
+            note: None,
+            assignment: None,
+            referral: None,
+            escalation,
+        }
+    }
+
+    #[test]
+    fn followed_changes_are_the_submission_the_answer_and_the_escalation() {
+        use Status::*;
+        let followed = |from, to, escalation| change(from, to, escalation).followed_change();
+        assert_eq!(followed(None, New, false), Some(FollowedChange::Submitted));
+        assert_eq!(
+            followed(Some(InProgress), Answered, false),
+            Some(FollowedChange::Answered)
+        );
+        assert_eq!(
+            followed(Some(New), New, true),
+            Some(FollowedChange::Overdue)
+        );
+        assert_eq!(followed(Some(New), Assigned, false), None);
+        assert_eq!(followed(Some(InProgress), WaitingOnCitizen, false), None);
+        assert_eq!(followed(Some(Answered), Closed, false), None);
+    }
 
     #[test]
     fn the_contract_transitions_and_no_others() {

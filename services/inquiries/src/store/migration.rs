@@ -27,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddAnonymisation),
             Box::new(rights::CreateErasures),
             Box::new(attachments::CreateAttachments),
+            Box::new(jalia_db::CreateChanges),
         ]
     }
 

@@ -5,6 +5,7 @@
 
 pub(crate) mod attachments;
 pub(crate) mod categories;
+pub(crate) mod changes;
 mod entities;
 pub(crate) mod erasures;
 pub(crate) mod inquiries;

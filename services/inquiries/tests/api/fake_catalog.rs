@@ -77,6 +77,16 @@ macro_rules! fake_catalog_service {
                 self.processing_target(request)
             }
 
+            type WatchChangesStream =
+                tokio_stream::Empty<Result<catalog::WatchChangesResponse, Status>>;
+
+            async fn watch_changes(
+                &self,
+                _request: Request<catalog::WatchChangesRequest>,
+            ) -> Result<tonic::Response<Self::WatchChangesStream>, Status> {
+                Err(Status::unimplemented("not part of the fake catalog"))
+            }
+
             $(
                 async fn $method(
                     &self,

@@ -7,6 +7,7 @@
 mod attachments;
 mod calendars;
 mod categories;
+mod changes;
 mod due_dates;
 mod escalation;
 mod fake_catalog;

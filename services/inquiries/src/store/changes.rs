@@ -1,0 +1,79 @@
+//! The inquiries' records in the service's change outbox (jalia-db's `jalia_changes`,
+//! ARCHITECTURE.md §5): a followed change is recorded in the transaction that appends it
+//! to the inquiry's history, under a kind name that never changes once written.
+
+use jalia_db::sea_orm::ConnectionTrait;
+use jalia_db::{Change, DbError, NewChange, record_change};
+
+use crate::domain::feed::FeedChange;
+use crate::domain::inquiry::Inquiry;
+use crate::domain::status::{FollowedChange, StateChange};
+
+/// The stored kind of a followed change.
+pub(crate) const fn kind(change: FollowedChange) -> &'static str {
+    match change {
+        FollowedChange::Submitted => "inquiry.submitted",
+        FollowedChange::Answered => "inquiry.answered",
+        FollowedChange::Overdue => "inquiry.overdue",
+    }
+}
+
+/// The followed change a stored kind names; None for a kind this version does not know
+/// (a newer replica's), which the feed then skips.
+fn followed_change(kind: &str) -> Option<FollowedChange> {
+    FollowedChange::ALL
+        .into_iter()
+        .find(|change| self::kind(*change) == kind)
+}
+
+/// Records what `change` of `inquiry` tells those following its agency, if anything, in
+/// the write transaction that appends it to the history.
+pub(crate) async fn record<C: ConnectionTrait>(
+    conn: &C,
+    inquiry: &Inquiry,
+    change: &StateChange,
+) -> Result<(), DbError> {
+    let Some(followed) = change.followed_change() else {
+        return Ok(());
+    };
+    let resource = format!("agencies/{}/inquiries/{}", inquiry.agency, inquiry.id);
+    record_change(
+        conn,
+        &NewChange {
+            kind: kind(followed),
+            resource: &resource,
+            agency: inquiry.agency.as_str(),
+            time: change.at,
+        },
+    )
+    .await
+}
+
+/// A record as the feed tells it; None for a kind this version does not know.
+pub(crate) fn feed_change(record: Change) -> Option<FeedChange> {
+    Some(FeedChange {
+        kind: followed_change(&record.kind)?,
+        cursor: record.cursor.to_string(),
+        resource: record.resource,
+        agency: record.agency,
+        time: record.time,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_kinds_are_pinned_and_read_back() {
+        let stored: Vec<_> = FollowedChange::ALL.into_iter().map(kind).collect();
+        assert_eq!(
+            stored,
+            ["inquiry.submitted", "inquiry.answered", "inquiry.overdue"]
+        );
+        for change in FollowedChange::ALL {
+            assert_eq!(followed_change(kind(change)), Some(change));
+        }
+        assert_eq!(followed_change("inquiry.closed"), None);
+    }
+}
