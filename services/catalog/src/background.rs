@@ -40,3 +40,64 @@ pub(crate) async fn run(catalog: Catalog, shutdown: Shutdown, stopped: Shutdown)
         }
     }
 }
+
+/// How often the search index reads what other replicas changed: the lag after which a
+/// change committed elsewhere is found here.
+pub(crate) const SEARCH_REFRESH_EVERY: Duration = Duration::from_secs(1);
+
+/// How far back each refresh reads before the latest change it saw: update times come
+/// from each replica's clock when its transaction began, so a change can commit after a
+/// later-stamped one. Skew or transactions longer than this are caught by the full
+/// reload below.
+const SEARCH_REFRESH_OVERLAP_MICROS: i64 = 30_000_000;
+
+/// Every this many refreshes, the whole table is compared instead (deletes on other
+/// replicas, changes stamped before the overlap).
+const SEARCH_FULL_RELOAD_EVERY: u32 = 60;
+
+/// Keeps the search index current with the services table until `shutdown` or `stopped`
+/// fires: the changes since the last one seen every [`SEARCH_REFRESH_EVERY`], the whole
+/// table now and then (and until a first load succeeds). A failed round is logged and
+/// tried again at the next tick. `latest` is where the load before serving ended.
+pub(crate) async fn refresh_search_index(
+    catalog: Catalog,
+    mut latest: Option<Option<i64>>,
+    shutdown: Shutdown,
+    stopped: Shutdown,
+) {
+    let stop = async {
+        tokio::select! {
+            () = shutdown.wait() => {}
+            () = stopped.wait() => {}
+        }
+    };
+    tokio::pin!(stop);
+    let mut ticker = tokio::time::interval(SEARCH_REFRESH_EVERY);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut rounds: u32 = 0;
+    loop {
+        tokio::select! {
+            () = &mut stop => return,
+            _ = ticker.tick() => {}
+        }
+        rounds = rounds.wrapping_add(1);
+        let round = async {
+            match latest {
+                Some(since) if !rounds.is_multiple_of(SEARCH_FULL_RELOAD_EVERY) => {
+                    let since = since.map_or(i64::MIN, |time| {
+                        time.saturating_sub(SEARCH_REFRESH_OVERLAP_MICROS)
+                    });
+                    catalog.refresh_search_index(since).await
+                }
+                _ => catalog.load_search_index().await,
+            }
+        };
+        tokio::select! {
+            () = &mut stop => return,
+            refreshed = round => match refreshed {
+                Ok(seen) => latest = Some(seen.max(latest.flatten())),
+                Err(err) => tracing::warn!(error = %err, "search index refresh failed"),
+            },
+        }
+    }
+}

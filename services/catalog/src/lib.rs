@@ -7,7 +7,9 @@
 //! tonic, prost, sea-orm or jalia-db), `app` (one use case per RPC, one file per
 //! aggregate), `store` (tables, migrations, stored shapes, queries), `api` (the gRPC face:
 //! requests in, responses out, one error mapping), `demo` (the Béni Mellal demo data,
-//! loaded through the use cases), `background` (the purge of old idempotency records).
+//! loaded through the use cases), `background` (the purge of old idempotency records and
+//! the refresh of the search index), `search_index` (the in-memory search index each
+//! replica ranks queries with).
 //! This file is the composition root the `jalia` binary calls.
 
 mod api;
@@ -19,6 +21,7 @@ mod background;
 mod demo;
 pub use demo::DemoServices;
 mod domain;
+mod search_index;
 mod store;
 
 use std::path::Path;
@@ -181,11 +184,36 @@ impl Application {
         }
     }
 
-    /// Serves until `shutdown` fires, then drains; the background purge runs beside it
-    /// and stops on the same signal.
+    /// Loads the search index, then serves until `shutdown` fires, then drains; the
+    /// background purge and the search index refresh run beside it and stop on the same
+    /// signal. Should the load fail, search answers from the token table until the
+    /// refresh manages it.
     pub async fn run(self, shutdown: Shutdown) -> Result<(), ServerError> {
+        let loaded = match self.catalog.load_search_index().await {
+            Ok(latest) => {
+                let size = self.catalog.search_index_size();
+                tracing::info!(
+                    services = size.services,
+                    tokens = size.tokens,
+                    postings = size.postings,
+                    bytes = size.bytes,
+                    "search index loaded"
+                );
+                Some(latest)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "search index load failed; searching the token table");
+                None
+            }
+        };
         let routes = api::routes(self.catalog.clone(), &self.server.settings().limits);
         let (stop_background, background_stopped) = Shutdown::manual();
+        let refresh = tokio::spawn(background::refresh_search_index(
+            self.catalog.clone(),
+            loaded,
+            shutdown.clone(),
+            background_stopped.clone(),
+        ));
         let background = tokio::spawn(background::run(
             self.catalog,
             shutdown.clone(),
@@ -193,8 +221,10 @@ impl Application {
         ));
         let served = self.server.serve(&[CONTRACT], routes, shutdown).await;
         stop_background.trigger();
-        if let Err(err) = background.await {
-            tracing::warn!(error = %err, "the background task ended abnormally");
+        for task in [background, refresh] {
+            if let Err(err) = task.await {
+                tracing::warn!(error = %err, "a background task ended abnormally");
+            }
         }
         served
     }
