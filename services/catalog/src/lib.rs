@@ -22,6 +22,7 @@ mod demo;
 pub use demo::DemoServices;
 mod domain;
 mod search_index;
+pub use search_index::IndexSize as SearchIndexSize;
 mod store;
 
 use std::path::Path;
@@ -154,6 +155,19 @@ impl IdempotencyPurge {
     }
 }
 
+/// A look at a replica's search index, which `run` loads before serving.
+#[derive(Debug, Clone)]
+pub struct SearchIndexProbe {
+    catalog: app::Catalog,
+}
+
+impl SearchIndexProbe {
+    /// How big the index is now.
+    pub fn size(&self) -> SearchIndexSize {
+        self.catalog.search_index_size()
+    }
+}
+
 impl Application {
     /// Connects to the database and binds the listeners; does not migrate.
     pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartError> {
@@ -180,6 +194,13 @@ impl Application {
     /// A handle on the purge of old idempotency records, to run a round on demand.
     pub fn idempotency_purge(&self) -> IdempotencyPurge {
         IdempotencyPurge {
+            catalog: self.catalog.clone(),
+        }
+    }
+
+    /// A handle to look at the search index while the application runs.
+    pub fn search_index_probe(&self) -> SearchIndexProbe {
+        SearchIndexProbe {
             catalog: self.catalog.clone(),
         }
     }

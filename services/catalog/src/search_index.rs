@@ -25,17 +25,17 @@ use crate::domain::query::SearchQuery;
 use crate::domain::search::SearchField;
 use crate::store::search::{Cursor, Ranked};
 
-/// How big the index is, for the logs and the performance notes.
+/// How big a replica's search index is, for the logs and the performance notes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct IndexSize {
+pub struct IndexSize {
     /// Services indexed.
-    pub(crate) services: usize,
+    pub services: usize,
     /// Distinct tokens.
-    pub(crate) tokens: usize,
+    pub tokens: usize,
     /// (service, token) pairs.
-    pub(crate) postings: usize,
+    pub postings: usize,
     /// An estimate of the heap it holds, in bytes.
-    pub(crate) bytes: usize,
+    pub bytes: usize,
 }
 
 /// The in-memory index, shared by the use cases and the background refresh.
