@@ -210,8 +210,11 @@ impl Application {
     /// signal. Should the load fail, search answers from the token table until the
     /// refresh manages it.
     pub async fn run(self, shutdown: Shutdown) -> Result<(), ServerError> {
+        let mark = self
+            .catalog
+            .search_index_mark(background::SEARCH_REFRESH_OVERLAP_MICROS);
         let loaded = match self.catalog.load_search_index().await {
-            Ok(latest) => {
+            Ok(()) => {
                 let size = self.catalog.search_index_size();
                 tracing::info!(
                     services = size.services,
@@ -220,7 +223,7 @@ impl Application {
                     bytes = size.bytes,
                     "search index loaded"
                 );
-                Some(latest)
+                Some(mark)
             }
             Err(err) => {
                 tracing::warn!(error = %err, "search index load failed; searching the token table");

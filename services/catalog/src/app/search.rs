@@ -6,8 +6,8 @@
 
 use std::collections::HashSet;
 
-use jalia_db::DbError;
 use jalia_db::sea_orm::ConnectionTrait;
+use jalia_db::{DbError, to_micros};
 use jalia_model::{Caller, Page, PageRequest};
 use uuid::Uuid;
 
@@ -88,28 +88,34 @@ impl Catalog {
     }
 
     /// Loads the whole services table into the search index, drops what the table no
-    /// longer has, and marks the index ready. Returns the latest update time read
-    /// (microseconds), where the next incremental refresh may start from.
-    pub(crate) async fn load_search_index(&self) -> Result<Option<i64>, DbError> {
+    /// longer has, and marks the index ready.
+    pub(crate) async fn load_search_index(&self) -> Result<(), DbError> {
         let generation = self.search_index.generation();
         let conn = self.db.connection();
         let versions = store::search::versions(conn, None).await?;
-        let present: HashSet<Uuid> = versions.iter().map(|(id, _, _)| *id).collect();
-        let latest = self.refresh_from(conn, &versions).await?;
+        let present: HashSet<Uuid> = versions.iter().map(|(id, _)| *id).collect();
+        self.refresh_from(conn, &versions).await?;
         let gone = self.search_index.retain_present(&present, generation);
         if gone > 0 {
             tracing::info!(services = gone, "deleted services left the search index");
         }
         self.search_index.mark_ready();
-        Ok(latest)
+        Ok(())
     }
 
-    /// Brings the search index up to date with the services changed after `since`
-    /// (microseconds). Returns the latest update time read.
-    pub(crate) async fn refresh_search_index(&self, since: i64) -> Result<Option<i64>, DbError> {
+    /// Brings the search index up to date with the services stamped after `since`
+    /// (microseconds).
+    pub(crate) async fn refresh_search_index(&self, since: i64) -> Result<(), DbError> {
         let conn = self.db.connection();
         let versions = store::search::versions(conn, Some(since)).await?;
         self.refresh_from(conn, &versions).await
+    }
+
+    /// Where a refresh starting now may later read from: this replica's now, less
+    /// `overlap` microseconds for other replicas' clocks and for transactions stamped
+    /// before they committed.
+    pub(crate) fn search_index_mark(&self, overlap: i64) -> i64 {
+        to_micros(self.now()).saturating_sub(overlap)
     }
 
     /// How big the search index is.
@@ -120,16 +126,10 @@ impl Catalog {
     async fn refresh_from(
         &self,
         conn: &impl ConnectionTrait,
-        versions: &[(Uuid, i64, i64)],
-    ) -> Result<Option<i64>, DbError> {
-        let latest = versions.iter().map(|(_, _, time)| *time).max();
-        let current: Vec<(Uuid, i64)> = versions
-            .iter()
-            .map(|(id, revision, _)| (*id, *revision))
-            .collect();
-        let outdated = self.search_index.outdated(&current);
-        self.reindex(conn, &outdated).await?;
-        Ok(latest)
+        versions: &[(Uuid, i64)],
+    ) -> Result<(), DbError> {
+        let outdated = self.search_index.outdated(versions);
+        self.reindex(conn, &outdated).await
     }
 
     /// Reads these services again and indexes them as they are now, or forgets those

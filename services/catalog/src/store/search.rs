@@ -261,18 +261,16 @@ pub(crate) async fn hits(
     Ok((hits, unseen))
 }
 
-/// The (id, revision, update time in microseconds) of every service changed after
-/// `since` (microseconds), or of every service: what a replica compares its search
-/// index with.
+/// The (id, revision) of every service changed after `since` (microseconds), or of
+/// every service: what a replica compares its search index with.
 pub(crate) async fn versions(
     conn: &impl ConnectionTrait,
     since: Option<i64>,
-) -> Result<Vec<(Uuid, i64, i64)>, DbError> {
+) -> Result<Vec<(Uuid, i64)>, DbError> {
     let mut select = service::Entity::find()
         .select_only()
         .column(service::Column::Id)
-        .column(service::Column::Revision)
-        .column(service::Column::UpdateTime);
+        .column(service::Column::Revision);
     if let Some(since) = since {
         select = select.filter(service::Column::UpdateTime.gt(since));
     }
