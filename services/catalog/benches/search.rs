@@ -17,7 +17,7 @@
 
 use std::time::{Duration, Instant};
 
-use jalia_catalog::{Application, Config};
+use jalia_catalog::{Application, Config, SearchIndexSize};
 use jalia_db::sea_orm::{ConnectionTrait, DbBackend, Statement};
 use jalia_db::testing::{POSTGRES_URL_ENV, TestDatabase};
 use jalia_db::{Backend, Db};
@@ -370,11 +370,35 @@ async fn measure_raw_read(db: &Db, category: Uuid) -> Latencies {
     Latencies(latencies)
 }
 
+fn config_of(dir: &std::path::Path, database: &TestDatabase) -> Config {
+    Config::development(dir, database.config().url())
+}
+
+/// A second replica over the filled database: how long from `run` until it answers a
+/// search (its index is loaded before it serves), and its index's size then.
+async fn start_replica(config: &Config) -> (Duration, SearchIndexSize) {
+    let app = Application::build(config.clone(), system_clock())
+        .await
+        .unwrap();
+    let addr = app.local_addr();
+    let probe = app.search_index_probe();
+    let (trigger, shutdown) = Shutdown::manual();
+    let started = Instant::now();
+    let server = tokio::spawn(app.run(shutdown));
+    let mut client = client(addr).await;
+    search_once(&mut client, QUERIES[0]).await;
+    let elapsed = started.elapsed();
+    let size = probe.size();
+    trigger.trigger();
+    server.await.unwrap().unwrap();
+    (elapsed, size)
+}
+
 /// Measures one backend; returns its `ratio` lines' names (suffixed with `key`) and values.
 async fn run_on(label: &str, key: &str, database: TestDatabase) -> Vec<(String, f64)> {
     println!("{label}:");
     let dir = tempfile::tempdir().unwrap();
-    let config = Config::development(dir.path(), database.config().url());
+    let config = config_of(dir.path(), &database);
     jalia_catalog::migrate(&config.storage).await.unwrap();
     let app = Application::build(config, system_clock()).await.unwrap();
     let addr = app.local_addr();
@@ -426,6 +450,15 @@ async fn run_on(label: &str, key: &str, database: TestDatabase) -> Vec<(String, 
         micros(search.p50()) / micros(get_category.p50()),
         micros(search.p99()) / micros(get_category.p99()),
         micros(get_category.p50()) / micros(raw.p50()),
+    );
+    let (replica_start, size) = start_replica(&config_of(dir.path(), &database)).await;
+    println!(
+        "  a replica started on these {} services: serving searches after {:.0} ms; index {:.1} MiB ({} tokens, {} postings)",
+        size.services,
+        replica_start.as_secs_f64() * 1e3,
+        size.bytes as f64 / (1024.0 * 1024.0),
+        size.tokens,
+        size.postings,
     );
     trigger.trigger();
     server.await.unwrap().unwrap();

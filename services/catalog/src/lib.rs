@@ -7,7 +7,9 @@
 //! tonic, prost, sea-orm or jalia-db), `app` (one use case per RPC, one file per
 //! aggregate), `store` (tables, migrations, stored shapes, queries), `api` (the gRPC face:
 //! requests in, responses out, one error mapping), `demo` (the Béni Mellal demo data,
-//! loaded through the use cases), `background` (the purge of old idempotency records).
+//! loaded through the use cases), `background` (the purge of old idempotency records and
+//! the refresh of the search index), `search_index` (the in-memory search index each
+//! replica ranks queries with).
 //! This file is the composition root the `jalia` binary calls.
 
 mod api;
@@ -19,6 +21,8 @@ mod background;
 mod demo;
 pub use demo::DemoServices;
 mod domain;
+mod search_index;
+pub use search_index::IndexSize as SearchIndexSize;
 mod store;
 
 use std::path::Path;
@@ -189,6 +193,19 @@ impl IdempotencyPurge {
     }
 }
 
+/// A look at a replica's search index, which `run` loads before serving.
+#[derive(Debug, Clone)]
+pub struct SearchIndexProbe {
+    catalog: app::Catalog,
+}
+
+impl SearchIndexProbe {
+    /// How big the index is now.
+    pub fn size(&self) -> SearchIndexSize {
+        self.catalog.search_index_size()
+    }
+}
+
 impl Application {
     /// Connects to the database and binds the listeners; does not migrate.
     pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartError> {
@@ -223,11 +240,46 @@ impl Application {
         }
     }
 
-    /// Serves until `shutdown` fires, then drains; the background purge runs beside it
-    /// and stops on the same signal.
+    /// A handle to look at the search index while the application runs.
+    pub fn search_index_probe(&self) -> SearchIndexProbe {
+        SearchIndexProbe {
+            catalog: self.catalog.clone(),
+        }
+    }
+
+    /// Loads the search index, then serves until `shutdown` fires, then drains; the
+    /// background purge and the search index refresh run beside it and stop on the same
+    /// signal. Should the load fail, search answers from the token table until the
+    /// refresh manages it.
     pub async fn run(self, shutdown: Shutdown) -> Result<(), ServerError> {
+        let mark = self
+            .catalog
+            .search_index_mark(background::SEARCH_REFRESH_OVERLAP_MICROS);
+        let loaded = match self.catalog.load_search_index().await {
+            Ok(()) => {
+                let size = self.catalog.search_index_size();
+                tracing::info!(
+                    services = size.services,
+                    tokens = size.tokens,
+                    postings = size.postings,
+                    bytes = size.bytes,
+                    "search index loaded"
+                );
+                Some(mark)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "search index load failed; searching the token table");
+                None
+            }
+        };
         let routes = api::routes(self.catalog.clone(), &self.server.settings().limits);
         let (stop_background, background_stopped) = Shutdown::manual();
+        let refresh = tokio::spawn(background::refresh_search_index(
+            self.catalog.clone(),
+            loaded,
+            shutdown.clone(),
+            background_stopped.clone(),
+        ));
         let background = tokio::spawn(background::run(
             self.catalog,
             self.changes_retention,
@@ -236,8 +288,10 @@ impl Application {
         ));
         let served = self.server.serve(&[CONTRACT], routes, shutdown).await;
         stop_background.trigger();
-        if let Err(err) = background.await {
-            tracing::warn!(error = %err, "the background task ended abnormally");
+        for task in [background, refresh] {
+            if let Err(err) = task.await {
+                tracing::warn!(error = %err, "a background task ended abnormally");
+            }
         }
         served
     }

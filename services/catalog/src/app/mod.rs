@@ -2,7 +2,8 @@
 //! what the caller may see; a write opens one transaction, loads, lets the domain decide,
 //! saves, and returns everything its response needs (no read after the commit). Lists
 //! page through jalia-db's pager; creates with a request_id run once through
-//! `create_once`.
+//! `create_once`. A committed change to a service is then applied to this replica's
+//! search index from what the transaction returned.
 
 mod agencies;
 mod changes;
@@ -13,6 +14,7 @@ mod taxonomy;
 pub(crate) use public_services::Lifecycle;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use jalia_db::sea_orm::ConnectionTrait;
 use jalia_db::{Db, DbError, IDEMPOTENCY_RETENTION, PageTokens};
@@ -22,6 +24,7 @@ use jiff::Timestamp;
 
 use crate::domain::Error;
 use crate::domain::agency::AgencyLabels;
+use crate::search_index::SearchIndex;
 use crate::store;
 
 /// The full gRPC paths of the catalog's methods, which page tokens and idempotency
@@ -59,13 +62,20 @@ pub(crate) struct Catalog {
     db: Db,
     pages: PageTokens,
     clock: SharedClock,
+    /// This replica's search index, shared by every clone.
+    search_index: Arc<SearchIndex>,
 }
 
 impl Catalog {
     /// The use cases over `db`, minting page tokens with `pages`, reading time from
     /// `clock`.
     pub(crate) fn new(db: Db, pages: PageTokens, clock: SharedClock) -> Self {
-        Self { db, pages, clock }
+        Self {
+            db,
+            pages,
+            clock,
+            search_index: Arc::default(),
+        }
     }
 
     fn now(&self) -> Timestamp {

@@ -112,6 +112,7 @@ impl Catalog {
         if let Idempotent::Created(Stored(created)) = &created {
             let service = &created.value;
             tracing::info!(service_id = %service.id, agency = %service.agency, "public service created");
+            self.search_index.apply(service);
         }
         Ok(created.into_inner().0)
     }
@@ -135,6 +136,7 @@ impl Catalog {
             .await?;
         let service = &updated.value;
         tracing::info!(service_id = %service.id, revision = service.revision, "public service updated");
+        self.search_index.apply(service);
         Ok(updated)
     }
 
@@ -160,6 +162,7 @@ impl Catalog {
             .await?;
         let service = &changed.value;
         tracing::info!(service_id = %service.id, revision = service.revision, ?change, "public service changed");
+        self.search_index.apply(service);
         Ok(changed)
     }
 
@@ -178,6 +181,7 @@ impl Catalog {
             })
             .await?;
         tracing::info!(service_id = %command.0.id, "draft public service deleted");
+        self.search_index.remove(command.0.id);
         Ok(())
     }
 

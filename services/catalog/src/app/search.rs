@@ -1,7 +1,15 @@
-//! SearchPublicServices: the folded query words over the token index, ranked as the
-//! contract fixes, paged by (score, id) (see `store::search` for why not by a column).
+//! SearchPublicServices: the folded query words ranked by the replica's in-memory index
+//! (the SQL ranking over the token table while the index is not built, or when the rows
+//! show it was behind), as the contract fixes, paged by (score, id) (see `store::search`
+//! for why not by a column). Also how the index is loaded and kept current from the
+//! services table.
 
+use std::collections::HashSet;
+
+use jalia_db::sea_orm::ConnectionTrait;
+use jalia_db::{DbError, to_micros};
 use jalia_model::{Caller, Page, PageRequest};
+use uuid::Uuid;
 
 use super::{Catalog, labels, methods};
 use crate::domain::Error;
@@ -10,7 +18,11 @@ use crate::domain::agency::Labelled;
 use crate::domain::public_service::named_agencies;
 use crate::domain::query::SearchQuery;
 use crate::store;
-use crate::store::search::Hit;
+use crate::store::search::{Cursor, Hit};
+
+/// Services read per query while loading the index: well under both backends'
+/// parameter limits.
+const LOAD_BATCH: usize = 500;
 
 impl Catalog {
     /// SearchPublicServices. The query's words are already folded and non-empty.
@@ -33,7 +45,8 @@ impl Catalog {
         let hits = if visibility.is_empty() || query.words.is_empty() {
             Vec::new()
         } else {
-            store::search::search(conn, query, &visibility, after, pager.fetch_limit()).await?
+            self.search(conn, query, &visibility, after, pager.fetch_limit())
+                .await?
         };
         let page = pager.page(hits, store::search::cursor_of);
         let agencies = labels(
@@ -45,5 +58,93 @@ impl Catalog {
             value: page,
             agencies,
         })
+    }
+
+    async fn search(
+        &self,
+        conn: &impl ConnectionTrait,
+        query: &SearchQuery,
+        visibility: &StatusVisibility,
+        after: Option<Cursor>,
+        limit: u64,
+    ) -> Result<Vec<Hit>, DbError> {
+        let in_memory = usize::try_from(limit)
+            .ok()
+            .and_then(|limit| self.search_index.rank(query, visibility, after, limit));
+        if let Some(ranked) = in_memory {
+            let (hits, unseen) = store::search::hits(conn, query, visibility, ranked).await?;
+            if unseen.is_empty() {
+                return Ok(hits);
+            }
+            // The index was behind the rows (a change on another replica not yet polled):
+            // bring those services up to date and let the token table answer this once.
+            tracing::debug!(services = unseen.len(), "search index behind the rows");
+            self.reindex(conn, &unseen).await?;
+        }
+        let ranked = store::search::rank(conn, query, visibility, after, limit).await?;
+        Ok(store::search::hits(conn, query, visibility, ranked)
+            .await?
+            .0)
+    }
+
+    /// Loads the whole services table into the search index, drops what the table no
+    /// longer has, and marks the index ready.
+    pub(crate) async fn load_search_index(&self) -> Result<(), DbError> {
+        let generation = self.search_index.generation();
+        let conn = self.db.connection();
+        let versions = store::search::versions(conn, None).await?;
+        let present: HashSet<Uuid> = versions.iter().map(|(id, _)| *id).collect();
+        self.refresh_from(conn, &versions).await?;
+        let gone = self.search_index.retain_present(&present, generation);
+        if gone > 0 {
+            tracing::info!(services = gone, "deleted services left the search index");
+        }
+        self.search_index.mark_ready();
+        Ok(())
+    }
+
+    /// Brings the search index up to date with the services stamped after `since`
+    /// (microseconds).
+    pub(crate) async fn refresh_search_index(&self, since: i64) -> Result<(), DbError> {
+        let conn = self.db.connection();
+        let versions = store::search::versions(conn, Some(since)).await?;
+        self.refresh_from(conn, &versions).await
+    }
+
+    /// Where a refresh starting now may later read from: this replica's now, less
+    /// `overlap` microseconds for other replicas' clocks and for transactions stamped
+    /// before they committed.
+    pub(crate) fn search_index_mark(&self, overlap: i64) -> i64 {
+        to_micros(self.now()).saturating_sub(overlap)
+    }
+
+    /// How big the search index is.
+    pub(crate) fn search_index_size(&self) -> crate::search_index::IndexSize {
+        self.search_index.size()
+    }
+
+    async fn refresh_from(
+        &self,
+        conn: &impl ConnectionTrait,
+        versions: &[(Uuid, i64)],
+    ) -> Result<(), DbError> {
+        let outdated = self.search_index.outdated(versions);
+        self.reindex(conn, &outdated).await
+    }
+
+    /// Reads these services again and indexes them as they are now, or forgets those
+    /// that are gone.
+    async fn reindex(&self, conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), DbError> {
+        for batch in ids.chunks(LOAD_BATCH) {
+            let services = store::search::services_by_id(conn, batch).await?;
+            let found: HashSet<Uuid> = services.iter().map(|service| service.id).collect();
+            for service in &services {
+                self.search_index.apply(service);
+            }
+            for id in batch.iter().filter(|id| !found.contains(id)) {
+                self.search_index.remove(*id);
+            }
+        }
+        Ok(())
     }
 }

@@ -9,7 +9,9 @@
 //! service matches when every word reached a weight; its score is the sum.
 //!
 //! Ranking reads only ids and weights; the services of the page are read by id after,
-//! so the cost of a common word does not include carrying every match's texts.
+//! so the cost of a common word does not include carrying every match's texts. The
+//! in-memory index (`search_index`) ranks the same way without the database; this SQL
+//! ranking answers while it is being built and whenever it disagrees with the rows.
 //!
 //! Search pages by (score, id), score descending, rather than through jalia-db's
 //! `Keyset`: the score is computed per query from the matches, not a column, so the
@@ -21,7 +23,9 @@ use std::collections::HashMap;
 use jalia_db::sea_orm::sea_query::{
     Alias, CaseStatement, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, UnionType,
 };
-use jalia_db::sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use jalia_db::sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 use jalia_db::{DbError, StoredCode};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -42,6 +46,15 @@ pub(crate) struct Hit {
     pub(crate) score: i64,
     /// The field of the highest-weighted match.
     pub(crate) matched_field: Option<SearchField>,
+}
+
+/// A service ranked for a query: its id and, per query word, the best weight it reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Ranked {
+    /// The service.
+    pub(crate) id: Uuid,
+    /// Word i's best weight, each above 0.
+    pub(crate) weights: Vec<i64>,
 }
 
 /// Where a page of a search ends: the last (score, id) served.
@@ -124,14 +137,14 @@ fn word_scan(index: usize, word: &str) -> SelectStatement {
 }
 
 /// The services matching every query word that the viewer may see, after `after`, by
-/// score descending then id, at most `limit`.
-pub(crate) async fn search(
+/// score descending then id, at most `limit`, ranked by the token table.
+pub(crate) async fn rank(
     conn: &impl ConnectionTrait,
     query: &SearchQuery,
     visibility: &StatusVisibility,
     after: Option<Cursor>,
     limit: u64,
-) -> Result<Vec<Hit>, DbError> {
+) -> Result<Vec<Ranked>, DbError> {
     let mut scans = query
         .words
         .iter()
@@ -199,8 +212,7 @@ pub(crate) async fn search(
         .order_by((service::Entity, service::Column::Id), Order::Asc)
         .limit(limit);
 
-    let ranked = conn
-        .query_all(&select)
+    conn.query_all(&select)
         .await?
         .into_iter()
         .map(|row| {
@@ -208,31 +220,73 @@ pub(crate) async fn search(
             let weights = (0..query.words.len())
                 .map(|index| row.try_get::<i64>("", &weight_alias(index)))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok((id, weights))
+            Ok(Ranked { id, weights })
         })
-        .collect::<Result<Vec<_>, DbError>>()?;
+        .collect()
+}
 
-    // The page's rows, read by id once ranked: ranking carries only ids and weights, not
-    // the services' texts, however many services match. The filter is applied again so
-    // a service retired meanwhile is not served.
+/// The ranked services' rows, read by id, in the ranked order, with the ids of those the
+/// filter no longer shows (retired or deleted since they were ranked).
+pub(crate) async fn hits(
+    conn: &impl ConnectionTrait,
+    query: &SearchQuery,
+    visibility: &StatusVisibility,
+    ranked: Vec<Ranked>,
+) -> Result<(Vec<Hit>, Vec<Uuid>), DbError> {
+    // Ranking carries only ids and weights, not the services' texts, however many
+    // services match; the filter is applied again so a service retired meanwhile is not
+    // served.
     let mut rows: HashMap<Uuid, service::Model> = service::Entity::find()
-        .filter(service::Column::Id.is_in(ranked.iter().map(|(id, _)| *id)))
+        .filter(service::Column::Id.is_in(ranked.iter().map(|found| found.id)))
         .filter(filter_condition(&query.filter, visibility))
         .all(conn)
         .await?
         .into_iter()
         .map(|row| (row.id, row))
         .collect();
-    ranked
+    let mut hits = Vec::with_capacity(ranked.len());
+    let mut unseen = Vec::new();
+    for found in ranked {
+        let Some(row) = rows.remove(&found.id) else {
+            unseen.push(found.id);
+            continue;
+        };
+        let (score, matched_field) = search::score(&found.weights);
+        hits.push(Hit {
+            service: from_row(row)?,
+            score,
+            matched_field,
+        });
+    }
+    Ok((hits, unseen))
+}
+
+/// The (id, revision) of every service changed after `since` (microseconds), or of
+/// every service: what a replica compares its search index with.
+pub(crate) async fn versions(
+    conn: &impl ConnectionTrait,
+    since: Option<i64>,
+) -> Result<Vec<(Uuid, i64)>, DbError> {
+    let mut select = service::Entity::find()
+        .select_only()
+        .column(service::Column::Id)
+        .column(service::Column::Revision);
+    if let Some(since) = since {
+        select = select.filter(service::Column::UpdateTime.gt(since));
+    }
+    Ok(select.into_tuple().all(conn).await?)
+}
+
+/// The services with these ids, whatever their status.
+pub(crate) async fn services_by_id(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<PublicService>, DbError> {
+    service::Entity::find()
+        .filter(service::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
         .into_iter()
-        .filter_map(|(id, weights)| rows.remove(&id).map(|row| (row, weights)))
-        .map(|(row, weights)| {
-            let (score, matched_field) = search::score(&weights);
-            Ok(Hit {
-                service: from_row(row)?,
-                score,
-                matched_field,
-            })
-        })
+        .map(from_row)
         .collect()
 }

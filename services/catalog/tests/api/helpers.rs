@@ -65,11 +65,29 @@ pub(crate) struct Catalog {
 impl Catalog {
     /// A migrated database and one server over it.
     pub(crate) async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// With the demo data loaded.
+    pub(crate) async fn with_demo() -> Self {
+        Self::start_with(true).await
+    }
+
+    /// The demo data is loaded, as `jalia up --demo` does, before the server starts, by
+    /// an application of its own on the same database: the server's search index loads
+    /// it at start rather than a second later from the refresh.
+    async fn start_with(demo: bool) -> Self {
         let database = TestDatabase::new().await;
         let dir = tempfile::tempdir().unwrap();
         let config = Config::development(dir.path(), database.config().url());
         jalia_catalog::migrate(&config.storage).await.unwrap();
         let clock = ManualClock::new(Timestamp::now());
+        if demo {
+            let app = Application::build(config.clone(), clock.clone())
+                .await
+                .unwrap();
+            app.load_demo().await.unwrap();
+        }
         let first = Self::launch(&config, &clock).await;
         Self {
             tokens: DevTokens::for_auth(&config.server.auth),
@@ -80,22 +98,6 @@ impl Catalog {
             database,
             _dir: dir,
         }
-    }
-
-    /// With the demo data loaded.
-    pub(crate) async fn with_demo() -> Self {
-        let catalog = Self::start().await;
-        catalog.load_demo().await;
-        catalog
-    }
-
-    /// Loads the demo data, as `jalia up --demo` does, through an application of its
-    /// own on the same database.
-    pub(crate) async fn load_demo(&self) {
-        let app = Application::build(self.config.clone(), self.clock.clone())
-            .await
-            .unwrap();
-        app.load_demo().await.unwrap();
     }
 
     async fn launch(config: &Config, clock: &Arc<ManualClock>) -> Instance {

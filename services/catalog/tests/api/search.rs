@@ -299,3 +299,120 @@ async fn search_filters_and_refuses_empty_queries() {
     assert_invalid(&status, &["query"]);
     catalog.stop().await;
 }
+
+/// Searches through `client` until `wanted` holds for the names found, or fails after a
+/// generous while (a replica reads other replicas' changes every second).
+async fn eventually(
+    client: &mut CatalogServiceClient<Transport>,
+    query: &str,
+    wanted: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    for _ in 0..300 {
+        let found = names(&search(client, query).await);
+        if wanted(&found) {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("`{query}` never gave what was wanted");
+}
+
+#[tokio::test]
+async fn a_change_committed_on_one_replica_is_found_on_the_other() {
+    let mut catalog = Catalog::start().await;
+    catalog.start_second().await;
+    let basics = basics(&catalog).await;
+    let token = catalog.bm();
+    let mut first = catalog.client().await;
+    let mut second = catalog.second_client().await;
+    let published = create_published(
+        &mut first,
+        &token,
+        "agencies/bm",
+        service(&basics.category.name, "Passerelle numérique", &[], ""),
+    )
+    .await;
+    // Found at once where it was committed: the index is updated after the commit.
+    assert_eq!(
+        names(&search(&mut first, "passerelle").await),
+        vec![published.name.clone()]
+    );
+    eventually(&mut second, "passerelle", |found| {
+        found == [published.name.clone()]
+    })
+    .await;
+
+    // Renamed on the second replica: the first finds the new name, not the old one.
+    let mut renamed = published.clone();
+    renamed.display_name = fr("Guichet numérique");
+    second
+        .update_public_service(authed(
+            UpdatePublicServiceRequest {
+                public_service: Some(renamed),
+                update_mask: mask(&["display_name"]),
+            },
+            &token,
+        ))
+        .await
+        .unwrap();
+    assert!(names(&search(&mut second, "passerelle").await).is_empty());
+    eventually(&mut first, "guichet", |found| {
+        found == [published.name.clone()]
+    })
+    .await;
+    assert!(names(&search(&mut first, "passerelle").await).is_empty());
+
+    // Retired on the first: no longer found on the second.
+    let current = catalog
+        .client()
+        .await
+        .get_public_service(GetPublicServiceRequest {
+            name: published.name.clone(),
+            language_code: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    first
+        .retire_public_service(authed(
+            RetirePublicServiceRequest {
+                name: current.name.clone(),
+                etag: current.etag.clone(),
+            },
+            &token,
+        ))
+        .await
+        .unwrap();
+    assert!(names(&search(&mut first, "guichet").await).is_empty());
+    eventually(&mut second, "guichet", <[String]>::is_empty).await;
+    catalog.stop().await;
+}
+
+#[tokio::test]
+async fn a_replica_started_on_a_filled_database_finds_what_is_there() {
+    let mut catalog = Catalog::start().await;
+    let basics = basics(&catalog).await;
+    let token = catalog.bm();
+    let mut first = catalog.client().await;
+    let published = create_published(
+        &mut first,
+        &token,
+        "agencies/bm",
+        service(
+            &basics.category.name,
+            "Passerelle numérique",
+            &[],
+            "logement",
+        ),
+    )
+    .await;
+    catalog.start_second().await;
+    let mut second = catalog.second_client().await;
+    // Loaded before serving: no wait.
+    assert_eq!(
+        names(&search(&mut second, "passerelle").await),
+        vec![published.name.clone()]
+    );
+    assert_eq!(search(&mut second, "logement").await.results[0].score, 2);
+    catalog.stop().await;
+}
