@@ -26,8 +26,8 @@ pub use code::{StoredCode, UnknownCode, codes_are_distinct};
 pub use connect::{Backend, ConfigError, Db, DbConfig, redact_password};
 pub use error::{DbError, DbErrorKind, TransactionError, classify};
 pub use idempotency::{
-    Fingerprint, IdempotencyError, IdempotencyKey, IdempotencyScope, Idempotent,
-    RETENTION as IDEMPOTENCY_RETENTION,
+    Fingerprint, IdempotencyError, IdempotencyKey, IdempotencyScope, Idempotent, Prior,
+    RETENTION as IDEMPOTENCY_RETENTION, prior_results, record_results,
 };
 pub use keyset::{Direction, KeyValue, Keyset};
 pub use migrate::{CreateIdempotencyRecords, CreateIdempotencyRecordsBySubject};

@@ -6,6 +6,7 @@ mod events;
 #[cfg(test)]
 mod fixtures;
 mod personal_data;
+mod registration_batch;
 mod registrations;
 mod retention;
 mod roster;
@@ -55,6 +56,7 @@ pub(crate) struct Events {
     pages: PageTokens,
     policy: RegistrationPolicy,
     retention: Retention,
+    queue: registration_batch::RegistrationQueue,
 }
 
 impl Events {
@@ -73,6 +75,7 @@ impl Events {
             pages,
             policy,
             retention,
+            queue: registration_batch::RegistrationQueue::default(),
         }
     }
 
