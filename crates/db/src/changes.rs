@@ -235,26 +235,51 @@ pub async fn record_change<C: ConnectionTrait>(
     conn: &C,
     change: &NewChange<'_>,
 ) -> Result<(), DbError> {
+    record_changes(conn, std::slice::from_ref(change)).await
+}
+
+/// Records several changes of one write transaction in one statement (a group commit's
+/// registrations), in the order given; nothing for an empty slice.
+pub async fn record_changes<C: ConnectionTrait>(
+    conn: &C,
+    changes: &[NewChange<'_>],
+) -> Result<(), DbError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
     let backend = conn.get_database_backend();
     let xact = match backend {
         DbBackend::Postgres => "pg_current_xact_id()::text::bigint",
         _ => "0",
     };
-    let sql = format!(
-        "INSERT INTO {CHANGES_TABLE} (xact, kind, resource, agency, change_time) \
-         VALUES ({xact}, $1, $2, $3, $4)"
-    );
-    conn.execute_raw(statement(
-        backend,
-        &sql,
-        [
+    let placeholder = match backend {
+        DbBackend::Postgres => '$',
+        _ => '?',
+    };
+    let mut rows = Vec::with_capacity(changes.len());
+    let mut values = Vec::with_capacity(changes.len() * 4);
+    for (index, change) in changes.iter().enumerate() {
+        let first = index * 4 + 1;
+        rows.push(format!(
+            "({xact}, {placeholder}{}, {placeholder}{}, {placeholder}{}, {placeholder}{})",
+            first,
+            first + 1,
+            first + 2,
+            first + 3
+        ));
+        values.extend([
             change.kind.into(),
             change.resource.into(),
             change.agency.into(),
             to_micros(change.time).into(),
-        ],
-    ))
-    .await?;
+        ]);
+    }
+    let sql = format!(
+        "INSERT INTO {CHANGES_TABLE} (xact, kind, resource, agency, change_time) VALUES {}",
+        rows.join(", ")
+    );
+    conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -121,6 +122,11 @@ pub fn redact_password(url: &str) -> String {
 pub struct Db {
     conn: DatabaseConnection,
     backend: Backend,
+    /// SQLite's one writer, taken in this process before a write transaction begins:
+    /// writers of one replica then queue here and start the moment the previous one
+    /// commits, instead of polling the file lock with the busy handler's growing sleeps
+    /// (1 ms up to 100 ms). Other processes still meet the busy timeout.
+    pub(crate) writer: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl fmt::Debug for Db {
@@ -171,6 +177,8 @@ impl Db {
         let db = Self {
             conn,
             backend: config.backend,
+            writer: (config.backend == Backend::Sqlite)
+                .then(|| Arc::new(tokio::sync::Mutex::new(()))),
         };
         db.ping().await?;
         Ok(db)

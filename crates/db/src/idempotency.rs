@@ -10,7 +10,9 @@
 
 use jalia_model::{Caller, FieldViolation, RequestId};
 use jiff::{SignedDuration, Timestamp};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -368,4 +370,93 @@ async fn claim(
         .await?
         .ok_or_else(|| DbError::other("idempotency claim neither inserted nor found"))?;
     Ok(Some(stored))
+}
+
+/// What a request_id already holds, for a transaction that makes several idempotent
+/// creates at once (group commit) and so cannot claim one key per transaction as
+/// [`Db::create_once`] does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prior<T> {
+    /// Nothing: the create is still to be made.
+    Fresh,
+    /// The stored result of the same request.
+    Replay(T),
+    /// The request_id was used before for a different request.
+    Mismatch,
+}
+
+/// Each claim's [`Prior`], in the order given, read in one statement. Run it in the
+/// write transaction that then records the fresh ones with [`record_results`], after
+/// taking the lock that serialises the creates, so that a concurrent retry is seen.
+pub async fn prior_results<T: DeserializeOwned>(
+    tx: &impl ConnectionTrait,
+    claims: &[(IdempotencyKey, Fingerprint)],
+) -> Result<Vec<Prior<T>>, DbError> {
+    if claims.is_empty() {
+        return Ok(Vec::new());
+    }
+    let any_key = claims
+        .iter()
+        .fold(sea_orm::Condition::any(), |any, (key, _)| {
+            any.add(key_filter(key))
+        });
+    let stored = record::Entity::find().filter(any_key).all(tx).await?;
+    claims
+        .iter()
+        .map(|(key, fingerprint)| {
+            let Some(found) = stored.iter().find(|record| {
+                record.request_id == key.request_id
+                    && record.agency == key.agency
+                    && record.subject == key.subject
+                    && record.method == key.method
+            }) else {
+                return Ok(Prior::Fresh);
+            };
+            if found.fingerprint != fingerprint.0 {
+                return Ok(Prior::Mismatch);
+            }
+            serde_json::from_slice(&found.response)
+                .map(Prior::Replay)
+                .map_err(|err| {
+                    DbError::other(format!("stored idempotent result does not decode: {err}"))
+                })
+        })
+        .collect()
+}
+
+/// Stores the results of fresh creates in one statement, each under its key. False when
+/// some key was taken meanwhile (a concurrent call not serialised with this one): the
+/// caller then rolls back and makes its creates one by one with [`Db::create_once`].
+pub async fn record_results<T: Serialize>(
+    tx: &impl ConnectionTrait,
+    results: &[(IdempotencyKey, Fingerprint, T)],
+    now: Timestamp,
+) -> Result<bool, DbError> {
+    if results.is_empty() {
+        return Ok(true);
+    }
+    let mut rows = Vec::with_capacity(results.len());
+    for (key, fingerprint, value) in results {
+        let response = serde_json::to_vec(value)
+            .map_err(|err| DbError::other(format!("cannot encode an idempotent result: {err}")))?;
+        rows.push(record::ActiveModel {
+            agency: Set(key.agency.clone()),
+            subject: Set(key.subject.clone()),
+            method: Set(key.method.clone()),
+            request_id: Set(key.request_id),
+            fingerprint: Set(fingerprint.0.to_vec()),
+            response: Set(response),
+            created_at: Set(to_micros(now)),
+        });
+    }
+    let inserted = record::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([
+            record::Column::Agency,
+            record::Column::Subject,
+            record::Column::Method,
+            record::Column::RequestId,
+        ])
+        .exec_without_returning(tx)
+        .await?;
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(rows) if rows == results.len() as u64))
 }

@@ -27,14 +27,14 @@ pub use changes::{
     CHANGE_POSITIONS_TABLE, CHANGES_TABLE, Change, ChangeBatch, ChangeFeedError, ChangeFilter,
     ChangeStart, CreateChanges, Cursor, DEFAULT_RETENTION_DAYS as DEFAULT_CHANGES_RETENTION_DAYS,
     FeedItem, MAX_WATCH_DURATION, MalformedCursor, NewChange, WatchOptions,
-    advance_position as advance_change_position, record_change,
+    advance_position as advance_change_position, record_change, record_changes,
 };
 pub use code::{StoredCode, UnknownCode, codes_are_distinct};
 pub use connect::{Backend, ConfigError, Db, DbConfig, redact_password};
 pub use error::{DbError, DbErrorKind, TransactionError, classify};
 pub use idempotency::{
-    Fingerprint, IdempotencyError, IdempotencyKey, IdempotencyScope, Idempotent,
-    RETENTION as IDEMPOTENCY_RETENTION,
+    Fingerprint, IdempotencyError, IdempotencyKey, IdempotencyScope, Idempotent, Prior,
+    RETENTION as IDEMPOTENCY_RETENTION, prior_results, record_results,
 };
 pub use keyset::{Direction, KeyValue, Keyset};
 pub use migrate::{CreateIdempotencyRecords, CreateIdempotencyRecordsBySubject};

@@ -64,6 +64,10 @@ impl Db {
         E: TransactionError + Send,
         F: for<'c> Fn(&'c DatabaseTransaction, &'c I) -> WriteFuture<'c, T, E>,
     {
+        let _writer = match &self.writer {
+            Some(writer) => Some(writer.lock().await),
+            None => None,
+        };
         let tx = self.begin_write().await.map_err(E::from)?;
         match body(&tx, input).await {
             Ok(value) => {

@@ -36,6 +36,8 @@ use tonic::transport::{Channel, Endpoint};
 
 const IN_FLIGHT: usize = 16;
 const CALLS: usize = 4_000;
+/// How many events the spread registrations go to.
+const SPREAD_EVENTS: usize = 100;
 
 /// Latencies of one measured series.
 struct Series {
@@ -284,29 +286,40 @@ async fn run(label: &str, key: &str, database: TestDatabase) -> Vec<(String, f64
         waitlist_enabled: true,
         ..Default::default()
     });
-    let created = client
-        .create_event(with_token(
-            pb::CreateEventRequest {
-                parent: "agencies/bm".into(),
-                event: Some(event),
-                request_id: String::new(),
-            },
-            &token,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let published = client
-        .publish_event(with_token(
-            pb::PublishEventRequest {
-                name: created.name.clone(),
-                etag: created.etag.clone(),
-            },
-            &token,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    // The first event takes GetEvent and the one-event registrations; all of them take
+    // the spread registrations.
+    let mut events = Vec::new();
+    for _ in 0..SPREAD_EVENTS {
+        let created = client
+            .create_event(with_token(
+                pb::CreateEventRequest {
+                    parent: "agencies/bm".into(),
+                    event: Some(event.clone()),
+                    request_id: String::new(),
+                },
+                &token,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let published = client
+            .publish_event(with_token(
+                pb::PublishEventRequest {
+                    name: created.name.clone(),
+                    etag: created.etag.clone(),
+                },
+                &token,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        events.push(published.name);
+    }
+    let published = pb::Event {
+        name: events[0].clone(),
+        ..Default::default()
+    };
+    let events = Arc::new(events);
 
     let bare_addr = serve_bare(database.db().connection().clone()).await;
     let bare = Endpoint::from_shared(format!("http://{bare_addr}"))
@@ -375,36 +388,9 @@ async fn run(label: &str, key: &str, database: TestDatabase) -> Vec<(String, f64
         })
         .await,
     );
-    let register_client = client.clone();
-    let event_name = published.name.clone();
-    results.push(
-        measure("RegisterAttendee", CALLS, move |i| {
-            let mut client = register_client.clone();
-            let token = token.clone();
-            let parent = event_name.clone();
-            async move {
-                client
-                    .register_attendee(with_token(
-                        pb::RegisterAttendeeRequest {
-                            parent,
-                            registration: Some(pb::Registration {
-                                attendee: Some(pb::Attendee {
-                                    display_name: format!("P{i}"),
-                                    email: format!("p{i}@example.org"),
-                                    ..Default::default()
-                                }),
-                                ..Default::default()
-                            }),
-                            request_id: uuid::Uuid::new_v4().to_string(),
-                        },
-                        &token,
-                    ))
-                    .await
-                    .unwrap();
-            }
-        })
-        .await,
-    );
+    let one_event = Arc::new(vec![published.name.clone()]);
+    results.push(register(&client, &token, "RegisterAttendee", one_event, 0).await);
+    results.push(register(&client, &token, "Register (spread)", events, CALLS).await);
 
     println!("\n{label}: {CALLS} calls, {IN_FLIGHT} in flight");
     println!(
@@ -430,11 +416,56 @@ async fn run(label: &str, key: &str, database: TestDatabase) -> Vec<(String, f64
     println!(
         "RegisterAttendee / bare insert: throughput x{register:.2}, p50 x{p50:.2}, p99 x{p99:.2}"
     );
+    let (spread, p50, p99) = ratio(&results[4], &results[2]);
+    println!(
+        "Register spread over {SPREAD_EVENTS} events / bare insert: throughput x{spread:.2}, p50 x{p50:.2}, p99 x{p99:.2}"
+    );
     let get_event = ratio(&results[1], &results[0]).0;
     vec![
         (format!("get_event_{key}"), get_event),
         (format!("register_{key}"), register),
+        (format!("register_spread_{key}"), spread),
     ]
+}
+
+/// Measures RegisterAttendee, call `i` to event `i % events.len()`; `first` keeps the
+/// people of two series apart.
+async fn register(
+    client: &EventServiceClient<Channel>,
+    token: &Arc<String>,
+    name: &'static str,
+    events: Arc<Vec<String>>,
+    first: usize,
+) -> Series {
+    let client = client.clone();
+    let token = token.clone();
+    measure(name, CALLS, move |i| {
+        let mut client = client.clone();
+        let token = token.clone();
+        let parent = events[i % events.len()].clone();
+        let i = first + i;
+        async move {
+            client
+                .register_attendee(with_token(
+                    pb::RegisterAttendeeRequest {
+                        parent,
+                        registration: Some(pb::Registration {
+                            attendee: Some(pb::Attendee {
+                                display_name: format!("P{i}"),
+                                email: format!("p{i}@example.org"),
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        }),
+                        request_id: uuid::Uuid::new_v4().to_string(),
+                    },
+                    &token,
+                ))
+                .await
+                .unwrap();
+        }
+    })
+    .await
 }
 
 fn main() {

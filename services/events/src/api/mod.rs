@@ -182,7 +182,7 @@ impl EventService for EventApi {
     ) -> Result<Response<pb::Registration>, Status> {
         let caller = caller_of(&request)?;
         let command = request::register(request.get_ref())?;
-        let view = self.events.register(&caller, command).await?;
+        let view = self.events.register_batched(&caller, command).await?;
         Ok(Response::new(response::registration(&view)))
     }
 

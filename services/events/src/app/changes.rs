@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::Events;
 use crate::domain::change::{Change, ChangeKind, FeedEntry, WatchQuery};
-use crate::domain::registration::Registration;
+use crate::domain::registration::{Registration, RegistrationStatus};
 use crate::domain::{Error, Result};
 
 /// What a watch sends, until it ends or fails.
@@ -37,11 +37,43 @@ pub(super) async fn record_registration(
     registration: &Registration,
     now: Timestamp,
 ) -> Result<()> {
-    let resource = format!(
+    let resource = resource_of(registration);
+    record(tx, kind, &registration.agency, &resource, now).await
+}
+
+/// Records the registrations a transaction made (confirmed or waitlisted), in one
+/// statement: the group commit's batch as well as the one-call path.
+pub(super) async fn record_registered(
+    tx: &DatabaseTransaction,
+    registrations: &[Registration],
+    now: Timestamp,
+) -> Result<()> {
+    let resources: Vec<String> = registrations.iter().map(resource_of).collect();
+    let changes: Vec<NewChange<'_>> = registrations
+        .iter()
+        .zip(&resources)
+        .map(|(registration, resource)| {
+            let kind = match registration.status {
+                RegistrationStatus::Waitlisted => ChangeKind::RegistrationWaitlisted,
+                _ => ChangeKind::RegistrationConfirmed,
+            };
+            NewChange {
+                kind: kind.code(),
+                resource,
+                agency: registration.agency.as_str(),
+                time: now,
+            }
+        })
+        .collect();
+    jalia_db::record_changes(tx, &changes).await?;
+    Ok(())
+}
+
+fn resource_of(registration: &Registration) -> String {
+    format!(
         "agencies/{}/events/{}/registrations/{}",
         registration.agency, registration.event_id, registration.id
-    );
-    record(tx, kind, &registration.agency, &resource, now).await
+    )
 }
 
 async fn record(

@@ -7,6 +7,7 @@ mod events;
 #[cfg(test)]
 mod fixtures;
 mod personal_data;
+mod registration_batch;
 mod registrations;
 mod retention;
 mod roster;
@@ -58,6 +59,7 @@ pub(crate) struct Events {
     policy: RegistrationPolicy,
     retention: Retention,
     change_retention: Retention,
+    queue: registration_batch::RegistrationQueue,
 }
 
 impl Events {
@@ -77,6 +79,7 @@ impl Events {
             policy,
             retention,
             change_retention: Retention::days(jalia_db::DEFAULT_CHANGES_RETENTION_DAYS),
+            queue: registration_batch::RegistrationQueue::default(),
         }
     }
 

@@ -7,14 +7,14 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::changes::record_registration;
+use super::changes::{record_registered, record_registration};
 use super::{Events, fill_free_seats, is_owner, lock_owned_event, methods};
 use crate::domain::change::ChangeKind;
 use crate::domain::event::{Applicant, Event, EventName, EventStatus, RegistrationPolicy};
 use crate::domain::query::RosterQuery;
 use crate::domain::registration::{
-    Attendee, Consent, Credential, Registrant, Registration, RegistrationName, RegistrationStatus,
-    RegistrationView, new_code,
+    Attendee, Consent, Credential, Registrant, Registration, RegistrationName, RegistrationView,
+    new_code,
 };
 use crate::domain::{Error, Result};
 use crate::store;
@@ -39,83 +39,98 @@ pub(crate) struct Register {
 
 /// What a registration's request_id is bound to: the event and the person as given.
 #[derive(Serialize)]
-struct Registering<'a> {
-    event: Uuid,
-    agency: &'a str,
-    display_name: &'a str,
-    email: Option<&'a str>,
-    phone: Option<&'a str>,
-    residence: Option<&'a str>,
-    language: Option<String>,
-    diaspora: bool,
+pub(super) struct Registering<'a> {
+    pub(super) event: Uuid,
+    pub(super) agency: &'a str,
+    pub(super) display_name: &'a str,
+    pub(super) email: Option<&'a str>,
+    pub(super) phone: Option<&'a str>,
+    pub(super) residence: Option<&'a str>,
+    pub(super) language: Option<String>,
+    pub(super) diaspora: bool,
     /// Left out when none is given, so request_ids bound before consent was asked still
     /// match their retries.
     #[serde(skip_serializing_if = "Option::is_none")]
-    consent: Option<&'a str>,
+    pub(super) consent: Option<&'a str>,
     #[serde(skip)]
-    attendee: &'a Attendee,
+    pub(super) attendee: &'a Attendee,
     #[serde(skip)]
-    caller: &'a Caller,
+    pub(super) caller: &'a Caller,
     #[serde(skip)]
-    registrant: Registrant,
+    pub(super) registrant: Registrant,
     #[serde(skip)]
-    policy: RegistrationPolicy,
+    pub(super) policy: RegistrationPolicy,
     /// Drawn again on each try, so not part of what the caller asked.
     #[serde(skip)]
-    id: Uuid,
+    pub(super) id: Uuid,
     #[serde(skip)]
-    now: Timestamp,
+    pub(super) now: Timestamp,
 }
 
 /// What a registration stores for a retry: its id only, so no personal data is kept
 /// with the request_id (a replay reads the registration again). The first call has the
 /// whole view.
 #[derive(Serialize, Deserialize)]
-struct Registered {
-    id: Uuid,
+pub(super) struct Registered {
+    pub(super) id: Uuid,
     #[serde(skip)]
-    view: Option<RegistrationView>,
+    pub(super) view: Option<RegistrationView>,
 }
 
-impl Events {
-    /// Registers a person: a seat if one is free, else a place in line; never more
-    /// confirmed than offered seats, whatever the concurrency. One transaction decides
-    /// and answers: the registration, its place in line and its link.
-    pub(crate) async fn register(
-        &self,
-        caller: &Caller,
-        command: Register,
-    ) -> Result<RegistrationView> {
-        let Register {
-            event,
-            attendee,
-            consent,
-            request_id,
-        } = command;
-        let now = self.now();
-        let registering = Registering {
-            event: event.id,
-            agency: event.agency.as_str(),
+impl<'a> Registering<'a> {
+    /// What `caller` asks with `command`, with the id and time this try draws.
+    pub(super) fn new(
+        caller: &'a Caller,
+        command: &'a Register,
+        policy: RegistrationPolicy,
+        id: Uuid,
+        now: Timestamp,
+    ) -> Self {
+        let attendee = &command.attendee;
+        Self {
+            event: command.event.id,
+            agency: command.event.agency.as_str(),
             display_name: &attendee.display_name,
             email: attendee.email.as_ref().map(|email| email.as_str()),
             phone: attendee.phone.as_ref().map(|phone| phone.as_str()),
             residence: attendee.residence.as_ref().map(|country| country.as_str()),
             language: attendee.language.as_ref().map(ToString::to_string),
             diaspora: attendee.diaspora,
-            consent: consent.as_deref(),
-            attendee: &attendee,
+            consent: command.consent.as_deref(),
+            attendee,
             caller,
             registrant: Registrant::of(caller),
-            policy: self.policy,
-            id: Uuid::now_v7(),
+            policy,
+            id,
             now,
-        };
+        }
+    }
+}
+
+impl Events {
+    /// Registers a person: a seat if one is free, else a place in line; never more
+    /// confirmed than offered seats, whatever the concurrency. One transaction decides
+    /// and answers: the registration, its place in line and its link.
+    /// This is the one-call path; [`Events::register_batched`] makes concurrent calls
+    /// together and falls back on it.
+    pub(crate) async fn register(
+        &self,
+        caller: &Caller,
+        command: Register,
+    ) -> Result<RegistrationView> {
+        let registering =
+            Registering::new(caller, &command, self.policy, Uuid::now_v7(), self.now());
+        let now = registering.now;
         let scope = IdempotencyScope::new(caller, methods::REGISTER);
         let outcome = self
             .db
-            .create_once(request_id, &scope, &registering, now, |tx, registering| {
-                Box::pin(register_in(tx, registering))
-            })
+            .create_once(
+                command.request_id,
+                &scope,
+                &registering,
+                now,
+                |tx, registering| Box::pin(register_in(tx, registering)),
+            )
             .await?;
         let created = outcome.is_created();
         match outcome.into_inner() {
@@ -134,7 +149,7 @@ impl Events {
                 Ok(view)
             }
             Registered { id, view: None } => {
-                let event = self.event_of(&event).await?;
+                let event = self.event_of(&command.event).await?;
                 self.view_of(&event, id).await
             }
         }
@@ -333,7 +348,11 @@ fn not_found_for_holder() -> Error {
     Error::NotFound("registration")
 }
 
-fn view(event: &Event, registration: Registration, position: Option<u32>) -> RegistrationView {
+pub(super) fn view(
+    event: &Event,
+    registration: Registration,
+    position: Option<u32>,
+) -> RegistrationView {
     RegistrationView {
         online_url: event.online_url_for(&registration),
         waitlist_position: position,
@@ -413,12 +432,8 @@ async fn register_in(
     .with_consent(consent);
     store::registrations::insert(tx, &registration).await?;
     store::events::save_seats(tx, &event).await?;
-    let kind = match registration.status {
-        RegistrationStatus::Waitlisted => ChangeKind::RegistrationWaitlisted,
-        _ => ChangeKind::RegistrationConfirmed,
-    };
-    record_registration(tx, kind, &registration, *now).await?;
-    let position = store::registrations::position(tx, &registration).await?;
+    record_registered(tx, std::slice::from_ref(&registration), *now).await?;
+    let position = event.waitlist_position_of_newest(&registration);
     Ok(Registered {
         id: registration.id,
         view: Some(view(&event, registration, position)),

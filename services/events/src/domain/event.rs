@@ -341,6 +341,12 @@ impl Event {
         Ok(())
     }
 
+    /// The place in line of the registration this event admitted last: waitlisted, it
+    /// is at the end of the line, so its place is the count of those waiting.
+    pub(crate) fn waitlist_position_of_newest(&self, registration: &Registration) -> Option<u32> {
+        (registration.status == RegistrationStatus::Waitlisted).then_some(self.seats.waitlisted)
+    }
+
     /// Gives an applicant a seat if one is free, else a place at the end of the line if
     /// the line has room; never more confirmed than offered seats. Callers of the
     /// organising agency are exempt from the per-portal quota.

@@ -4,7 +4,7 @@
 use jalia_db::sea_orm::sea_query::Expr;
 use jalia_db::sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
-    QueryFilter, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use jalia_db::{
     Backend, Direction, Keyset, Versioned, from_micros, lock_for_update, to_micros,
@@ -123,6 +123,20 @@ pub(crate) async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<E
         .await?
         .map(from_row)
         .transpose()
+}
+
+/// Reads and locks several events until the transaction ends, in id order, so that
+/// two transactions locking overlapping sets wait on each other instead of deadlocking.
+pub(crate) async fn lock_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Event>> {
+    let select = event::Entity::find()
+        .filter(event::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(event::Column::Id);
+    lock_for_update(select, backend(db))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
 }
 
 /// Writes every field of an event read at version `read` (its version becomes

@@ -124,6 +124,20 @@ pub(crate) async fn insert(db: &impl ConnectionTrait, registration: &Registratio
     Ok(())
 }
 
+/// Inserts several registrations in one statement.
+pub(crate) async fn insert_many(
+    db: &impl ConnectionTrait,
+    registrations: &[Registration],
+) -> Result<()> {
+    if registrations.is_empty() {
+        return Ok(());
+    }
+    registration::Entity::insert_many(registrations.iter().map(row))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 /// Writes a registration read under lock in the same transaction.
 pub(crate) async fn save(db: &impl ConnectionTrait, registration: &Registration) -> Result<()> {
     registration::Entity::update(row(registration))
@@ -347,6 +361,41 @@ pub(crate) async fn live_holder(
         .await?
         .map(from_row)
         .transpose()
+}
+
+/// The live registrations of these events that any of these identities recognises, in
+/// one statement: a batch's duplicate check. The caller matches them to its people.
+pub(crate) async fn live_holders(
+    db: &impl ConnectionTrait,
+    event_ids: &[Uuid],
+    identities: &[Identity],
+) -> Result<Vec<Registration>> {
+    let emails: Vec<&str> = identities
+        .iter()
+        .filter_map(|identity| identity.email.as_deref())
+        .collect();
+    let phones: Vec<&str> = identities
+        .iter()
+        .filter_map(|identity| identity.phone.as_deref())
+        .collect();
+    let mut who = Condition::any();
+    if !emails.is_empty() {
+        who = who.add(registration::Column::EmailKey.is_in(emails));
+    }
+    if !phones.is_empty() {
+        who = who.add(registration::Column::PhoneKey.is_in(phones));
+    }
+    if who.is_empty() || event_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    registration::Entity::find()
+        .filter(registration::Column::EventId.is_in(event_ids.iter().copied()))
+        .filter(who)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
 }
 
 /// How many live registrations of the event `registrant` made, counted on its index.
