@@ -849,8 +849,9 @@ fn services_reach_the_ports_that_serve() {
 }
 
 #[test]
-fn ingresses_send_grpc_as_grpc_and_calendars_as_http_to_the_gateways_listener() {
+fn ingresses_send_grpc_as_grpc_and_calendars_and_rest_as_http_to_the_gateways_listener() {
     let mut calendar_paths = 0;
+    let mut rest_paths = 0;
     for rendering in renderings() {
         let containers = containers(rendering);
         let gateway = main_container(&containers, GATEWAY);
@@ -891,9 +892,14 @@ fn ingresses_send_grpc_as_grpc_and_calendars_as_http_to_the_gateways_listener() 
                     let port = text(backend, "/port/name")
                         .and_then(port_named)
                         .unwrap_or_else(|| panic!("{at}: its backend port is not a named port of the gateway's Service"));
-                    let calendar = text(path, "/path").is_some_and(|p| p.starts_with("/calendar"));
+                    let route = text(path, "/path").unwrap_or_default();
+                    let calendar = route.starts_with("/calendar");
                     calendar_paths += usize::from(calendar);
-                    let (expected_port, expected_protocols): (&str, &[&str]) = if calendar {
+                    rest_paths += usize::from(route.starts_with("/v1/"));
+                    // Calendars, REST/JSON and its OpenAPI document are plain HTTP.
+                    let plain_http =
+                        calendar || route.starts_with("/v1/") || route == "/openapi.json";
+                    let (expected_port, expected_protocols): (&str, &[&str]) = if plain_http {
                         ("http", &["HTTP", "HTTPS"])
                     } else {
                         ("grpc", &["GRPC", "GRPCS"])
@@ -910,6 +916,7 @@ fn ingresses_send_grpc_as_grpc_and_calendars_as_http_to_the_gateways_listener() 
     }
     if !renderings().is_empty() {
         assert!(calendar_paths > 0, "no Ingress routes the calendar paths");
+        assert!(rest_paths > 0, "no Ingress routes the REST paths");
     }
 }
 
