@@ -264,3 +264,140 @@ async fn a_watch_ends_cleanly_before_the_gateway_deadline_with_a_cursor_to_resum
     let mut resumed = watch(&mut client, &watcher, &last.cursor).await;
     drop(resumed.message().await.unwrap());
 }
+
+/// The subjects and payloads of every message in `stream`, in the stream's order, once it
+/// holds at least `count`.
+async fn stream_messages(
+    jetstream: &async_nats::jetstream::Context,
+    stream: &str,
+    count: u64,
+) -> Vec<(String, serde_json::Value)> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(mut found) = jetstream.get_stream(stream).await {
+            let held = found.info().await.unwrap().state.messages;
+            if held >= count {
+                let mut messages = Vec::new();
+                for sequence in 1..=held {
+                    let message = found.get_raw_message(sequence).await.unwrap();
+                    let payload = serde_json::from_slice(&message.payload).unwrap();
+                    messages.push((message.subject.to_string(), payload));
+                }
+                return messages;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{stream} never held {count} messages"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_broker_the_suite_also_publishes_its_three_feeds_to_nats() {
+    let Ok(url) = std::env::var("JALIA_TEST_NATS_URL") else {
+        // The embedded default never needs a broker; CI sets the variable.
+        return;
+    };
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let prefix = format!("jaliae2e.t{}", &unique[..12]);
+    let settings = jalia_runtime::NatsSettings::parse(Some(&url), Some(&prefix))
+        .unwrap()
+        .unwrap();
+    let suite = TestSuite::start_with(|options| options.nats = Some(settings)).await;
+    let mut client = EventServiceClient::new(suite.gateway().await);
+    let organiser = suite.token("bm-events-desk", "bm", &["events.read", "events.write"]);
+    let portal = suite.token("consulate-portal", "*", &["events.write"]);
+    let watcher = suite.token("bm-intranet", "bm", &["events.read"]);
+
+    let mut watching = watch(&mut client, &watcher, "").await;
+    let day = session(&mut client, &organiser).await;
+    let seated = register(&mut client, &portal, &day.name, 1).await;
+    let waiting = register(&mut client, &portal, &day.name, 2).await;
+    cancel(&mut client, &organiser, &seated).await;
+    let watched = next_changes(&mut watching, 5).await;
+
+    let jetstream = async_nats::jetstream::new(async_nats::connect(&url).await.unwrap());
+    let stream_prefix = prefix.replace('.', "_").to_ascii_uppercase();
+    // The demo's events come first; the session's five changes are the last ones.
+    let events_stream = format!("{stream_prefix}_EVENTS");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let published = loop {
+        let published = stream_messages(&jetstream, &events_stream, 5).await;
+        let last = published
+            .last()
+            .map(|(_, payload)| payload["cursor"].clone());
+        if last.as_ref().and_then(|cursor| cursor.as_str()) == Some(watched[4].2.as_str()) {
+            break published;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the promotion was never published"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let last_five: Vec<(String, String, String)> = published[published.len() - 5..]
+        .iter()
+        .map(|(subject, payload)| {
+            (
+                subject.clone(),
+                payload["resource"].as_str().unwrap().to_owned(),
+                payload["cursor"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let subject = |kind: &str| format!("{prefix}.events.bm.{kind}");
+    assert_eq!(
+        last_five,
+        [
+            (
+                subject("event.published"),
+                day.name.clone(),
+                watched[0].2.clone()
+            ),
+            (
+                subject("registration.confirmed"),
+                seated.name.clone(),
+                watched[1].2.clone()
+            ),
+            (
+                subject("registration.waitlisted"),
+                waiting.name.clone(),
+                watched[2].2.clone()
+            ),
+            (
+                subject("registration.cancelled"),
+                seated.name.clone(),
+                watched[3].2.clone()
+            ),
+            (
+                subject("registration.promoted"),
+                waiting.name.clone(),
+                watched[4].2.clone()
+            ),
+        ],
+        "the broker gets what WatchChanges gives, with the same cursors"
+    );
+
+    // The catalog and inquiries publish their demo's changes too.
+    let catalog = stream_messages(&jetstream, &format!("{stream_prefix}_CATALOG"), 1).await;
+    assert!(
+        catalog[0].0.starts_with(&format!("{prefix}.catalog.")),
+        "{}",
+        catalog[0].0
+    );
+    let inquiries = stream_messages(&jetstream, &format!("{stream_prefix}_INQUIRIES"), 1).await;
+    assert!(
+        inquiries[0].0.starts_with(&format!("{prefix}.inquiries.")),
+        "{}",
+        inquiries[0].0
+    );
+
+    drop(suite);
+    for service in ["EVENTS", "CATALOG", "INQUIRIES"] {
+        let _ = jetstream
+            .delete_stream(format!("{stream_prefix}_{service}"))
+            .await;
+    }
+}

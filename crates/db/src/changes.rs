@@ -415,7 +415,7 @@ impl Db {
         row.as_ref().map(Cursor::from_row).transpose()
     }
 
-    fn db_backend(&self) -> DbBackend {
+    pub(crate) fn db_backend(&self) -> DbBackend {
         match self.backend() {
             Backend::Sqlite => DbBackend::Sqlite,
             Backend::Postgres => DbBackend::Postgres,
@@ -512,7 +512,11 @@ impl Watch {
 }
 
 /// A statement with `$n` placeholders, which SQLite reads as `?n`.
-fn statement<const N: usize>(backend: DbBackend, sql: &str, values: [Value; N]) -> Statement {
+pub(crate) fn statement<const N: usize>(
+    backend: DbBackend,
+    sql: &str,
+    values: [Value; N],
+) -> Statement {
     let sql = match backend {
         DbBackend::Postgres => sql.to_owned(),
         _ => sql.replace('$', "?"),

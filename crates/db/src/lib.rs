@@ -13,6 +13,7 @@ mod error;
 pub mod fuzzing;
 mod idempotency;
 mod keyset;
+mod leases;
 mod migrate;
 mod page_token;
 mod pager;
@@ -37,6 +38,7 @@ pub use idempotency::{
     RETENTION as IDEMPOTENCY_RETENTION, prior_results, record_results,
 };
 pub use keyset::{Direction, KeyValue, Keyset};
+pub use leases::{CreateLeases, LEASES_TABLE};
 pub use migrate::{CreateIdempotencyRecords, CreateIdempotencyRecordsBySubject};
 pub use page_token::{
     DEFAULT_TTL as PAGE_TOKEN_TTL, MIN_KEY_LEN as PAGE_TOKEN_MIN_KEY_LEN, PageScope,

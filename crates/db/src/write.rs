@@ -64,10 +64,7 @@ impl Db {
         E: TransactionError + Send,
         F: for<'c> Fn(&'c DatabaseTransaction, &'c I) -> WriteFuture<'c, T, E>,
     {
-        let _writer = match &self.writer {
-            Some(writer) => Some(writer.lock().await),
-            None => None,
-        };
+        let _writer = self.lock_writer().await;
         let tx = self.begin_write().await.map_err(E::from)?;
         match body(&tx, input).await {
             Ok(value) => {
@@ -82,6 +79,16 @@ impl Db {
                 }
                 Err(err)
             }
+        }
+    }
+
+    /// Waits for this process's turn to write, where the backend has a single writer
+    /// (SQLite): queueing here rather than on the database's busy timeout keeps writers
+    /// in arrival order. None where writers need no queue.
+    pub(crate) async fn lock_writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.writer {
+            Some(writer) => Some(writer.lock().await),
+            None => None,
         }
     }
 

@@ -32,6 +32,7 @@ mod schema {
                 Box::new(CreateTestTables),
                 Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
                 Box::new(CreateDocuments),
+                Box::new(jalia_db::CreateLeases),
             ]
         }
 
@@ -631,6 +632,7 @@ async fn concurrent_migration_runs_leave_one_schema() {
             "m20261129_000002_test_tables".to_owned(),
             "m20261210_000001_jalia_idempotency_records".to_owned(),
             "m20261210_000002_test_documents".to_owned(),
+            "m20261214_000001_jalia_leases".to_owned(),
         ]
     );
     // A third run is a no-op, and the schema works.
@@ -641,7 +643,7 @@ async fn concurrent_migration_runs_leave_one_schema() {
             .await
             .unwrap()
             .len(),
-        4
+        5
     );
     counter::Entity::insert(counter::ActiveModel {
         id: Set(7),
@@ -1238,4 +1240,115 @@ async fn a_sqlite_file_in_a_missing_folder_is_created_with_its_folder() {
     db.ping().await.unwrap();
     assert!(file.is_file(), "{} was not created", file.display());
     db.close().await.unwrap();
+}
+
+// ---- leases ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_lease_has_one_holder_until_it_lapses_or_is_released() {
+    let database = migrated().await;
+    let db = database.db();
+    let ttl = Duration::from_secs(10);
+    let start = Timestamp::from_second(1_800_000_000).unwrap();
+    let later = |seconds: i64| start + SignedDuration::from_secs(seconds);
+
+    assert!(
+        db.acquire_lease("publisher", "a", start, ttl)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.acquire_lease("publisher", "b", later(1), ttl)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        db.lease_holder("publisher", later(1))
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("a")
+    );
+    // Another name is another lease.
+    assert!(
+        db.acquire_lease("purger", "b", later(1), ttl)
+            .await
+            .unwrap()
+    );
+
+    // The holder renews; the renewal counts from its own time.
+    assert!(
+        db.acquire_lease("publisher", "a", later(9), ttl)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.acquire_lease("publisher", "b", later(12), ttl)
+            .await
+            .unwrap()
+    );
+
+    // Lapsed: the next replica takes it, and the old holder can no longer renew.
+    assert!(
+        db.acquire_lease("publisher", "b", later(19), ttl)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.acquire_lease("publisher", "a", later(20), ttl)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        db.lease_holder("publisher", later(20))
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("b")
+    );
+    assert_eq!(db.lease_holder("publisher", later(40)).await.unwrap(), None);
+
+    // Released by a replica that does not hold it: nothing happens.
+    db.release_lease("publisher", "a").await.unwrap();
+    assert!(
+        !db.acquire_lease("publisher", "a", later(21), ttl)
+            .await
+            .unwrap()
+    );
+    // Released by its holder: free at once.
+    db.release_lease("publisher", "b").await.unwrap();
+    assert_eq!(db.lease_holder("publisher", later(21)).await.unwrap(), None);
+    assert!(
+        db.acquire_lease("publisher", "a", later(21), ttl)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn replicas_racing_for_a_free_lease_get_one_holder() {
+    let database = migrated().await;
+    let other = database.connect_again().await;
+    let now = Timestamp::now();
+    let ttl = Duration::from_secs(10);
+    let mut tasks = Vec::new();
+    for replica in 0..8 {
+        let db = if replica % 2 == 0 {
+            database.db().clone()
+        } else {
+            other.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            db.acquire_lease("publisher", &format!("replica-{replica}"), now, ttl)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut holders = 0;
+    for task in tasks {
+        if task.await.unwrap() {
+            holders += 1;
+        }
+    }
+    assert_eq!(holders, 1);
 }

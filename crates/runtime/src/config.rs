@@ -651,6 +651,88 @@ pub struct StorageSettings {
     /// Shared by every replica to authenticate page tokens (at least 32 bytes).
     /// Generated per process in development when unset.
     pub page_token_key: Secret,
+    /// Where the service's change feed is also published, when the deployment runs a
+    /// NATS JetStream broker (ARCHITECTURE.md §5); None publishes nowhere.
+    pub nats: Option<NatsSettings>,
+}
+
+/// A NATS JetStream broker to publish change feeds to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatsSettings {
+    /// `nats://host:port`, or several separated by commas; may hold credentials.
+    pub url: Secret,
+    /// The first subject tokens of every message (`jalia` gives `jalia.events.…`); the
+    /// service's stream is named after it (`JALIA_EVENTS`).
+    pub subject_prefix: String,
+}
+
+/// The subject prefix when none is set.
+pub const DEFAULT_NATS_SUBJECT_PREFIX: &str = "jalia";
+
+const NATS_URL_ENV: &str = "JALIA_NATS_URL";
+const NATS_SUBJECT_PREFIX_ENV: &str = "JALIA_NATS_SUBJECT_PREFIX";
+
+impl NatsSettings {
+    /// Reads and checks the broker's settings: None when no URL is set.
+    pub fn parse(
+        url: Option<&str>,
+        subject_prefix: Option<&str>,
+    ) -> Result<Option<Self>, ConfigError> {
+        let Some(url) = url.map(str::trim).filter(|url| !url.is_empty()) else {
+            return Ok(None);
+        };
+        for server in url.split(',').map(str::trim) {
+            if let Err(problem) = check_nats_server(server) {
+                return Err(ConfigError {
+                    setting: setting("nats-url", NATS_URL_ENV),
+                    // The URL may hold credentials: name the problem, not the value.
+                    problem,
+                });
+            }
+        }
+        let subject_prefix = subject_prefix
+            .map(str::trim)
+            .filter(|prefix| !prefix.is_empty())
+            .unwrap_or(DEFAULT_NATS_SUBJECT_PREFIX);
+        if !subject_prefix.split('.').all(is_subject_token) {
+            return Err(ConfigError {
+                setting: setting("nats-subject-prefix", NATS_SUBJECT_PREFIX_ENV),
+                problem: format!(
+                    "`{subject_prefix}`: must be subject tokens of letters, digits, '-' and '_' \
+                     separated by dots"
+                ),
+            });
+        }
+        Ok(Some(Self {
+            url: Secret::new(url),
+            subject_prefix: subject_prefix.to_owned(),
+        }))
+    }
+}
+
+/// Whether `token` can be one token of a NATS subject, and of a stream's name once
+/// upper-cased: no wildcards, separators or spaces.
+pub fn is_subject_token(token: &str) -> bool {
+    !token.is_empty()
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn check_nats_server(server: &str) -> Result<(), String> {
+    let Some((scheme, rest)) = server.split_once("://") else {
+        return Err("each server must be a URL such as nats://host:4222".to_owned());
+    };
+    if !matches!(scheme, "nats" | "tls") {
+        return Err(format!(
+            "`{scheme}://` is not a NATS scheme (nats:// or tls://)"
+        ));
+    }
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    if host.is_empty() || host.starts_with(':') || host.contains('/') {
+        return Err("each server must name a host, as in nats://host:4222".to_owned());
+    }
+    Ok(())
 }
 
 const PAGE_TOKEN_KEY_ENV: &str = "JALIA_PAGE_TOKEN_KEY";
@@ -662,6 +744,7 @@ impl StorageSettings {
         Self {
             database_url: Secret::new(database_url),
             page_token_key: Secret::generate(),
+            nats: None,
         }
     }
 
@@ -682,6 +765,16 @@ impl StorageSettings {
                 .env(PAGE_TOKEN_KEY_ENV)
                 .hide_env_values(true)
                 .help("secret shared by all replicas to sign page tokens (32+ bytes; required in production)"),
+            Arg::new("nats-url")
+                .long("nats-url")
+                .env(NATS_URL_ENV)
+                .hide_env_values(true)
+                .help("NATS JetStream server(s) to publish the change feed to, as nats://host:4222 (unset: none)"),
+            Arg::new("nats-subject-prefix")
+                .long("nats-subject-prefix")
+                .env(NATS_SUBJECT_PREFIX_ENV)
+                .default_value(DEFAULT_NATS_SUBJECT_PREFIX)
+                .help("first tokens of the published subjects; the stream is named after them"),
         ]
     }
 
@@ -727,9 +820,66 @@ impl StorageSettings {
                 });
             }
         };
+        let nats = NatsSettings::parse(
+            matches.get_one::<String>("nats-url").map(String::as_str),
+            matches
+                .get_one::<String>("nats-subject-prefix")
+                .map(String::as_str),
+        )?;
         Ok(Self {
             database_url: Secret::new(database_url.clone()),
             page_token_key,
+            nats,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn no_nats_url_publishes_nowhere() {
+        assert_eq!(NatsSettings::parse(None, Some("jalia")).unwrap(), None);
+        assert_eq!(NatsSettings::parse(Some("  "), None).unwrap(), None);
+    }
+
+    #[test]
+    fn nats_settings_accept_servers_and_a_prefix() {
+        let settings = NatsSettings::parse(
+            Some("nats://user:pw@nats-0:4222, tls://nats-1:4222"),
+            Some("ministry.jalia"),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(settings.subject_prefix, "ministry.jalia");
+        let defaulted = NatsSettings::parse(Some("nats://127.0.0.1:4222"), None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(defaulted.subject_prefix, DEFAULT_NATS_SUBJECT_PREFIX);
+    }
+
+    #[test]
+    fn bad_nats_settings_name_the_setting_and_never_echo_the_url() {
+        for url in [
+            "127.0.0.1:4222",
+            "http://nats:4222",
+            "nats://",
+            "nats://:4222",
+        ] {
+            let err = NatsSettings::parse(Some(url), None).unwrap_err();
+            assert_eq!(err.setting, "--nats-url / JALIA_NATS_URL", "{url}");
+        }
+        let err = NatsSettings::parse(Some("http://user:secret@nats:4222"), None).unwrap_err();
+        assert!(!err.problem.contains("secret"), "{}", err.problem);
+        for prefix in ["jalia.>", "a..b", "a b", "jalia.*"] {
+            let err = NatsSettings::parse(Some("nats://nats:4222"), Some(prefix)).unwrap_err();
+            assert_eq!(
+                err.setting, "--nats-subject-prefix / JALIA_NATS_SUBJECT_PREFIX",
+                "{prefix}"
+            );
+        }
     }
 }

@@ -10,12 +10,16 @@ pub mod error;
 pub mod metrics;
 #[cfg(feature = "probe-server")]
 pub mod probe;
+#[cfg(feature = "nats")]
+pub mod publisher;
 pub mod server;
 pub mod telemetry;
 pub mod tls;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock, system_clock};
-pub use config::{ConfigError, Defaults, EnvPrefix, Secret, ServerSettings, StorageSettings};
+pub use config::{
+    ConfigError, Defaults, EnvPrefix, NatsSettings, Secret, ServerSettings, StorageSettings,
+};
 pub use error::{ApiError, ErrorCode, FieldViolation, PreconditionViolation, reasons};
 pub use server::{
     Contract, HttpRoutes, ServeOptions, Server, ServerError, Shutdown, ShutdownTrigger,

@@ -30,6 +30,7 @@ use std::time::Duration;
 
 use jalia_db::{DEFAULT_CHANGES_RETENTION_DAYS, Db, DbConfig, DbError, PAGE_TOKEN_TTL, PageTokens};
 use jalia_runtime::config::{Defaults, EnvPrefix, ServerSettings, StorageSettings};
+use jalia_runtime::publisher::{ChangePublisher, Publishing};
 use jalia_runtime::{Contract, Server, ServerError, SharedClock, Shutdown};
 
 use store::Migrator;
@@ -176,6 +177,7 @@ pub struct Application {
     server: Server,
     catalog: app::Catalog,
     changes_retention: Duration,
+    publisher: Option<ChangePublisher>,
 }
 
 /// Drops idempotency records older than their retention (at least 7 days). `run` does
@@ -210,6 +212,8 @@ impl Application {
     /// Connects to the database and binds the listeners; does not migrate.
     pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartError> {
         let db = connect(&config.storage).await?;
+        let publisher =
+            ChangePublisher::configured(config.storage.nats.as_ref(), "catalog", &db, &clock);
         let pages = PageTokens::new(
             config.storage.page_token_key.expose().as_bytes(),
             PAGE_TOKEN_TTL,
@@ -220,6 +224,7 @@ impl Application {
             server,
             catalog,
             changes_retention: config.changes_retention,
+            publisher,
         })
     }
 
@@ -286,8 +291,10 @@ impl Application {
             shutdown.clone(),
             background_stopped,
         ));
+        let publishing = Publishing::start(self.publisher, shutdown.clone());
         let served = self.server.serve(&[CONTRACT], routes, shutdown).await;
         stop_background.trigger();
+        publishing.stop().await;
         for task in [background, refresh] {
             if let Err(err) = task.await {
                 tracing::warn!(error = %err, "a background task ended abnormally");

@@ -21,6 +21,7 @@ use std::path::Path;
 use clap::{Arg, ArgMatches};
 use jalia_db::{Db, DbConfig, PageTokens};
 use jalia_runtime::config::{Defaults, EnvPrefix, StorageSettings};
+use jalia_runtime::publisher::{ChangePublisher, Publishing};
 use jalia_runtime::{
     ConfigError, Contract, Server, ServerError, ServerSettings, SharedClock, Shutdown,
 };
@@ -222,12 +223,15 @@ pub async fn migrate(storage: &StorageSettings) -> Result<(), StartError> {
 pub struct Application {
     server: Server,
     events: Events,
+    publisher: Option<ChangePublisher>,
 }
 
 impl Application {
     /// Connects to the database and binds the listeners.
     pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartError> {
         let db = connect(&config.storage).await?;
+        let publisher =
+            ChangePublisher::configured(config.storage.nats.as_ref(), "events", &db, &clock);
         let tokens = PageTokens::new(
             config.storage.page_token_key.expose().as_bytes(),
             jalia_db::PAGE_TOKEN_TTL,
@@ -245,7 +249,11 @@ impl Application {
         let events = Events::new(db, clock.clone(), tokens, policy, retention)
             .with_change_retention(Retention::days(config.changes_retention_days));
         let server = Server::bind(config.server, clock).await?;
-        Ok(Self { server, events })
+        Ok(Self {
+            server,
+            events,
+            publisher,
+        })
     }
 
     /// Where callers connect.
@@ -266,9 +274,11 @@ impl Application {
     pub async fn run(self, shutdown: Shutdown) -> Result<(), ServerError> {
         let limit = self.server.settings().limits.max_message_bytes;
         let background = tokio::spawn(background::run(self.events.clone(), shutdown.clone()));
+        let publishing = Publishing::start(self.publisher, shutdown.clone());
         let routes = Routes::new(api::EventApi::server(self.events, limit));
         let served = self.server.serve(&[CONTRACT], routes, shutdown).await;
         background.abort();
+        publishing.stop().await;
         served
     }
 }

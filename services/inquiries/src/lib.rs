@@ -31,6 +31,7 @@ use jalia_db::{
     DEFAULT_CHANGES_RETENTION_DAYS, Db, DbConfig, DbError, PAGE_TOKEN_TTL, PageTokens, WeakKeyError,
 };
 use jalia_runtime::config::parse_duration;
+use jalia_runtime::publisher::{ChangePublisher, Publishing};
 use jalia_runtime::{
     ConfigError, Contract, Defaults, EnvPrefix, Mode, Secret, Server, ServerError, ServerSettings,
     SharedClock, Shutdown, StorageSettings,
@@ -409,6 +410,7 @@ pub async fn migrate(storage: &StorageSettings) -> Result<(), StartError> {
 /// A bound inquiries server, ready to run.
 pub struct Application {
     server: Server,
+    publisher: Option<ChangePublisher>,
     inquiries: Arc<Inquiries>,
     reconcile_interval: Duration,
     retention: Duration,
@@ -439,6 +441,8 @@ impl Application {
         )?;
         let catalog = Catalog::connect_lazy(&config.catalog_url, config.catalog_timeout)?;
         let db = connect(&config.storage).await?;
+        let publisher =
+            ChangePublisher::configured(config.storage.nats.as_ref(), SHORT_NAME, &db, &clock);
         let server = Server::bind(config.server, clock.clone()).await?;
         let limits = AttachmentLimits {
             file_bytes: config.attachment_max_bytes,
@@ -459,6 +463,7 @@ impl Application {
         );
         Ok(Self {
             server,
+            publisher,
             inquiries: Arc::new(inquiries),
             reconcile_interval: config.reconcile_interval,
             retention: config.retention,
@@ -506,8 +511,10 @@ impl Application {
             shutdown.clone(),
             background_stopped,
         ));
+        let publishing = Publishing::start(self.publisher, shutdown.clone());
         let served = self.server.serve(&[CONTRACT], routes, shutdown).await;
         stop_background.trigger();
+        publishing.stop().await;
         if let Err(err) = background.await {
             tracing::warn!(error = %err, "the background task ended abnormally");
         }

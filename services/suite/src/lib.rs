@@ -73,6 +73,19 @@ pub fn command() -> Command {
                 .long("gateway-listen")
                 .default_value("127.0.0.1:50050")
                 .help("where the gateway listens (127.0.0.1:0 picks a free port)"),
+        )
+        .arg(
+            Arg::new("nats-url")
+                .long("nats-url")
+                .env("JALIA_NATS_URL")
+                .hide_env_values(true)
+                .help("also publish the three change feeds to this NATS JetStream server"),
+        )
+        .arg(
+            Arg::new("nats-subject-prefix")
+                .long("nats-subject-prefix")
+                .env("JALIA_NATS_SUBJECT_PREFIX")
+                .help("first tokens of the published subjects (default: jalia)"),
         );
     let token = Command::new("token")
         .about("mint a development token (HS256 with the data folder's key)")
@@ -271,6 +284,7 @@ async fn migrate_one(matches: &ArgMatches) -> Result<(), Failure> {
     let storage = StorageSettings {
         database_url: Secret::new(url.clone()),
         page_token_key: Secret::new(String::new()),
+        nats: None,
     };
     match deployable {
         "events" => jalia_events::migrate(&storage).await.map_err(running),

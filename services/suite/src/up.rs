@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::ArgMatches;
-use jalia_runtime::{ServerError, SharedClock, Shutdown, ShutdownTrigger, system_clock};
+use jalia_runtime::{
+    NatsSettings, ServerError, SharedClock, Shutdown, ShutdownTrigger, system_clock,
+};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
@@ -33,6 +35,8 @@ pub struct SuiteOptions {
     /// The agencies' calendars for inquiries (a file in the shape of the bundled one);
     /// None uses the bundled Moroccan calendar.
     pub inquiries_calendars: Option<PathBuf>,
+    /// A NATS JetStream server the services also publish their change feeds to.
+    pub nats: Option<NatsSettings>,
 }
 
 impl SuiteOptions {
@@ -46,6 +50,7 @@ impl SuiteOptions {
             gateway: None,
             database_urls: BTreeMap::new(),
             inquiries_calendars: None,
+            nats: None,
         }
     }
 }
@@ -242,6 +247,7 @@ async fn start_backend(
             if let Some(listen) = listen {
                 config.server.listen = listen;
             }
+            config.storage.nats.clone_from(&options.nats);
             jalia_events::migrate(&config.storage)
                 .await
                 .map_err(running)?;
@@ -263,6 +269,7 @@ async fn start_backend(
             if let Some(listen) = listen {
                 config.server.listen = listen;
             }
+            config.storage.nats.clone_from(&options.nats);
             jalia_catalog::migrate(&config.storage)
                 .await
                 .map_err(running)?;
@@ -288,6 +295,7 @@ async fn start_backend(
             if let Some(catalog) = catalog {
                 config.catalog_url = url(catalog);
             }
+            config.storage.nats.clone_from(&options.nats);
             if let Some(calendars) = &options.inquiries_calendars {
                 config.calendars_file = Some(calendars.clone());
             }
@@ -325,6 +333,13 @@ pub(crate) async fn run(matches: &ArgMatches) -> Result<(), Failure> {
                     .to_owned(),
             )
         })?;
+    options.nats = NatsSettings::parse(
+        matches.get_one::<String>("nats-url").map(String::as_str),
+        matches
+            .get_one::<String>("nats-subject-prefix")
+            .map(String::as_str),
+    )
+    .map_err(settings)?;
     let log = jalia_runtime::config::LogSettings {
         format: jalia_runtime::config::LogFormat::Text,
         filter: std::env::var("JALIA_LOG").unwrap_or_else(|_| "info".to_owned()),

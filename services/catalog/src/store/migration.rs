@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateCatalogTables),
             Box::new(jalia_db::CreateIdempotencyRecordsBySubject),
             Box::new(jalia_db::CreateChanges),
+            Box::new(jalia_db::CreateLeases),
         ]
     }
 

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddAnonymiseTime),
             Box::new(CreateErasures),
             Box::new(jalia_db::CreateChanges),
+            Box::new(jalia_db::CreateLeases),
         ]
     }
 

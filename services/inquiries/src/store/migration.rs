@@ -28,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(rights::CreateErasures),
             Box::new(attachments::CreateAttachments),
             Box::new(jalia_db::CreateChanges),
+            Box::new(jalia_db::CreateLeases),
         ]
     }
 
