@@ -347,36 +347,26 @@ async fn with_a_broker_the_suite_also_publishes_its_three_feeds_to_nats() {
             )
         })
         .collect();
-    let subject = |kind: &str| format!("{prefix}.events.bm.{kind}");
+    let told = [
+        ("event.published", &day.name),
+        ("registration.confirmed", &seated.name),
+        ("registration.waitlisted", &waiting.name),
+        ("registration.cancelled", &seated.name),
+        ("registration.promoted", &waiting.name),
+    ];
+    let expected: Vec<(String, String, String)> = told
+        .iter()
+        .zip(&watched)
+        .map(|((kind, name), (_, _, cursor))| {
+            (
+                format!("{prefix}.events.bm.{kind}"),
+                (*name).clone(),
+                cursor.clone(),
+            )
+        })
+        .collect();
     assert_eq!(
-        last_five,
-        [
-            (
-                subject("event.published"),
-                day.name.clone(),
-                watched[0].2.clone()
-            ),
-            (
-                subject("registration.confirmed"),
-                seated.name.clone(),
-                watched[1].2.clone()
-            ),
-            (
-                subject("registration.waitlisted"),
-                waiting.name.clone(),
-                watched[2].2.clone()
-            ),
-            (
-                subject("registration.cancelled"),
-                seated.name.clone(),
-                watched[3].2.clone()
-            ),
-            (
-                subject("registration.promoted"),
-                waiting.name.clone(),
-                watched[4].2.clone()
-            ),
-        ],
+        last_five, expected,
         "the broker gets what WatchChanges gives, with the same cursors"
     );
 

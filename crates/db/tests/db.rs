@@ -1244,85 +1244,52 @@ async fn a_sqlite_file_in_a_missing_folder_is_created_with_its_folder() {
 
 // ---- leases ------------------------------------------------------------------------------
 
+/// A moment `seconds` after a fixed start, for lease tests that move time by hand.
+fn lease_time(seconds: i64) -> Timestamp {
+    Timestamp::from_second(1_800_000_000 + seconds).unwrap()
+}
+
+/// Whether `holder` takes or renews the publisher's lease (10 s) at `seconds`.
+async fn takes(db: &Db, name: &str, holder: &str, seconds: i64) -> bool {
+    db.acquire_lease(name, holder, lease_time(seconds), Duration::from_secs(10))
+        .await
+        .unwrap()
+}
+
+async fn holder_at(db: &Db, seconds: i64) -> Option<String> {
+    db.lease_holder("publisher", lease_time(seconds))
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_lease_has_one_holder_until_it_lapses_or_is_released() {
     let database = migrated().await;
     let db = database.db();
-    let ttl = Duration::from_secs(10);
-    let start = Timestamp::from_second(1_800_000_000).unwrap();
-    let later = |seconds: i64| start + SignedDuration::from_secs(seconds);
 
-    assert!(
-        db.acquire_lease("publisher", "a", start, ttl)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !db.acquire_lease("publisher", "b", later(1), ttl)
-            .await
-            .unwrap()
-    );
-    assert_eq!(
-        db.lease_holder("publisher", later(1))
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("a")
-    );
+    assert!(takes(db, "publisher", "a", 0).await);
+    assert!(!takes(db, "publisher", "b", 1).await);
+    assert_eq!(holder_at(db, 1).await.as_deref(), Some("a"));
     // Another name is another lease.
-    assert!(
-        db.acquire_lease("purger", "b", later(1), ttl)
-            .await
-            .unwrap()
-    );
+    assert!(takes(db, "purger", "b", 1).await);
 
     // The holder renews; the renewal counts from its own time.
-    assert!(
-        db.acquire_lease("publisher", "a", later(9), ttl)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !db.acquire_lease("publisher", "b", later(12), ttl)
-            .await
-            .unwrap()
-    );
+    assert!(takes(db, "publisher", "a", 9).await);
+    assert!(!takes(db, "publisher", "b", 12).await);
 
     // Lapsed: the next replica takes it, and the old holder can no longer renew.
-    assert!(
-        db.acquire_lease("publisher", "b", later(19), ttl)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !db.acquire_lease("publisher", "a", later(20), ttl)
-            .await
-            .unwrap()
-    );
-    assert_eq!(
-        db.lease_holder("publisher", later(20))
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("b")
-    );
-    assert_eq!(db.lease_holder("publisher", later(40)).await.unwrap(), None);
+    assert!(takes(db, "publisher", "b", 19).await);
+    assert!(!takes(db, "publisher", "a", 20).await);
+    assert_eq!(holder_at(db, 20).await.as_deref(), Some("b"));
+    assert_eq!(holder_at(db, 40).await, None);
 
     // Released by a replica that does not hold it: nothing happens.
     db.release_lease("publisher", "a").await.unwrap();
-    assert!(
-        !db.acquire_lease("publisher", "a", later(21), ttl)
-            .await
-            .unwrap()
-    );
+    assert!(!takes(db, "publisher", "a", 21).await);
     // Released by its holder: free at once.
     db.release_lease("publisher", "b").await.unwrap();
-    assert_eq!(db.lease_holder("publisher", later(21)).await.unwrap(), None);
-    assert!(
-        db.acquire_lease("publisher", "a", later(21), ttl)
-            .await
-            .unwrap()
-    );
+    assert_eq!(holder_at(db, 21).await, None);
+    assert!(takes(db, "publisher", "a", 21).await);
 }
 
 #[tokio::test]

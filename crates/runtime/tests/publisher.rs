@@ -197,6 +197,27 @@ async fn outbox(db: &Db, count: usize) -> Vec<String> {
     }
 }
 
+/// The stream's messages once the outbox's `count` records arrived, checked to be exactly
+/// those records in the outbox's order.
+async fn every_record_once_in_order(
+    broker: &Broker,
+    db: &Db,
+    count: usize,
+) -> Vec<(String, String, Value)> {
+    broker
+        .wait_for(<u64 as TryFrom<usize>>::try_from(count).unwrap())
+        .await;
+    // Give a stray repeat the time to arrive before counting.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let messages = broker.messages().await;
+    assert_eq!(
+        cursors(&messages),
+        outbox(db, count).await,
+        "every record once, in order"
+    );
+    messages
+}
+
 fn cursors(messages: &[(String, String, Value)]) -> Vec<String> {
     messages
         .iter()
@@ -243,16 +264,7 @@ async fn a_publisher_killed_mid_stream_loses_nothing_and_repeats_nothing() {
 
     record(db, 2_000, 500).await;
     let (stop, survivor) = start(broker.publisher(db, "replica-b"));
-    broker.wait_for(2_500).await;
-    // Give a stray repeat the time to arrive before counting.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-
-    let messages = broker.messages().await;
-    assert_eq!(
-        cursors(&messages),
-        outbox(db, 2_500).await,
-        "every record once, in order"
-    );
+    let messages = every_record_once_in_order(&broker, db, 2_500).await;
     assert_eq!(publisher_runs(&messages), ["replica-a", "replica-b"]);
     let first = &messages[0];
     let expected_subject = format!(
@@ -316,15 +328,7 @@ async fn two_replicas_publish_through_one_and_hand_over_on_shutdown() {
     stop_holder.trigger();
     holder_task.await.unwrap();
     record(db, 300, 50).await;
-    broker.wait_for(350).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-
-    let messages = broker.messages().await;
-    assert_eq!(
-        cursors(&messages),
-        outbox(db, 350).await,
-        "every record once, in order"
-    );
+    let messages = every_record_once_in_order(&broker, db, 350).await;
     let runs = publisher_runs(&messages);
     assert_eq!(runs.len(), 2, "{runs:?}");
     assert_eq!(runs[0], holder);
