@@ -453,10 +453,11 @@ async fn run_on(label: &str, key: &str, database: TestDatabase) -> Vec<(String, 
     );
     let (replica_start, size) = start_replica(&config_of(dir.path(), &database)).await;
     println!(
-        "  a replica started on these {} services: serving searches after {:.0} ms; index {:.1} MiB ({} tokens, {} postings)",
+        "  a replica started on these {} services: serving searches after {:.0} ms; index {:.1} MiB, of which services {:.1} MiB ({} tokens, {} postings)",
         size.services,
         replica_start.as_secs_f64() * 1e3,
         size.bytes as f64 / (1024.0 * 1024.0),
+        size.service_bytes as f64 / (1024.0 * 1024.0),
         size.tokens,
         size.postings,
     );

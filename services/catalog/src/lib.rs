@@ -9,13 +9,15 @@
 //! requests in, responses out, one error mapping), `demo` (the Béni Mellal demo data,
 //! loaded through the use cases), `background` (the purge of old idempotency records and
 //! the refresh of the search index), `search_index` (the in-memory search index each
-//! replica ranks queries with).
+//! replica ranks queries with and serves them from), `agency_labels` (the agencies'
+//! labels search results name, kept beside it).
 //! This file is the composition root the `jalia` binary calls.
 
 mod api;
 /// Entry points for the fuzz targets in `fuzz/`: request conversion on arbitrary bytes.
 #[cfg(feature = "fuzzing")]
 pub use api::fuzzing;
+mod agency_labels;
 mod app;
 mod background;
 mod demo;

@@ -1,9 +1,10 @@
 //! The search index each replica keeps in memory: the folded tokens of every service with
-//! the few attributes search filters on, so that ranking a query touches no database.
-//! The token table stays the reference (the SQL search in `store::search` answers while
-//! the index is not built, and whenever the index disagrees with the rows it names); this
-//! is a cache of it, kept current by the use cases after each commit on this replica and
-//! by `background` from the services table for changes made on other replicas.
+//! the few attributes search filters on, and the service itself as committed, so that a
+//! search (ranking and the page's services) touches no database. The token table stays
+//! the reference (the SQL search in `store::search` answers while the index is not
+//! built); this is a cache of it, kept current by the use cases after each commit on this
+//! replica and by `background` from the services table for changes made on other
+//! replicas, which a search here therefore serves within the refresh interval.
 //!
 //! The index holds one posting per (service, token): the token's strongest field in that
 //! service, since a query word's weight against a token only depends on the field and on
@@ -13,7 +14,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Bound;
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use jalia_db::to_micros;
 use jalia_model::{AgencyCode, Audience};
@@ -22,8 +23,9 @@ use uuid::Uuid;
 use crate::domain::access::{PrivateScope, StatusVisibility};
 use crate::domain::public_service::{ChannelKind, PublicService, Status};
 use crate::domain::query::SearchQuery;
-use crate::domain::search::SearchField;
-use crate::store::search::{Cursor, Ranked};
+use crate::domain::search::{self, SearchField};
+use crate::store::search::{Cursor, Hit, Ranked};
+use crate::store::stored::to_json;
 
 /// How big a replica's search index is, for the logs and the performance notes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,8 +36,10 @@ pub struct IndexSize {
     pub tokens: usize,
     /// (service, token) pairs.
     pub postings: usize,
-    /// An estimate of the heap it holds, in bytes.
+    /// An estimate of the heap it holds, in bytes, services included.
     pub bytes: usize,
+    /// Of which the services it serves searches from.
+    pub service_bytes: usize,
 }
 
 /// The in-memory index, shared by the use cases and the background refresh.
@@ -71,9 +75,11 @@ struct Posting {
     field: SearchField,
 }
 
-/// What search filters a service on, and which tokens it holds.
+/// What search filters a service on, which tokens it holds, and the service itself as
+/// committed, which a search serves without reading the database.
 #[derive(Debug)]
 struct Entry {
+    service: Arc<PublicService>,
     id: Uuid,
     revision: i64,
     agency: AgencyCode,
@@ -161,8 +167,8 @@ impl SearchIndex {
 
     /// Indexes a service as committed, unless the index already holds that revision or a
     /// later one, or the service was deleted.
-    pub(crate) fn apply(&self, service: &PublicService) {
-        let tokens = tokens_of(service);
+    pub(crate) fn apply(&self, service: Arc<PublicService>) {
+        let tokens = tokens_of(&service);
         let mut state = self.write();
         if state.deleted.contains(&service.id) {
             return;
@@ -234,8 +240,39 @@ impl SearchIndex {
     }
 
     /// The services matching every query word that the viewer may see, after `after`, by
-    /// score descending then id, at most `limit`; None until the first load finished.
-    pub(crate) fn rank(
+    /// score descending then id, at most `limit`, as indexed; None until the first load
+    /// finished.
+    pub(crate) fn search(
+        &self,
+        query: &SearchQuery,
+        visibility: &StatusVisibility,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Option<Vec<Hit>> {
+        let state = self.read();
+        if !state.ready {
+            return None;
+        }
+        let ranked = state.rank(query, visibility, after, limit);
+        Some(
+            ranked
+                .into_iter()
+                .filter_map(|(slot, ranked)| {
+                    let entry = state.entries[slot].as_ref()?;
+                    let (score, matched_field) = search::score(&ranked.weights);
+                    Some(Hit {
+                        service: Arc::clone(&entry.service),
+                        score,
+                        matched_field,
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// What `search` ranks, with each word's best weight: what the tests hold to the SQL.
+    #[cfg(test)]
+    fn rank(
         &self,
         query: &SearchQuery,
         visibility: &StatusVisibility,
@@ -246,7 +283,13 @@ impl SearchIndex {
         if !state.ready {
             return None;
         }
-        Some(state.rank(query, visibility, after, limit))
+        Some(
+            state
+                .rank(query, visibility, after, limit)
+                .into_iter()
+                .map(|(_, ranked)| ranked)
+                .collect(),
+        )
     }
 
     /// How big the index is now.
@@ -256,7 +299,7 @@ impl SearchIndex {
 }
 
 impl State {
-    fn insert(&mut self, service: &PublicService, tokens: BTreeMap<String, SearchField>) {
+    fn insert(&mut self, service: Arc<PublicService>, tokens: BTreeMap<String, SearchField>) {
         let slot = match self.free_slots.pop() {
             Some(slot) => slot,
             None => {
@@ -274,8 +317,9 @@ impl State {
         }
         self.generation += 1;
         let content = &service.content;
+        let id = service.id;
         self.entries[slot as usize] = Some(Entry {
-            id: service.id,
+            id,
             revision: service.revision,
             agency: service.agency.clone(),
             status: service.status,
@@ -290,8 +334,9 @@ impl State {
             update_micros: to_micros(service.update_time),
             tokens: numbers,
             generation: self.generation,
+            service,
         });
-        self.slot_of.insert(service.id, slot);
+        self.slot_of.insert(id, slot);
     }
 
     fn token_number(&mut self, token: String) -> u32 {
@@ -339,7 +384,7 @@ impl State {
         visibility: &StatusVisibility,
         after: Option<Cursor>,
         limit: usize,
-    ) -> Vec<Ranked> {
+    ) -> Vec<(usize, Ranked)> {
         let words = query.words.len();
         if words == 0 || limit == 0 {
             return Vec::new();
@@ -388,12 +433,12 @@ impl State {
         found.sort_unstable_by_key(order);
         found
             .into_iter()
-            .map(|(_, id, slot)| Ranked {
-                id,
-                weights: best[slot * words..(slot + 1) * words]
+            .map(|(_, id, slot)| {
+                let weights = best[slot * words..(slot + 1) * words]
                     .iter()
                     .map(|weight| i64::from(*weight))
-                    .collect(),
+                    .collect();
+                (slot, Ranked { id, weights })
             })
             .collect()
     }
@@ -422,11 +467,23 @@ impl State {
             .sum::<usize>()
             + self.entries.capacity() * size_of::<Option<Entry>>()
             + self.slot_of.capacity() * (size_of::<Uuid>() + size_of::<u32>());
+        // The services' texts dominate their heap: their stored JSON's length is close
+        // to it, and costs nothing while searching (the size is asked for at start only).
+        let service_bytes: usize = self
+            .entries
+            .iter()
+            .flatten()
+            .map(|entry| {
+                size_of::<PublicService>()
+                    + to_json(&entry.service.content).map_or(0, |json| json.len())
+            })
+            .sum();
         IndexSize {
             services: self.slot_of.len(),
             tokens: self.tokens.len(),
             postings,
-            bytes: posting_bytes + token_bytes + entry_bytes,
+            bytes: posting_bytes + token_bytes + entry_bytes + service_bytes,
+            service_bytes,
         }
     }
 }
@@ -672,7 +729,7 @@ mod tests {
             None
         );
         for service in &services {
-            index.apply(service);
+            index.apply(Arc::new(service.clone()));
         }
         index.mark_ready();
         let mut compared = 0;
@@ -733,11 +790,11 @@ mod tests {
     fn a_later_revision_replaces_an_earlier_one_never_the_reverse() {
         let index = SearchIndex::default();
         index.mark_ready();
-        index.apply(&published(1, "logement", 2));
-        index.apply(&published(1, "permis", 1));
+        index.apply(Arc::new(published(1, "logement", 2)));
+        index.apply(Arc::new(published(1, "permis", 1)));
         assert_eq!(found(&index, "logement"), vec![Uuid::from_u128(1)]);
         assert!(found(&index, "permis").is_empty());
-        index.apply(&published(1, "permis", 3));
+        index.apply(Arc::new(published(1, "permis", 3)));
         assert!(found(&index, "logement").is_empty());
         assert_eq!(found(&index, "permis"), vec![Uuid::from_u128(1)]);
         let size = index.size();
@@ -752,9 +809,9 @@ mod tests {
     fn a_deleted_service_does_not_come_back_from_an_older_read() {
         let index = SearchIndex::default();
         index.mark_ready();
-        index.apply(&published(1, "logement", 1));
+        index.apply(Arc::new(published(1, "logement", 1)));
         index.remove(Uuid::from_u128(1));
-        index.apply(&published(1, "logement", 1));
+        index.apply(Arc::new(published(1, "logement", 1)));
         assert!(found(&index, "logement").is_empty());
         assert!(index.outdated(&[(Uuid::from_u128(1), 1)]).is_empty());
         assert_eq!(
@@ -768,10 +825,10 @@ mod tests {
     fn a_full_reload_drops_only_what_it_could_have_read() {
         let index = SearchIndex::default();
         index.mark_ready();
-        index.apply(&published(1, "logement", 1));
+        index.apply(Arc::new(published(1, "logement", 1)));
         let generation = index.generation();
         // Committed after the reload read the table: not in what it read, yet kept.
-        index.apply(&published(2, "logement", 1));
+        index.apply(Arc::new(published(2, "logement", 1)));
         let gone = index.retain_present(&HashSet::new(), generation);
         assert_eq!(gone, 1);
         assert_eq!(found(&index, "logement"), vec![Uuid::from_u128(2)]);
@@ -782,10 +839,14 @@ mod tests {
         let index = SearchIndex::default();
         index.mark_ready();
         for number in 1..=3 {
-            index.apply(&published(number, &format!("mot{number} commun"), 1));
+            index.apply(Arc::new(published(
+                number,
+                &format!("mot{number} commun"),
+                1,
+            )));
         }
         index.remove(Uuid::from_u128(2));
-        index.apply(&published(4, "autre commun", 1));
+        index.apply(Arc::new(published(4, "autre commun", 1)));
         let mut all = found(&index, "commun");
         all.sort();
         assert_eq!(

@@ -72,6 +72,7 @@ impl Catalog {
             .await?;
         if let Idempotent::Created(Stored(created)) = &created {
             tracing::info!(agency = %created.value.code, "agency created");
+            self.agency_labels.apply([&created.value]);
         }
         Ok(created.into_inner().0)
     }
@@ -93,6 +94,7 @@ impl Catalog {
             .write(&command, |tx, c| Box::pin(update_agency(tx, c)))
             .await?;
         tracing::info!(agency = %updated.value.code, version = updated.value.version, "agency updated");
+        self.agency_labels.apply([&updated.value]);
         Ok(updated)
     }
 

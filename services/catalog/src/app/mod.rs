@@ -22,6 +22,7 @@ use jalia_model::AgencyCode;
 use jalia_runtime::SharedClock;
 use jiff::Timestamp;
 
+use crate::agency_labels::AgencyLabelCache;
 use crate::domain::Error;
 use crate::domain::agency::AgencyLabels;
 use crate::search_index::SearchIndex;
@@ -64,6 +65,8 @@ pub(crate) struct Catalog {
     clock: SharedClock,
     /// This replica's search index, shared by every clone.
     search_index: Arc<SearchIndex>,
+    /// The labels of the agencies search results name, beside the index.
+    agency_labels: Arc<AgencyLabelCache>,
 }
 
 impl Catalog {
@@ -75,6 +78,7 @@ impl Catalog {
             pages,
             clock,
             search_index: Arc::default(),
+            agency_labels: Arc::default(),
         }
     }
 

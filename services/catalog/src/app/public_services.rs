@@ -1,6 +1,8 @@
 //! Public services: reads under the visibility rules, changes by the owning agency with
 //! an etag, one revision per change, and the processing target inquiries asks for.
 
+use std::sync::Arc;
+
 use jalia_db::sea_orm::DatabaseTransaction;
 use jalia_db::{IdempotencyScope, Idempotent};
 use jalia_model::{AgencyCode, Caller, IfMatch, MAX_PAGE_SIZE, Page, PageRequest};
@@ -112,7 +114,7 @@ impl Catalog {
         if let Idempotent::Created(Stored(created)) = &created {
             let service = &created.value;
             tracing::info!(service_id = %service.id, agency = %service.agency, "public service created");
-            self.search_index.apply(service);
+            self.search_index.apply(Arc::new(service.clone()));
         }
         Ok(created.into_inner().0)
     }
@@ -136,7 +138,7 @@ impl Catalog {
             .await?;
         let service = &updated.value;
         tracing::info!(service_id = %service.id, revision = service.revision, "public service updated");
-        self.search_index.apply(service);
+        self.search_index.apply(Arc::new(service.clone()));
         Ok(updated)
     }
 
@@ -162,7 +164,7 @@ impl Catalog {
             .await?;
         let service = &changed.value;
         tracing::info!(service_id = %service.id, revision = service.revision, ?change, "public service changed");
-        self.search_index.apply(service);
+        self.search_index.apply(Arc::new(service.clone()));
         Ok(changed)
     }
 

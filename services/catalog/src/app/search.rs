@@ -1,20 +1,21 @@
-//! SearchPublicServices: the folded query words ranked by the replica's in-memory index
-//! (the SQL ranking over the token table while the index is not built, or when the rows
-//! show it was behind), as the contract fixes, paged by (score, id) (see `store::search`
-//! for why not by a column). Also how the index is loaded and kept current from the
-//! services table.
+//! SearchPublicServices: the folded query words ranked by the replica's in-memory index,
+//! which also holds the services as committed, so a search reads no database (the SQL
+//! ranking over the token table answers while the index is not built), as the contract
+//! fixes, paged by (score, id) (see `store::search` for why not by a column). Also how
+//! the index is loaded and kept current from the services table.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 
 use jalia_db::sea_orm::ConnectionTrait;
 use jalia_db::{DbError, to_micros};
-use jalia_model::{Caller, Page, PageRequest};
+use jalia_model::{AgencyCode, Caller, Page, PageRequest};
 use uuid::Uuid;
 
-use super::{Catalog, labels, methods};
+use super::{Catalog, methods};
 use crate::domain::Error;
 use crate::domain::access::{StatusVisibility, Viewer};
-use crate::domain::agency::Labelled;
+use crate::domain::agency::{AgencyLabels, Labelled};
 use crate::domain::public_service::named_agencies;
 use crate::domain::query::SearchQuery;
 use crate::store;
@@ -49,11 +50,12 @@ impl Catalog {
                 .await?
         };
         let page = pager.page(hits, store::search::cursor_of);
-        let agencies = labels(
-            conn,
-            named_agencies(page.items.iter().map(|hit| &hit.service)),
-        )
-        .await?;
+        let agencies = self
+            .agency_labels_of(
+                conn,
+                named_agencies(page.items.iter().map(|hit| &*hit.service)),
+            )
+            .await?;
         Ok(Labelled {
             value: page,
             agencies,
@@ -70,28 +72,41 @@ impl Catalog {
     ) -> Result<Vec<Hit>, DbError> {
         let in_memory = usize::try_from(limit)
             .ok()
-            .and_then(|limit| self.search_index.rank(query, visibility, after, limit));
-        if let Some(ranked) = in_memory {
-            let (hits, unseen) = store::search::hits(conn, query, visibility, ranked).await?;
-            if unseen.is_empty() {
-                return Ok(hits);
-            }
-            // The index was behind the rows (a change on another replica not yet polled):
-            // bring those services up to date and let the token table answer this once.
-            tracing::debug!(services = unseen.len(), "search index behind the rows");
-            self.reindex(conn, &unseen).await?;
+            .and_then(|limit| self.search_index.search(query, visibility, after, limit));
+        if let Some(hits) = in_memory {
+            return Ok(hits);
         }
         let ranked = store::search::rank(conn, query, visibility, after, limit).await?;
-        Ok(store::search::hits(conn, query, visibility, ranked)
-            .await?
-            .0)
+        store::search::hits(conn, query, visibility, ranked).await
     }
 
-    /// Loads the whole services table into the search index, drops what the table no
-    /// longer has, and marks the index ready.
+    /// The labels of these agencies as this replica keeps them, read (and kept) when one
+    /// is missing.
+    async fn agency_labels_of(
+        &self,
+        conn: &impl ConnectionTrait,
+        codes: BTreeSet<AgencyCode>,
+    ) -> Result<AgencyLabels, DbError> {
+        if let Some(labels) = self.agency_labels.labels(&codes) {
+            return Ok(labels);
+        }
+        let agencies = store::agencies::by_codes(conn, &codes).await?;
+        self.agency_labels.apply(&agencies);
+        Ok(AgencyLabels::new(
+            agencies
+                .iter()
+                .map(|agency| (agency.code.clone(), agency.label()))
+                .collect(),
+        ))
+    }
+
+    /// Loads every agency's label and the whole services table into the search index,
+    /// drops what the table no longer has, and marks the index ready.
     pub(crate) async fn load_search_index(&self) -> Result<(), DbError> {
         let generation = self.search_index.generation();
         let conn = self.db.connection();
+        let agencies = store::agencies::changed_since(conn, None).await?;
+        self.agency_labels.apply(&agencies);
         let versions = store::search::versions(conn, None).await?;
         let present: HashSet<Uuid> = versions.iter().map(|(id, _)| *id).collect();
         self.refresh_from(conn, &versions).await?;
@@ -103,10 +118,12 @@ impl Catalog {
         Ok(())
     }
 
-    /// Brings the search index up to date with the services stamped after `since`
-    /// (microseconds).
+    /// Brings the search index (and the agencies' labels beside it) up to date with the
+    /// services and agencies stamped after `since` (microseconds).
     pub(crate) async fn refresh_search_index(&self, since: i64) -> Result<(), DbError> {
         let conn = self.db.connection();
+        let agencies = store::agencies::changed_since(conn, Some(since)).await?;
+        self.agency_labels.apply(&agencies);
         let versions = store::search::versions(conn, Some(since)).await?;
         self.refresh_from(conn, &versions).await
     }
@@ -138,8 +155,8 @@ impl Catalog {
         for batch in ids.chunks(LOAD_BATCH) {
             let services = store::search::services_by_id(conn, batch).await?;
             let found: HashSet<Uuid> = services.iter().map(|service| service.id).collect();
-            for service in &services {
-                self.search_index.apply(service);
+            for service in services {
+                self.search_index.apply(Arc::new(service));
             }
             for id in batch.iter().filter(|id| !found.contains(id)) {
                 self.search_index.remove(*id);

@@ -174,19 +174,42 @@ pub(crate) async fn labels(
     conn: &impl ConnectionTrait,
     codes: &BTreeSet<AgencyCode>,
 ) -> Result<AgencyLabels, DbError> {
-    if codes.is_empty() {
-        return Ok(AgencyLabels::default());
-    }
-    let found = agency::Entity::find()
-        .filter(agency::Column::Code.is_in(codes.iter().map(AgencyCode::as_str)))
-        .all(conn)
-        .await?;
     Ok(AgencyLabels::new(
-        rows(found)?
+        by_codes(conn, codes)
+            .await?
             .into_iter()
             .map(|agency| (agency.code.clone(), agency.label()))
             .collect(),
     ))
+}
+
+/// The agencies with these codes (those that exist).
+pub(crate) async fn by_codes(
+    conn: &impl ConnectionTrait,
+    codes: &BTreeSet<AgencyCode>,
+) -> Result<Vec<Agency>, DbError> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    rows(
+        agency::Entity::find()
+            .filter(agency::Column::Code.is_in(codes.iter().map(AgencyCode::as_str)))
+            .all(conn)
+            .await?,
+    )
+}
+
+/// The agencies changed after `since` (microseconds), or all of them: what a replica
+/// keeps its search's agency labels current with.
+pub(crate) async fn changed_since(
+    conn: &impl ConnectionTrait,
+    since: Option<i64>,
+) -> Result<Vec<Agency>, DbError> {
+    let mut select = agency::Entity::find();
+    if let Some(since) = since {
+        select = select.filter(agency::Column::UpdateTime.gt(since));
+    }
+    rows(select.all(conn).await?)
 }
 
 /// Whether an agency exists.

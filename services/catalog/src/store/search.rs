@@ -19,6 +19,7 @@
 //! a keyset on non-text values (an integer and a UUID), ordered alike on both backends.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use jalia_db::sea_orm::sea_query::{
     Alias, CaseStatement, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, UnionType,
@@ -40,8 +41,8 @@ use crate::domain::search::{self, SearchField};
 /// One service found, with its score for the query and the field of its best match.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Hit {
-    /// The service found.
-    pub(crate) service: PublicService,
+    /// The service found, shared with the search index when it answered.
+    pub(crate) service: Arc<PublicService>,
     /// The sum over the query words of their best match's weight.
     pub(crate) score: i64,
     /// The field of the highest-weighted match.
@@ -225,14 +226,14 @@ pub(crate) async fn rank(
         .collect()
 }
 
-/// The ranked services' rows, read by id, in the ranked order, with the ids of those the
-/// filter no longer shows (retired or deleted since they were ranked).
+/// The ranked services' rows, read by id, in the ranked order, less those the filter no
+/// longer shows (retired or deleted since they were ranked).
 pub(crate) async fn hits(
     conn: &impl ConnectionTrait,
     query: &SearchQuery,
     visibility: &StatusVisibility,
     ranked: Vec<Ranked>,
-) -> Result<(Vec<Hit>, Vec<Uuid>), DbError> {
+) -> Result<Vec<Hit>, DbError> {
     // Ranking carries only ids and weights, not the services' texts, however many
     // services match; the filter is applied again so a service retired meanwhile is not
     // served.
@@ -245,20 +246,18 @@ pub(crate) async fn hits(
         .map(|row| (row.id, row))
         .collect();
     let mut hits = Vec::with_capacity(ranked.len());
-    let mut unseen = Vec::new();
     for found in ranked {
         let Some(row) = rows.remove(&found.id) else {
-            unseen.push(found.id);
             continue;
         };
         let (score, matched_field) = search::score(&found.weights);
         hits.push(Hit {
-            service: from_row(row)?,
+            service: Arc::new(from_row(row)?),
             score,
             matched_field,
         });
     }
-    Ok((hits, unseen))
+    Ok(hits)
 }
 
 /// The (id, revision) of every service changed after `since` (microseconds), or of
