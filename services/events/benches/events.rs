@@ -4,6 +4,7 @@
 //! ratios that survive this shared machine's drift.
 //!
 //! Run: `cargo bench -p jalia-events --bench events` (release). CI only compiles it.
+//! `JALIA_BENCH_ONLY=get_event` measures only GetEvent and its bare read (for iterating).
 // Statistics over sample counts and durations: float casts are how percentiles and
 // rates are computed, and the counts stay far below where f64 rounds.
 #![allow(
@@ -377,6 +378,12 @@ async fn run(label: &str, key: &str, database: TestDatabase) -> Vec<(String, f64
         })
         .await,
     );
+    if get_event_only() {
+        print_series(label, &results);
+        let get_event = results[1].throughput / results[0].throughput;
+        println!("GetEvent / bare read:           throughput x{get_event:.2}");
+        return vec![(format!("get_event_{key}"), get_event)];
+    }
     let channel_insert = bare.clone();
     results.push(
         measure("bare insert", CALLS, move |i| {
@@ -392,17 +399,7 @@ async fn run(label: &str, key: &str, database: TestDatabase) -> Vec<(String, f64
     results.push(register(&client, &token, "RegisterAttendee", one_event, 0).await);
     results.push(register(&client, &token, "Register (spread)", events, CALLS).await);
 
-    println!("\n{label}: {CALLS} calls, {IN_FLIGHT} in flight");
-    println!(
-        "{:<18} {:>10} {:>10} {:>10}",
-        "series", "calls/s", "p50", "p99"
-    );
-    for series in &results {
-        println!(
-            "{:<18} {:>10.0} {:>10.2?} {:>10.2?}",
-            series.name, series.throughput, series.p50, series.p99
-        );
-    }
+    print_series(label, &results);
     let ratio = |a: &Series, b: &Series| {
         (
             a.throughput / b.throughput,
@@ -426,6 +423,25 @@ async fn run(label: &str, key: &str, database: TestDatabase) -> Vec<(String, f64
         (format!("register_{key}"), register),
         (format!("register_spread_{key}"), spread),
     ]
+}
+
+/// Whether `JALIA_BENCH_ONLY=get_event` asks for the GetEvent series alone.
+fn get_event_only() -> bool {
+    std::env::var("JALIA_BENCH_ONLY").is_ok_and(|only| only == "get_event")
+}
+
+fn print_series(label: &str, results: &[Series]) {
+    println!("\n{label}: {CALLS} calls, {IN_FLIGHT} in flight");
+    println!(
+        "{:<18} {:>10} {:>10} {:>10}",
+        "series", "calls/s", "p50", "p99"
+    );
+    for series in results {
+        println!(
+            "{:<18} {:>10.0} {:>10.2?} {:>10.2?}",
+            series.name, series.throughput, series.p50, series.p99
+        );
+    }
 }
 
 /// Measures RegisterAttendee, call `i` to event `i % events.len()`; `first` keeps the

@@ -12,6 +12,7 @@ mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod jwks;
+mod verified;
 mod verifier;
 
 use std::path::PathBuf;

@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::caller::{Caller, parse_agency_claim};
 use super::error::{AuthError, AuthSetupError};
 use super::jwks::{KeyStore, VerifyKey};
+use super::verified::{Validity, VerifiedTokens};
 use super::{
     AuthConfig, MAX_CLOCK_SKEW, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME, dev_key, settings,
 };
@@ -39,6 +40,7 @@ struct Inner {
     jwks: Option<KeyStore>,
     /// Present only in development mode.
     dev_key: Option<Arc<VerifyKey>>,
+    verified: VerifiedTokens,
 }
 
 impl Verifier {
@@ -109,6 +111,7 @@ impl Verifier {
                     .unwrap_or(i64::MAX),
                 jwks,
                 dev_key,
+                verified: VerifiedTokens::default(),
             }),
         })
     }
@@ -133,6 +136,12 @@ impl Verifier {
             return Err(AuthError::WrongType);
         }
         let key = self.select_key(&header, now).await?;
+        // The header was read and the key chosen as for any token, so a cached token
+        // meets the same key rotation as a fresh one; only the signature and the claims'
+        // parse are skipped, their outcome being the same for the same bytes.
+        if let Some(caller) = self.inner.verified.get(token, &key, now.as_second()) {
+            return Ok(caller);
+        }
         let data = jsonwebtoken::decode::<RawClaims>(token, &key.key, &key.validation).map_err(
             |e| match e.kind() {
                 ErrorKind::InvalidSignature => AuthError::BadSignature,
@@ -140,7 +149,11 @@ impl Verifier {
                 _ => AuthError::Malformed,
             },
         )?;
-        self.inner.check_claims(data.claims, now)
+        let (caller, validity) = self.inner.check_claims(data.claims, now)?;
+        self.inner
+            .verified
+            .insert(token, key, caller.clone(), validity, now.as_second());
+        Ok(caller)
     }
 
     /// Picks the key by `kid`, and its algorithm with it; the header's `alg` must then agree.
@@ -190,14 +203,20 @@ impl Verifier {
 }
 
 impl Inner {
-    fn check_claims(&self, claims: RawClaims, now: jiff::Timestamp) -> Result<Caller, AuthError> {
+    /// The caller, and the seconds between which these claims stay acceptable.
+    fn check_claims(
+        &self,
+        claims: RawClaims,
+        now: jiff::Timestamp,
+    ) -> Result<(Caller, Validity), AuthError> {
         let now = now.as_second();
         let exp =
             numeric_date(claims.exp.as_ref(), "exp")?.ok_or(AuthError::MissingClaim("exp"))?;
         if exp.saturating_add(self.skew_secs) <= now {
             return Err(AuthError::Expired);
         }
-        if let Some(nbf) = numeric_date(claims.nbf.as_ref(), "nbf")?
+        let nbf = numeric_date(claims.nbf.as_ref(), "nbf")?;
+        if let Some(nbf) = nbf
             && nbf.saturating_sub(self.skew_secs) > now
         {
             return Err(AuthError::NotYetValid);
@@ -244,11 +263,21 @@ impl Inner {
             }
             Some(_) => return Err(AuthError::InvalidClaim("scope")),
         };
-        Ok(Caller {
-            subject,
-            agency,
-            scopes,
-        })
+        let validity = Validity {
+            from: nbf
+                .unwrap_or(i64::MIN)
+                .max(iat)
+                .saturating_sub(self.skew_secs),
+            until: exp.saturating_add(self.skew_secs),
+        };
+        Ok((
+            Caller {
+                subject,
+                agency,
+                scopes,
+            },
+            validity,
+        ))
     }
 }
 

@@ -2,9 +2,11 @@
 //! versioned save, the seat counts, and the keyset pages of a list.
 
 use jalia_db::sea_orm::sea_query::Expr;
+use std::sync::OnceLock;
+
 use jalia_db::sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use jalia_db::{
     Backend, Direction, Keyset, Versioned, from_micros, lock_for_update, to_micros,
@@ -108,11 +110,27 @@ pub(crate) async fn insert(db: &impl ConnectionTrait, event: &Event) -> Result<(
 
 /// Reads an event.
 pub(crate) async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Event>> {
-    event::Entity::find_by_id(id)
-        .one(db)
+    let backend = db.get_database_backend();
+    let statement = Statement::from_sql_and_values(backend, find_sql(backend), [id.into()]);
+    db.query_one_raw(statement)
         .await?
+        .map(|row| event::Model::from_query_result(&row, ""))
+        .transpose()?
         .map(from_row)
         .transpose()
+}
+
+/// The point read's SQL, built by sea-orm once per backend: building the select of every
+/// column again on each GetEvent cost more than the query itself on SQLite (issue #15).
+/// The statement is the primary-key lookup with one placeholder, the id.
+fn find_sql(backend: DatabaseBackend) -> &'static str {
+    static POSTGRES: OnceLock<String> = OnceLock::new();
+    static SQLITE: OnceLock<String> = OnceLock::new();
+    let built = match backend {
+        DatabaseBackend::Postgres => &POSTGRES,
+        _ => &SQLITE,
+    };
+    built.get_or_init(|| event::Entity::find_by_id(Uuid::nil()).build(backend).sql)
 }
 
 /// Reads an event and locks it until the transaction ends: every change to it or to its
