@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use jalia_db::IdempotencyScope;
 use jalia_db::sea_orm::DatabaseTransaction;
-use jalia_db::{IdempotencyScope, Idempotent};
 use jalia_model::{Caller, LocalizedText, Page, PageRequest};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -84,15 +84,45 @@ pub(crate) struct CitizenView {
     pub attachments: Vec<Attachment>,
 }
 
-/// A submission under `create_once`, with what its transaction needs.
-struct NewInquiry<'a> {
-    this: &'a Inquiries,
-    command: &'a SubmitCommand,
-    category: &'a Category,
-    lookup: TargetLookup,
-    actor: &'a str,
-    id: Uuid,
-    now: Timestamp,
+/// A submission checked and built before its write transaction, so that the transaction
+/// only takes its reference's sequence and stores it.
+pub(super) struct Prepared {
+    /// What the caller asked: its request_id's fingerprint, and the documents to attach.
+    pub command: SubmitCommand,
+    /// The inquiry and its history's first entry, the reference not yet numbered; None
+    /// when the domain refused it (see [`Prepared::refusal`]).
+    pub built: Option<(Inquiry, StateChange)>,
+    /// The hash of its tracking code.
+    pub tracking_hash: [u8; 32],
+    /// Its category, for the answer and for the refusal.
+    pub category: Category,
+    /// What the catalog said about its linked service.
+    pub lookup: TargetLookup,
+    /// Who submitted it.
+    pub actor: String,
+    /// Its id.
+    pub id: Uuid,
+    /// When it was submitted.
+    pub now: Timestamp,
+}
+
+impl Prepared {
+    /// The domain's refusal of a submission it would not build. It is asked for in the
+    /// transaction, after the request_id's claim, so that a retry of a submission once
+    /// made still replays it whatever the catalog says now.
+    pub(super) fn refusal(&self, this: &Inquiries) -> Error {
+        match this.build(
+            &self.command,
+            &self.category,
+            self.lookup,
+            &self.actor,
+            self.id,
+            self.now,
+        ) {
+            Err(err) => err,
+            Ok(_) => Error::Internal("a submission was refused, then built".to_owned()),
+        }
+    }
 }
 
 /// What a retry is compared by: the submission alone (the fingerprint earlier releases
@@ -100,7 +130,7 @@ struct NewInquiry<'a> {
 /// one request, so they are left out.
 /// Attachments, when there are any, are compared too (as `[submission, [ids]]`), so
 /// that a submission without them keeps the fingerprint earlier releases stored.
-impl Serialize for NewInquiry<'_> {
+impl Serialize for Prepared {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let attachments = &self.command.attachments;
         if attachments.is_empty() {
@@ -110,6 +140,26 @@ impl Serialize for NewInquiry<'_> {
             (&self.command.submission, ids).serialize(serializer)
         }
     }
+}
+
+/// A submission under `create_once`, with the use cases its transaction needs.
+struct NewInquiry<'a> {
+    this: &'a Inquiries,
+    prepared: &'a Prepared,
+}
+
+impl Serialize for NewInquiry<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.prepared.serialize(serializer)
+    }
+}
+
+/// How a submission ended: made by this call, or made earlier under its request_id.
+pub(super) enum SubmitOutcome {
+    /// This call made it.
+    Made(Box<InquiryView>),
+    /// An earlier call with the same request_id made this inquiry.
+    Replayed(Uuid),
 }
 
 impl Inquiries {
@@ -136,28 +186,31 @@ impl Inquiries {
             .processing_target(submission.service.as_deref(), budget)
             .await;
         let now = self.now();
-        let new = NewInquiry {
-            this: self,
-            command: &command,
-            category: &category,
+        let id = Uuid::now_v7();
+        let built = self
+            .build(&command, &category, lookup, &caller.subject, id, now)
+            .ok();
+        let prepared = Prepared {
+            built,
+            tracking_hash: self.tracking.code_for(id).hash(),
+            category,
             lookup,
-            actor: &caller.subject,
-            id: Uuid::now_v7(),
+            actor: caller.subject.clone(),
+            id,
             now,
+            command,
         };
         let scope = IdempotencyScope::new(caller, methods::SUBMIT_INQUIRY);
-        let outcome = self
-            .db
-            .create_once(command.request_id, &scope, &new, now, |tx, new| {
-                Box::pin(submit_in(tx, new))
-            })
-            .await?;
-        let replayed = matches!(outcome, Idempotent::Replayed(_));
-        let view = match outcome.into_inner() {
-            Made {
-                made: Some(view), ..
-            } => view,
-            Made { replay, .. } => self.replayed(replay.inquiry_id).await?,
+        // Documents are locked and checked in the transaction: such a submission is made
+        // alone rather than risk failing the batch it would share.
+        let outcome = if prepared.command.attachments.is_empty() {
+            self.submit_batched(scope, prepared).await?
+        } else {
+            self.submit_alone(&scope, &prepared).await?
+        };
+        let (view, replayed) = match outcome {
+            SubmitOutcome::Made(view) => (*view, false),
+            SubmitOutcome::Replayed(id) => (self.replayed(id).await?, true),
         };
         tracing::info!(
             inquiry_id = %view.inquiry.id,
@@ -170,6 +223,70 @@ impl Inquiries {
             tracking_code: self.tracking.code_for(view.inquiry.id),
             view,
         })
+    }
+
+    /// The inquiry a submission makes, with its history's first entry, its reference
+    /// not yet numbered.
+    fn build(
+        &self,
+        command: &SubmitCommand,
+        category: &Category,
+        lookup: TargetLookup,
+        actor: &str,
+        id: Uuid,
+        now: Timestamp,
+    ) -> Result<(Inquiry, StateChange), Error> {
+        let submission = &command.submission;
+        let calendar = self.calendars.of(&submission.agency);
+        let year = submission_year(now, calendar.zone());
+        Inquiry::submit(
+            id,
+            Reference::unnumbered(submission.agency.clone(), year),
+            submission.clone(),
+            category,
+            lookup,
+            actor,
+            now,
+            calendar,
+        )
+    }
+
+    /// Makes one submission in a transaction of its own.
+    pub(super) async fn submit_alone(
+        &self,
+        scope: &IdempotencyScope,
+        prepared: &Prepared,
+    ) -> Result<SubmitOutcome, Error> {
+        let new = NewInquiry {
+            this: self,
+            prepared,
+        };
+        let outcome = self
+            .db
+            .create_once(
+                prepared.command.request_id,
+                scope,
+                &new,
+                prepared.now,
+                |tx, new| Box::pin(submit_in(tx, new)),
+            )
+            .await?;
+        Ok(match outcome.into_inner() {
+            Made {
+                made: Some(view), ..
+            } => SubmitOutcome::Made(Box::new(view)),
+            Made { replay, .. } => SubmitOutcome::Replayed(replay.inquiry_id),
+        })
+    }
+
+    /// The answer's view of a submission made at `now`.
+    pub(super) fn submitted_view(
+        &self,
+        inquiry: Inquiry,
+        category: &Category,
+        now: Timestamp,
+    ) -> InquiryView {
+        self.view_at(inquiry, category.display_name.clone(), Vec::new(), now)
     }
 
     /// A citizen's view of their inquiry, by reference and tracking code. A wrong
@@ -436,26 +553,25 @@ async fn submit_in(
     tx: &DatabaseTransaction,
     new: &NewInquiry<'_>,
 ) -> Result<Made<SubmissionReplay, InquiryView>, Error> {
-    let this = new.this;
-    let submission = &new.command.submission;
-    let calendar = this.calendars.of(&submission.agency);
-    let year = submission_year(new.now, calendar.zone());
-    let sequence =
-        store::inquiries::next_sequence(tx, this.db.backend(), &submission.agency, year).await?;
-    let (inquiry, change) = Inquiry::submit(
-        new.id,
-        Reference::new(submission.agency.clone(), year, sequence),
-        submission.clone(),
-        new.category,
-        new.lookup,
-        new.actor,
-        new.now,
-        calendar,
-    )?;
-    let code = this.tracking.code_for(inquiry.id);
-    store::inquiries::insert(tx, &inquiry, &code.hash()).await?;
-    store::inquiries::append_history(tx, inquiry.id, inquiry.version, &change).await?;
-    store::changes::record(tx, &inquiry, &change).await?;
+    let NewInquiry { this, prepared } = *new;
+    let Some((inquiry, change)) = &prepared.built else {
+        return Err(prepared.refusal(this));
+    };
+    // The counter's row lock is held until the commit: take it after every write
+    // that does not need the number.
+    store::changes::record(tx, inquiry, change).await?;
+    let reference = &inquiry.reference;
+    let sequence = store::inquiries::take_sequences(
+        tx,
+        this.db.backend(),
+        &inquiry.agency,
+        reference.year(),
+        1,
+    )
+    .await?;
+    let mut inquiry = inquiry.clone();
+    inquiry.reference = reference.numbered(sequence);
+    store::inquiries::insert_submitted(tx, &[(&inquiry, prepared.tracking_hash, change)]).await?;
     let target = AttachTarget {
         agency: &inquiry.agency,
         inquiry_id: inquiry.id,
@@ -463,12 +579,22 @@ async fn submit_in(
         uploader: Uploader::Citizen,
     };
     let attachments = this
-        .attach_in(tx, "attachments", &new.command.attachments, target, new.now)
+        .attach_in(
+            tx,
+            "attachments",
+            &prepared.command.attachments,
+            target,
+            prepared.now,
+        )
         .await?;
-    let name = new.category.display_name.clone();
-    let mut view = this.view_at(inquiry, name, Vec::new(), new.now);
+    let mut view = this.submitted_view(inquiry, &prepared.category, prepared.now);
     view.attachments = attachments;
-    Ok(Made::new(SubmissionReplay { inquiry_id: new.id }, view))
+    Ok(Made::new(
+        SubmissionReplay {
+            inquiry_id: prepared.id,
+        },
+        view,
+    ))
 }
 
 type UpdateInput<'a> = (

@@ -14,6 +14,7 @@ mod personal_data;
 mod reconcile;
 mod retention;
 mod statistics;
+mod submission_batch;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,6 +74,7 @@ pub(crate) struct Inquiries {
     catalog: Catalog,
     contents: Arc<dyn AttachmentStore>,
     limits: AttachmentLimits,
+    queue: submission_batch::SubmissionQueue,
 }
 
 /// What a create under `create_once` returns: the record its replays get back, and, to
@@ -120,6 +122,7 @@ impl Inquiries {
             catalog,
             contents,
             limits,
+            queue: submission_batch::SubmissionQueue::default(),
         }
     }
 

@@ -27,6 +27,23 @@ impl Reference {
             sequence,
         }
     }
+
+    /// The reference of a submission to `agency` in `year` that is built before its
+    /// write transaction and numbered in it ([`Reference::numbered`]); sequences start at
+    /// 1, so no stored reference is ever left unnumbered.
+    pub(crate) fn unnumbered(agency: AgencyCode, year: i16) -> Self {
+        Self::new(agency, year, 0)
+    }
+
+    /// The same agency and year with `sequence`.
+    pub(crate) fn numbered(&self, sequence: i64) -> Self {
+        Self::new(self.agency.clone(), self.year, sequence)
+    }
+
+    /// The year whose sequence it takes.
+    pub(crate) fn year(&self) -> i16 {
+        self.year
+    }
 }
 
 impl fmt::Display for Reference {

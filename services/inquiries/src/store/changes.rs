@@ -3,7 +3,7 @@
 //! to the inquiry's history, under a kind name that never changes once written.
 
 use jalia_db::sea_orm::ConnectionTrait;
-use jalia_db::{Change, DbError, NewChange, record_change};
+use jalia_db::{Change, DbError, NewChange, record_changes};
 
 use crate::domain::feed::FeedChange;
 use crate::domain::inquiry::Inquiry;
@@ -33,20 +33,32 @@ pub(crate) async fn record<C: ConnectionTrait>(
     inquiry: &Inquiry,
     change: &StateChange,
 ) -> Result<(), DbError> {
-    let Some(followed) = change.followed_change() else {
-        return Ok(());
-    };
-    let resource = format!("agencies/{}/inquiries/{}", inquiry.agency, inquiry.id);
-    record_change(
-        conn,
-        &NewChange {
-            kind: kind(followed),
-            resource: &resource,
+    record_many(conn, &[(inquiry, change)]).await
+}
+
+/// Records what each change of its inquiry tells those following, in one statement.
+pub(crate) async fn record_many<C: ConnectionTrait>(
+    conn: &C,
+    changes: &[(&Inquiry, &StateChange)],
+) -> Result<(), DbError> {
+    let followed: Vec<(FollowedChange, String, &Inquiry, &StateChange)> = changes
+        .iter()
+        .filter_map(|(inquiry, change)| {
+            let followed = change.followed_change()?;
+            let resource = format!("agencies/{}/inquiries/{}", inquiry.agency, inquiry.id);
+            Some((followed, resource, *inquiry, *change))
+        })
+        .collect();
+    let records: Vec<NewChange<'_>> = followed
+        .iter()
+        .map(|(followed, resource, inquiry, change)| NewChange {
+            kind: kind(*followed),
+            resource,
             agency: inquiry.agency.as_str(),
             time: change.at,
-        },
-    )
-    .await
+        })
+        .collect();
+    record_changes(conn, &records).await
 }
 
 /// A record as the feed tells it; None for a kind this version does not know.

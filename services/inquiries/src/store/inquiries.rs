@@ -26,28 +26,38 @@ use crate::domain::statistics::Statistics;
 use crate::domain::status::{StateChange, Status};
 use crate::domain::text::PersonalText;
 
-/// Takes the next reference sequence of `agency` in `year`. The counter row is created or
-/// incremented by one atomic upsert whose row lock is held until the transaction ends, so
-/// concurrent submissions on any number of replicas each get their own number (and
-/// SQLite's IMMEDIATE transactions run one at a time anyway).
-pub(crate) async fn next_sequence<C: ConnectionTrait>(
+/// Takes the next `count` reference sequences of `agency` in `year` and gives the first
+/// (they run on from it without a gap). The counter row is created or advanced by one
+/// atomic upsert whose row lock is held until the transaction ends, so concurrent
+/// submissions on any number of replicas each get their own numbers (and SQLite's
+/// IMMEDIATE transactions run one at a time anyway): take them as late in the
+/// transaction as possible, so the lock is held for little more than the commit.
+pub(crate) async fn take_sequences<C: ConnectionTrait>(
     conn: &C,
     backend: Backend,
     agency: &AgencyCode,
     year: i16,
+    count: u32,
 ) -> Result<i64, Error> {
     const UPSERT: &str = "INSERT INTO inquiry_reference_counters (agency, year, last_sequence) \
-         VALUES ({agency}, {year}, 1) \
+         VALUES ({agency}, {year}, {count}) \
          ON CONFLICT (agency, year) DO UPDATE \
-         SET last_sequence = inquiry_reference_counters.last_sequence + 1 \
+         SET last_sequence = inquiry_reference_counters.last_sequence + {count} \
          RETURNING last_sequence";
     let (sql, db_backend) = match backend {
         Backend::Postgres => (
-            UPSERT.replace("{agency}", "$1").replace("{year}", "$2"),
+            UPSERT
+                .replace("{agency}", "$1")
+                .replace("{year}", "$2")
+                .replace("{count}", "$3"),
             DbBackend::Postgres,
         ),
         Backend::Sqlite => (
-            UPSERT.replace("{agency}", "?").replace("{year}", "?"),
+            // SQLite numbers `?` by position, so the count's second use is `?3` again.
+            UPSERT
+                .replace("{agency}", "?1")
+                .replace("{year}", "?2")
+                .replace("{count}", "?3"),
             DbBackend::Sqlite,
         ),
     };
@@ -55,27 +65,16 @@ pub(crate) async fn next_sequence<C: ConnectionTrait>(
         .query_one_raw(Statement::from_sql_and_values(
             db_backend,
             sql,
-            [agency.as_str().into(), i32::from(year).into()],
+            [
+                agency.as_str().into(),
+                i32::from(year).into(),
+                i64::from(count).into(),
+            ],
         ))
         .await?
         .ok_or_else(|| DbError::other("the reference counter upsert returned no row"))?;
-    Ok(row.try_get::<i64>("", "last_sequence")?)
-}
-
-/// Stores a new inquiry with the hash of its tracking code.
-pub(crate) async fn insert<C: ConnectionTrait>(
-    conn: &C,
-    value: &Inquiry,
-    tracking_hash: &[u8],
-) -> Result<(), Error> {
-    inquiry::Entity::insert(
-        row(value, tracking_hash.to_vec())?
-            .into_active_model()
-            .reset_all(),
-    )
-    .exec_without_returning(conn)
-    .await?;
-    Ok(())
+    let last = row.try_get::<i64>("", "last_sequence")?;
+    Ok(last - i64::from(count) + 1)
 }
 
 /// Stores an inquiry's new state (everything but its identity and tracking hash).
@@ -98,7 +97,50 @@ pub(crate) async fn append_history<C: ConnectionTrait>(
     version: i64,
     change: &StateChange,
 ) -> Result<(), Error> {
-    let row = history_row::Model {
+    history_row::Entity::insert(
+        history_entry(inquiry_id, version, change)?
+            .into_active_model()
+            .reset_all(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores new inquiries, each with the hash of its tracking code, and their first history
+/// entries: one statement for each table, however many there are.
+pub(crate) async fn insert_submitted<C: ConnectionTrait>(
+    conn: &C,
+    submitted: &[(&Inquiry, [u8; 32], &StateChange)],
+) -> Result<(), Error> {
+    if submitted.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(submitted.len());
+    let mut entries = Vec::with_capacity(submitted.len());
+    for (inquiry, hash, change) in submitted {
+        rows.push(row(inquiry, hash.to_vec())?.into_active_model().reset_all());
+        entries.push(
+            history_entry(inquiry.id, inquiry.version, change)?
+                .into_active_model()
+                .reset_all(),
+        );
+    }
+    inquiry::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
+    history_row::Entity::insert_many(entries)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+fn history_entry(
+    inquiry_id: Uuid,
+    version: i64,
+    change: &StateChange,
+) -> Result<history_row::Model, Error> {
+    Ok(history_row::Model {
         inquiry_id,
         position: stored_i32(version, "history position")?,
         from_status: change.from.map(StoredCode::code),
@@ -114,11 +156,7 @@ pub(crate) async fn append_history<C: ConnectionTrait>(
             .as_ref()
             .and_then(|r| r.external_reference.clone()),
         escalation: change.escalation,
-    };
-    history_row::Entity::insert(row.into_active_model().reset_all())
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    })
 }
 
 /// An inquiry's history, oldest first.

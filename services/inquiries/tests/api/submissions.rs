@@ -102,6 +102,56 @@ async fn twenty_concurrent_retries_of_one_request_make_one_inquiry() {
 }
 
 #[tokio::test]
+async fn concurrent_replays_and_reused_request_ids_leave_the_others_gapless() {
+    let world = World::start(1, CatalogAt::Down).await;
+    let desk = world.caller("desk-app", "bm").await;
+    let category = desk
+        .create_category("agencies/bm", "Permis de construire", 15)
+        .await
+        .unwrap();
+    let first = submission(&category);
+    let made = desk.submit(first.clone()).await.unwrap().inquiry.unwrap();
+    let mut reused = first.clone();
+    inquiry_mut(&mut reused).subject = "Une autre question".to_owned();
+    // Fresh submissions, retries of the first and reuses of its request_id, all waiting
+    // at once, so that they share transactions.
+    let mut tasks = Vec::new();
+    for index in 0..36 {
+        let desk = desk.clone();
+        let (kind, request) = match index % 3 {
+            0 => ("retry", first.clone()),
+            1 => ("reuse", reused.clone()),
+            _ => ("fresh", submission(&category)),
+        };
+        tasks.push(tokio::spawn(
+            async move { (kind, desk.submit(request).await) },
+        ));
+    }
+    let mut references = BTreeSet::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            ("retry", outcome) => {
+                let inquiry = outcome.unwrap().inquiry.unwrap();
+                assert_eq!(inquiry.reference, made.reference);
+            }
+            ("reuse", outcome) => {
+                assert_invalid(outcome, "request_id");
+            }
+            (_, outcome) => {
+                references.insert(outcome.unwrap().inquiry.unwrap().reference);
+            }
+        }
+    }
+    let expected: BTreeSet<String> = (2..=13).map(|n| format!("BM-2025-{n:06}")).collect();
+    assert_eq!(
+        references, expected,
+        "the fresh ones numbered without a gap"
+    );
+    assert_eq!(desk.list_all(list_of("agencies/bm")).await.len(), 13);
+    world.stop().await;
+}
+
+#[tokio::test]
 async fn a_requester_needs_only_one_of_email_and_phone() {
     let world = World::start(1, CatalogAt::Down).await;
     let desk = world.caller("desk-app", "bm").await;
