@@ -18,7 +18,7 @@
 //!
 //! Records older than the retention are purged in bounded batches
 //! ([`Db::purge_changes_older_than`]); the highest purged position is kept, and a cursor
-//! below it is [`ChangeFeedError::Expired`].
+//! below it is [`ChangeFeedError::Expired`] ([`FeedStartError::Expired`] to a service).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -185,12 +185,34 @@ pub enum ChangeFeedError {
     /// resuming from it would silently miss changes (FAILED_PRECONDITION `CURSOR_EXPIRED`).
     #[error("the cursor is older than the change records kept")]
     Expired,
-    /// The request's cursor is not one a watch returned (INVALID_ARGUMENT on `cursor`).
-    #[error(transparent)]
-    Cursor(#[from] MalformedCursor),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+/// Why a service's feed ([`Db::watch_feed`]) could not start: the call's answer, before
+/// anything is streamed.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedStartError {
+    /// The request's cursor is not one a watch returned (INVALID_ARGUMENT on `cursor`).
+    #[error(transparent)]
+    Cursor(#[from] MalformedCursor),
+    /// The cursor is older than what the retention kept (FAILED_PRECONDITION
+    /// `CURSOR_EXPIRED`).
+    #[error("the cursor is older than the change records kept")]
+    Expired,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<ChangeFeedError> for FeedStartError {
+    fn from(err: ChangeFeedError) -> Self {
+        match err {
+            ChangeFeedError::Expired => Self::Expired,
+            ChangeFeedError::Db(err) => Self::Db(err),
+        }
+    }
 }
 
 /// What a watch sends: the outbox's own [`Change`] from [`Db::watch_changes`]; the
@@ -382,7 +404,7 @@ impl Db {
         options: WatchOptions,
     ) -> Result<
         impl Stream<Item = Result<jalia_model::FeedItem<K>, DbError>> + Send + 'static,
-        ChangeFeedError,
+        FeedStartError,
     >
     where
         K: Copy + PartialEq + Send + 'static,

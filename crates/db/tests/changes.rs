@@ -10,7 +10,8 @@ use jalia_db::sea_orm_migration::prelude::*;
 use jalia_db::testing::TestDatabase;
 use jalia_db::{
     Backend, Change, ChangeFeedError, ChangeFilter, ChangeStart, CreateChanges, Cursor, Db,
-    FeedItem, MalformedCursor, NewChange, WatchOptions, record_change, record_changes,
+    FeedItem, FeedStartError, MalformedCursor, NewChange, WatchOptions, record_change,
+    record_changes,
 };
 use jalia_model::{AgencyCode, AgencyFilter, WatchQuery};
 use jiff::{SignedDuration, Timestamp};
@@ -383,7 +384,7 @@ async fn a_typed_feed_refuses_a_cursor_it_never_issued() {
         .await;
     assert!(matches!(
         started,
-        Err(ChangeFeedError::Cursor(MalformedCursor))
+        Err(FeedStartError::Cursor(MalformedCursor))
     ));
 }
 

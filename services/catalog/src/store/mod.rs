@@ -15,7 +15,7 @@ pub(crate) mod stored;
 pub(crate) mod terms;
 
 use jalia_db::sea_orm::{ColumnTrait, EntityTrait, Select};
-use jalia_db::{ChangeFeedError, DbError, Direction, Keyset, TransactionError, to_micros};
+use jalia_db::{DbError, Direction, FeedStartError, Keyset, TransactionError, to_micros};
 use jalia_model::{FieldViolation, StorageFailure, reasons};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -80,16 +80,16 @@ impl From<DbError> for Error {
     }
 }
 
-impl From<ChangeFeedError> for Error {
-    fn from(err: ChangeFeedError) -> Self {
+impl From<FeedStartError> for Error {
+    fn from(err: FeedStartError) -> Self {
         match err {
-            ChangeFeedError::Cursor(err) => FieldViolation::new("cursor", err.to_string()).into(),
-            ChangeFeedError::Expired => Self::precondition(
+            FeedStartError::Cursor(err) => FieldViolation::new("cursor", err.to_string()).into(),
+            FeedStartError::Expired => Self::precondition(
                 reasons::CURSOR_EXPIRED,
                 "the cursor is older than the changes kept: start from the oldest kept and \
                  read the services again",
             ),
-            ChangeFeedError::Db(err) => err.into(),
+            FeedStartError::Db(err) => err.into(),
         }
     }
 }

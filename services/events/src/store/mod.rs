@@ -11,7 +11,7 @@ pub(crate) mod events;
 pub(crate) mod registrations;
 
 use jalia_db::sea_orm::DbErr;
-use jalia_db::{ChangeFeedError, DbError, TransactionError};
+use jalia_db::{DbError, FeedStartError, TransactionError};
 
 pub(crate) use migration::Migrator;
 
@@ -31,15 +31,15 @@ impl From<DbErr> for Error {
     }
 }
 
-impl From<ChangeFeedError> for Error {
-    fn from(err: ChangeFeedError) -> Self {
+impl From<FeedStartError> for Error {
+    fn from(err: FeedStartError) -> Self {
         match err {
-            ChangeFeedError::Cursor(err) => Self::invalid("cursor", err.to_string()),
-            ChangeFeedError::Expired => Self::precondition(
+            FeedStartError::Cursor(err) => Self::invalid("cursor", err.to_string()),
+            FeedStartError::Expired => Self::precondition(
                 reasons::CURSOR_EXPIRED,
                 "the cursor is older than the changes kept; watch again without it",
             ),
-            ChangeFeedError::Db(err) => err.into(),
+            FeedStartError::Db(err) => err.into(),
         }
     }
 }

@@ -16,7 +16,7 @@ pub(crate) mod stored;
 pub(crate) use migration::Migrator;
 
 use jalia_db::sea_orm::DbErr;
-use jalia_db::{ChangeFeedError, DbError, TransactionError, UnknownCode};
+use jalia_db::{DbError, FeedStartError, TransactionError, UnknownCode};
 use jalia_model::{FieldViolation, StorageFailure, reasons};
 
 use crate::domain::Error;
@@ -39,16 +39,16 @@ impl From<UnknownCode> for Error {
     }
 }
 
-impl From<ChangeFeedError> for Error {
-    fn from(err: ChangeFeedError) -> Self {
+impl From<FeedStartError> for Error {
+    fn from(err: FeedStartError) -> Self {
         match err {
-            ChangeFeedError::Cursor(err) => FieldViolation::new("cursor", err.to_string()).into(),
-            ChangeFeedError::Expired => Self::precondition(
+            FeedStartError::Cursor(err) => FieldViolation::new("cursor", err.to_string()).into(),
+            FeedStartError::Expired => Self::precondition(
                 reasons::CURSOR_EXPIRED,
                 "the cursor is older than the changes kept: start from the oldest kept and \
                  read the inquiries again",
             ),
-            ChangeFeedError::Db(err) => err.into(),
+            FeedStartError::Db(err) => err.into(),
         }
     }
 }
