@@ -13,15 +13,20 @@
 //!   finished, and any transaction that commits later has an id at or above that horizon.
 //!   Records are delivered ordered by (transaction id, id), which never goes back.
 //!
-//! Records older than the retention are purged in bounded batches ([`Db::purge_changes`]);
-//! the highest purged position is kept, and a cursor below it is [`ChangeFeedError::Expired`].
+//! A service follows its feed with [`Db::watch_feed`], which reads its own kinds back
+//! from their stored names and yields the model's typed items.
+//!
+//! Records older than the retention are purged in bounded batches
+//! ([`Db::purge_changes_older_than`]); the highest purged position is kept, and a cursor
+//! below it is [`ChangeFeedError::Expired`] ([`FeedStartError::Expired`] to a service).
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
+use jalia_model::{AgencyCode, FeedChange, WatchQuery};
 use jiff::Timestamp;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
@@ -36,6 +41,8 @@ pub const CHANGES_TABLE: &str = "jalia_changes";
 pub const CHANGE_POSITIONS_TABLE: &str = "jalia_change_positions";
 /// The position below which records were purged.
 const RETENTION_POSITION: &str = "retention";
+/// Records deleted per purge transaction, so that a purge never holds the outbox long.
+const PURGE_BATCH: u64 = 500;
 /// How long a change record is kept when the service's setting does not say.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 /// The longest a watch runs before it ends (OK) for the client to resume with its cursor.
@@ -183,11 +190,37 @@ pub enum ChangeFeedError {
     Db(#[from] DbError),
 }
 
-/// What a watch sends.
+/// Why a service's feed ([`Db::watch_feed`]) could not start: the call's answer, before
+/// anything is streamed.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedStartError {
+    /// The request's cursor is not one a watch returned (INVALID_ARGUMENT on `cursor`).
+    #[error(transparent)]
+    Cursor(#[from] MalformedCursor),
+    /// The cursor is older than what the retention kept (FAILED_PRECONDITION
+    /// `CURSOR_EXPIRED`).
+    #[error("the cursor is older than the change records kept")]
+    Expired,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<ChangeFeedError> for FeedStartError {
+    fn from(err: ChangeFeedError) -> Self {
+        match err {
+            ChangeFeedError::Expired => Self::Expired,
+            ChangeFeedError::Db(err) => Self::Db(err),
+        }
+    }
+}
+
+/// What a watch sends: the outbox's own [`Change`] from [`Db::watch_changes`]; the
+/// service's typed change inside [`Db::watch_feed`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FeedItem {
+pub enum FeedItem<C = Change> {
     /// A change that passed the filter.
-    Change(Change),
+    Change(C),
     /// Nothing new matched; the position reached, so an idle client can advance its
     /// cursor. Sent every heartbeat interval while idle and once as the watch ends.
     Heartbeat(Cursor),
@@ -352,9 +385,84 @@ impl Db {
         filter: ChangeFilter,
         options: WatchOptions,
     ) -> impl Stream<Item = Result<FeedItem, DbError>> + Send + 'static {
+        self.follow(from, options, move |change| {
+            filter.matches(&change).then_some(change)
+        })
+    }
+
+    /// A service's feed: resolves where `query` starts (its cursor, or now, or the oldest
+    /// kept), then follows the outbox as [`Db::watch_changes`] does, delivering the
+    /// changes of the agencies and kinds asked for as the model's items. `kind_of` reads
+    /// the service's kind back from its stored name; a record it cannot read (a kind or
+    /// agency a later version wrote, say) is skipped rather than ending every watch. The
+    /// caller is checked before ([`WatchQuery::check_watcher`]); a refusal to start is
+    /// the call's answer rather than an error in the stream.
+    pub async fn watch_feed<K>(
+        &self,
+        query: WatchQuery<K>,
+        kind_of: fn(&str) -> Option<K>,
+        options: WatchOptions,
+    ) -> Result<
+        impl Stream<Item = Result<jalia_model::FeedItem<K>, DbError>> + Send + 'static,
+        FeedStartError,
+    >
+    where
+        K: Copy + PartialEq + Send + 'static,
+    {
+        let start = ChangeStart::parse(&query.cursor, query.from_oldest)?;
+        let from = self.change_start(start).await?;
+        tracing::debug!(cursor = %from, "change watch started");
+        let WatchQuery {
+            agencies, kinds, ..
+        } = query;
+        let select = move |change: Change| {
+            if agencies
+                .agency()
+                .is_some_and(|agency| agency.as_str() != change.agency)
+            {
+                return None;
+            }
+            let kind = kind_of(&change.kind);
+            if !kinds.is_empty() && !kind.is_some_and(|kind| kinds.contains(&kind)) {
+                return None;
+            }
+            let (Some(kind), Ok(agency)) = (kind, AgencyCode::parse(&change.agency)) else {
+                tracing::warn!(cursor = %change.cursor, "unreadable change record skipped");
+                return None;
+            };
+            Some(FeedChange {
+                cursor: change.cursor.to_string(),
+                kind,
+                resource: change.resource,
+                agency,
+                time: change.time,
+            })
+        };
+        Ok(self.follow(from, options, select).map(|item| {
+            item.map(|item| match item {
+                FeedItem::Change(change) => jalia_model::FeedItem::Change(change),
+                FeedItem::Heartbeat(cursor) => jalia_model::FeedItem::Heartbeat {
+                    cursor: cursor.to_string(),
+                },
+            })
+        }))
+    }
+
+    /// The outbox from `from`, each record through `select`: what it returns is
+    /// delivered, and what it drops counts as nothing new (so heartbeats still come).
+    fn follow<C, F>(
+        &self,
+        from: Cursor,
+        options: WatchOptions,
+        select: F,
+    ) -> impl Stream<Item = Result<FeedItem<C>, DbError>> + Send + 'static
+    where
+        C: Send + 'static,
+        F: FnMut(Change) -> Option<C> + Send + 'static,
+    {
         let state = Watch {
             db: self.clone(),
-            filter,
+            select,
             options,
             position: from,
             pending: VecDeque::new(),
@@ -367,10 +475,26 @@ impl Db {
         })
     }
 
+    /// Deletes every record that happened before `cutoff` (and every record ordered before
+    /// them), one bounded transaction after another: the background task's purge. Returns
+    /// how many records were deleted.
+    pub async fn purge_changes_older_than(&self, cutoff: Timestamp) -> Result<u64, DbError> {
+        let mut purged = 0;
+        loop {
+            let deleted = self.purge_changes(cutoff, PURGE_BATCH).await?;
+            purged += deleted;
+            // A batch also takes the records ordered before its last one, so it can delete
+            // more than asked; fewer means nothing older is left.
+            if deleted < PURGE_BATCH {
+                return Ok(purged);
+            }
+        }
+    }
+
     /// Deletes up to `batch` of the oldest records that happened before `cutoff`, with
     /// every record ordered before them, and remembers the highest deleted position so
     /// that older cursors are refused rather than silently skipping. Returns how many
-    /// records were deleted; call again while it returns `batch`.
+    /// records were deleted; [`Db::purge_changes_older_than`] calls it until fewer go.
     pub async fn purge_changes(&self, cutoff: Timestamp, batch: u64) -> Result<u64, DbError> {
         let backend = self.db_backend();
         let tx = self.begin_write().await?;
@@ -455,18 +579,18 @@ pub async fn advance_position<C: ConnectionTrait>(
     Ok(())
 }
 
-struct Watch {
+struct Watch<C, F> {
     db: Db,
-    filter: ChangeFilter,
+    select: F,
     options: WatchOptions,
     position: Cursor,
-    pending: VecDeque<Change>,
+    pending: VecDeque<C>,
     idle_since: tokio::time::Instant,
     ended: bool,
 }
 
-impl Watch {
-    async fn next(&mut self) -> Option<Result<FeedItem, DbError>> {
+impl<C, F: FnMut(Change) -> Option<C>> Watch<C, F> {
+    async fn next(&mut self) -> Option<Result<FeedItem<C>, DbError>> {
         loop {
             if self.ended {
                 return None;
@@ -494,7 +618,7 @@ impl Watch {
             let full = batch.changes.len() as u64 >= self.options.batch_size;
             self.position = batch.position;
             self.pending
-                .extend(batch.changes.into_iter().filter(|c| self.filter.matches(c)));
+                .extend(batch.changes.into_iter().filter_map(&mut self.select));
             if !self.pending.is_empty() || full {
                 continue;
             }

@@ -27,7 +27,7 @@ pub mod testing;
 pub use changes::{
     CHANGE_POSITIONS_TABLE, CHANGES_TABLE, Change, ChangeBatch, ChangeFeedError, ChangeFilter,
     ChangeStart, CreateChanges, Cursor, DEFAULT_RETENTION_DAYS as DEFAULT_CHANGES_RETENTION_DAYS,
-    FeedItem, MAX_WATCH_DURATION, MalformedCursor, NewChange, WatchOptions,
+    FeedItem, FeedStartError, MAX_WATCH_DURATION, MalformedCursor, NewChange, WatchOptions,
     advance_position as advance_change_position, record_change, record_changes,
 };
 pub use code::{StoredCode, UnknownCode, codes_are_distinct};

@@ -10,8 +10,10 @@ use jalia_db::sea_orm_migration::prelude::*;
 use jalia_db::testing::TestDatabase;
 use jalia_db::{
     Backend, Change, ChangeFeedError, ChangeFilter, ChangeStart, CreateChanges, Cursor, Db,
-    FeedItem, MalformedCursor, NewChange, WatchOptions, record_change,
+    FeedItem, FeedStartError, MalformedCursor, NewChange, WatchOptions, record_change,
+    record_changes,
 };
+use jalia_model::{AgencyCode, AgencyFilter, WatchQuery};
 use jiff::{SignedDuration, Timestamp};
 
 struct Migrator;
@@ -296,4 +298,119 @@ async fn a_watch_ends_with_a_heartbeat_at_its_end() {
         panic!("expected one heartbeat, got {items:?}");
     };
     assert_eq!(*position, Cursor::START);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Created,
+    Changed,
+}
+
+fn kind_of(stored: &str) -> Option<Kind> {
+    match stored {
+        "a.created" => Some(Kind::Created),
+        "a.changed" => Some(Kind::Changed),
+        _ => None,
+    }
+}
+
+fn query(agencies: AgencyFilter, kinds: Vec<Kind>) -> WatchQuery<Kind> {
+    WatchQuery {
+        agencies,
+        kinds,
+        cursor: String::new(),
+        from_oldest: true,
+    }
+}
+
+/// The typed changes a feed delivers up to the heartbeat that reaches `last`.
+async fn typed_up_to(db: &Db, query: WatchQuery<Kind>, last: Cursor) -> Vec<(Kind, String)> {
+    let options = WatchOptions {
+        poll_interval: Duration::from_millis(20),
+        heartbeat_interval: Duration::from_millis(50),
+        ..WatchOptions::within(Some(tokio::time::Instant::now() + Duration::from_secs(30)))
+    };
+    let mut feed = Box::pin(db.watch_feed(query, kind_of, options).await.unwrap());
+    let mut delivered = Vec::new();
+    loop {
+        match feed.next().await.unwrap().unwrap() {
+            jalia_model::FeedItem::Change(change) => {
+                delivered.push((change.kind, change.resource));
+            }
+            jalia_model::FeedItem::Heartbeat { cursor } if cursor == last.to_string() => {
+                return delivered;
+            }
+            jalia_model::FeedItem::Heartbeat { .. } => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_typed_feed_reads_its_kinds_back_filters_them_and_skips_what_it_cannot_read() {
+    let database = database().await;
+    let db = database.db().clone();
+    record(&db, "a.created", "agencies/bm/as/1", "bm").await;
+    record(&db, "a.renamed", "agencies/bm/as/1", "bm").await;
+    record(&db, "a.created", "agencies/BM/as/2", "BM").await;
+    record(&db, "a.changed", "agencies/cbm/as/3", "cbm").await;
+    record(&db, "a.changed", "agencies/bm/as/1", "bm").await;
+    let all = settled(&db, Cursor::START, 5).await;
+    let last = all[4].cursor;
+
+    let everything = typed_up_to(&db, query(AgencyFilter::All, Vec::new()), last).await;
+    assert_eq!(
+        everything,
+        [
+            (Kind::Created, "agencies/bm/as/1".to_owned()),
+            (Kind::Changed, "agencies/cbm/as/3".to_owned()),
+            (Kind::Changed, "agencies/bm/as/1".to_owned()),
+        ]
+    );
+    let bm = AgencyFilter::One(AgencyCode::parse("bm").unwrap());
+    let changed = typed_up_to(&db, query(bm, vec![Kind::Changed]), last).await;
+    assert_eq!(changed, [(Kind::Changed, "agencies/bm/as/1".to_owned())]);
+}
+
+#[tokio::test]
+async fn a_typed_feed_refuses_a_cursor_it_never_issued() {
+    let database = database().await;
+    let malformed = WatchQuery {
+        cursor: "12".to_owned(),
+        ..query(AgencyFilter::All, Vec::new())
+    };
+    let started = database
+        .db()
+        .watch_feed(malformed, kind_of, WatchOptions::within(None))
+        .await;
+    assert!(matches!(
+        started,
+        Err(FeedStartError::Cursor(MalformedCursor))
+    ));
+}
+
+#[tokio::test]
+async fn a_purge_takes_every_old_record_batch_after_batch() {
+    let database = database().await;
+    let db = database.db();
+    let old = Timestamp::now() - SignedDuration::from_hours(24 * 40);
+    let resources: Vec<String> = (0..1_201).map(|n| format!("agencies/bm/as/{n}")).collect();
+    let changes: Vec<NewChange<'_>> = resources
+        .iter()
+        .map(|resource| NewChange {
+            time: old,
+            ..change("a.created", resource, "bm")
+        })
+        .collect();
+    let tx = db.begin_write().await.unwrap();
+    record_changes(&tx, &changes).await.unwrap();
+    tx.commit().await.unwrap();
+    record(db, "a.created", "agencies/bm/as/new", "bm").await;
+    let cutoff = Timestamp::now() - SignedDuration::from_hours(24 * 30);
+
+    assert_eq!(db.purge_changes_older_than(cutoff).await.unwrap(), 1_201);
+    assert_eq!(
+        resources_after(db, Cursor::START, 1).await,
+        ["agencies/bm/as/new"]
+    );
+    assert_eq!(db.purge_changes_older_than(cutoff).await.unwrap(), 0);
 }

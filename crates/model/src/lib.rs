@@ -1,9 +1,9 @@
 //! The domain vocabulary every Jalia service shares (ARCHITECTURE.md §2): who owns a resource and
 //! how it is named, text in several languages and which one a reader gets, local times
 //! with their zone, a person's contact details and a place's address, audiences, page
-//! requests and pages, request ids and etags, the field violations that bad input
-//! produces, and the ErrorInfo reasons of the API. It knows nothing of the wire or the
-//! database: services convert at their edges.
+//! requests and pages, what a change feed's readers ask for and get, request ids and
+//! etags, the field violations that bad input produces, and the ErrorInfo reasons of the
+//! API. It knows nothing of the wire or the database: services convert at their edges.
 
 mod address;
 mod agency;
@@ -11,6 +11,7 @@ mod audience;
 mod caller;
 mod contact;
 mod etag;
+mod feed;
 mod language;
 mod name;
 mod page;
@@ -28,6 +29,7 @@ pub use audience::Audience;
 pub use caller::{AgencyScope, Caller};
 pub use contact::{CountryCode, Email, Phone};
 pub use etag::{Etag, IfMatch, StaleEtag};
+pub use feed::{FeedChange, FeedItem, WatchQuery, WatcherRefused};
 pub use language::{
     Direction, FallbackChain, LanguageCode, LocalizedText, Resolved, accept_language,
 };

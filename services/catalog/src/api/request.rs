@@ -5,7 +5,7 @@
 
 use jalia_model::{
     AgencyCode, AgencyFilter, Audience, FieldViolation, IfMatch, LocalizedText, PageRequest, Phone,
-    RequestId, Violations, parse_name, quote,
+    RequestId, Violations, WatchQuery, parse_name, quote,
 };
 use jalia_proto::catalog::v1 as wire;
 use jalia_proto::convert::{self, UpdatableFields};
@@ -18,7 +18,6 @@ use crate::domain::agency::{
     AgencyContent, AgencyKind, AgencyPatch, AgencyUpdate, NewAgency, Site, SiteKind,
     parse_fallback_languages, parse_new_agency_code,
 };
-use crate::domain::feed::WatchQuery;
 use crate::domain::hours::{OpeningHours, PeriodInput, Weekday, WeeklyPeriod};
 use crate::domain::place::{ContactPoint, HttpsUrl};
 use crate::domain::public_service::{
@@ -1042,7 +1041,9 @@ pub(crate) fn list_revisions(
 
 /// WatchChanges: whose changes, which kinds, from where (the cursor is read by the use
 /// case, which knows the feed's positions).
-pub(crate) fn watch_changes(request: &wire::WatchChangesRequest) -> Result<WatchQuery, Error> {
+pub(crate) fn watch_changes(
+    request: &wire::WatchChangesRequest,
+) -> Result<WatchQuery<PublicChange>, Error> {
     let mut violations = Violations::new();
     let agency = violations.check("parent", AgencyFilter::parse_parent(&request.parent));
     let mut kinds = violations.each("kinds", &request.kinds, usize::MAX, |number| {
@@ -1054,8 +1055,8 @@ pub(crate) fn watch_changes(request: &wire::WatchChangesRequest) -> Result<Watch
     kinds.dedup();
     finish(
         violations,
-        agency.map(|agency| WatchQuery {
-            agency: agency.agency().cloned(),
+        agency.map(|agencies| WatchQuery {
+            agencies,
             kinds,
             cursor: request.cursor.clone(),
             from_oldest: request.from_oldest,

@@ -1,7 +1,7 @@
 //! Domain values into responses, with every text resolved for the reader along the owning
 //! agency's fallback chain and the names of referenced agencies filled in.
 
-use jalia_model::{AgencyCode, FallbackChain, LanguageCode, LocalizedText, Page};
+use jalia_model::{AgencyCode, FallbackChain, FeedItem, LanguageCode, LocalizedText, Page};
 use jalia_proto::catalog::v1 as wire;
 use jalia_proto::convert::{
     agency_reference_for, audiences_for, etag_for, localized_text_for, postal_address_for,
@@ -10,7 +10,6 @@ use jalia_proto::convert::{
 use jalia_proto::r#type::v1 as shared;
 
 use crate::domain::agency::{Agency, AgencyKind, AgencyLabels, Labelled, Site, SiteKind};
-use crate::domain::feed::FeedItem;
 use crate::domain::hours::{OpeningHours, Weekday};
 use crate::domain::place::ContactPoint;
 use crate::domain::public_service::{
@@ -537,7 +536,7 @@ fn processing_time(time: ProcessingTime) -> wire::ProcessingTime {
 }
 
 /// One item of the change feed: a change, or a heartbeat carrying only the cursor.
-pub(crate) fn feed_item(item: FeedItem) -> wire::WatchChangesResponse {
+pub(crate) fn feed_item(item: FeedItem<PublicChange>) -> wire::WatchChangesResponse {
     match item {
         FeedItem::Change(change) => wire::WatchChangesResponse {
             cursor: change.cursor,

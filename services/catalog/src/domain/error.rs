@@ -1,7 +1,7 @@
 //! The catalog's one error type: every refusal the domain and the use cases make, beside
 //! the storage failures they pass on. The API maps it to gRPC codes once (`api/error.rs`).
 
-use jalia_model::{FieldViolation, StaleEtag, StorageFailure};
+use jalia_model::{FieldViolation, StaleEtag, StorageFailure, WatcherRefused};
 
 /// Why a catalog operation did not happen. Nothing was written in any case.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +65,12 @@ impl From<FieldViolation> for Error {
 impl From<Vec<FieldViolation>> for Error {
     fn from(violations: Vec<FieldViolation>) -> Self {
         Self::Invalid(violations)
+    }
+}
+
+impl From<WatcherRefused> for Error {
+    fn from(refused: WatcherRefused) -> Self {
+        Self::OtherAgency(refused.to_string())
     }
 }
 

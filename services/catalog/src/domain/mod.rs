@@ -6,7 +6,6 @@
 pub(crate) mod access;
 pub(crate) mod agency;
 mod error;
-pub(crate) mod feed;
 pub(crate) mod hours;
 pub(crate) mod place;
 pub(crate) mod public_service;

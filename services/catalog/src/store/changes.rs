@@ -3,9 +3,8 @@
 //! revision, under a kind name that never changes once written.
 
 use jalia_db::sea_orm::ConnectionTrait;
-use jalia_db::{Change, DbError, NewChange, record_change};
+use jalia_db::{DbError, NewChange, record_change};
 
-use crate::domain::feed::FeedChange;
 use crate::domain::revision::{PublicChange, Revision};
 
 /// The stored kind of a public change.
@@ -19,7 +18,7 @@ pub(crate) const fn kind(change: PublicChange) -> &'static str {
 
 /// The public change a stored kind names; None for a kind this version does not know
 /// (a newer replica's), which the feed then skips.
-fn public_change(kind: &str) -> Option<PublicChange> {
+pub(crate) fn public_change(kind: &str) -> Option<PublicChange> {
     PublicChange::ALL
         .into_iter()
         .find(|change| self::kind(*change) == kind)
@@ -46,17 +45,6 @@ pub(crate) async fn record<C: ConnectionTrait>(
         },
     )
     .await
-}
-
-/// A record as the feed tells it; None for a kind this version does not know.
-pub(crate) fn feed_change(record: Change) -> Option<FeedChange> {
-    Some(FeedChange {
-        kind: public_change(&record.kind)?,
-        cursor: record.cursor.to_string(),
-        resource: record.resource,
-        agency: record.agency,
-        time: record.time,
-    })
 }
 
 #[cfg(test)]

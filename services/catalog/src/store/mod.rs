@@ -15,8 +15,8 @@ pub(crate) mod stored;
 pub(crate) mod terms;
 
 use jalia_db::sea_orm::{ColumnTrait, EntityTrait, Select};
-use jalia_db::{DbError, Direction, Keyset, TransactionError, to_micros};
-use jalia_model::StorageFailure;
+use jalia_db::{DbError, Direction, FeedStartError, Keyset, TransactionError, to_micros};
+use jalia_model::{FieldViolation, StorageFailure, reasons};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -77,6 +77,20 @@ where
 impl From<DbError> for Error {
     fn from(err: DbError) -> Self {
         Self::Storage(StorageFailure::new(err))
+    }
+}
+
+impl From<FeedStartError> for Error {
+    fn from(err: FeedStartError) -> Self {
+        match err {
+            FeedStartError::Cursor(err) => FieldViolation::new("cursor", err.to_string()).into(),
+            FeedStartError::Expired => Self::precondition(
+                reasons::CURSOR_EXPIRED,
+                "the cursor is older than the changes kept: start from the oldest kept and \
+                 read the services again",
+            ),
+            FeedStartError::Db(err) => err.into(),
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 
 use jalia_model::{
     AgencyCode, AgencyFilter, FieldViolation, IfMatch, LocalizedText, PageRequest, RequestId,
-    Violations, ZonedDateTime, parse_name,
+    Violations, WatchQuery, ZonedDateTime, parse_name,
 };
 use jalia_proto::convert::{
     UpdatableFields, audience_filter, audiences, civil_date, instant, localized_text,
@@ -15,7 +15,7 @@ use jalia_proto::events::v1 as pb;
 use jalia_proto::r#type::v1 as wire;
 
 use crate::app::Register;
-use crate::domain::change::{ChangeKind, WatchQuery};
+use crate::domain::change::ChangeKind;
 use crate::domain::content::{
     AgendaItem, AttendanceFigure, AttendanceMode, Decision, EventContent, EventKind, LONG_TEXT,
     MAX_AGENDA_ITEMS, MAX_ATTENDANCE_FIGURES, MAX_DECISIONS, MAX_GUESTS, MAX_ITEM_SPEAKERS,
@@ -824,7 +824,7 @@ pub(super) fn person_in(parent: &str, email: &str, phone: &str) -> Result<(Agenc
 }
 
 /// WatchChanges. The cursor is checked by the use case, which alone knows what it means.
-pub(super) fn watch_changes(request: &pb::WatchChangesRequest) -> Result<WatchQuery> {
+pub(super) fn watch_changes(request: &pb::WatchChangesRequest) -> Result<WatchQuery<ChangeKind>> {
     let mut violations = Vec::new();
     let agencies = AgencyFilter::parse_parent(&request.parent)
         .map_err(|problem| violations.push(FieldViolation::new("parent", problem)))

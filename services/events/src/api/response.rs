@@ -1,7 +1,7 @@
 //! Domain to wire: texts resolved to the reader's languages. What a reader may not see
 //! (a private link) was already withheld by the use cases.
 
-use jalia_model::{FallbackChain, LanguageCode, LocalizedText, Page};
+use jalia_model::{FallbackChain, FeedItem, LanguageCode, LocalizedText, Page};
 use jalia_proto::convert::{
     agency_reference_for, audience_for, audiences_for, civil_date_for, etag_for,
     localized_text_for, postal_address_for, timestamp, zoned_date_time_for,
@@ -9,7 +9,7 @@ use jalia_proto::convert::{
 use jalia_proto::events::v1 as pb;
 use jalia_proto::r#type::v1 as wire;
 
-use crate::domain::change::{ChangeKind, FeedEntry};
+use crate::domain::change::ChangeKind;
 use crate::domain::content::{AttendanceMode, EventKind, Outcomes, Participant};
 use crate::domain::erasure::Erasure;
 use crate::domain::event::{Event, EventStatus};
@@ -288,13 +288,13 @@ pub(super) fn erasure(erasure: &Erasure) -> pb::Erasure {
 }
 
 /// One entry of a WatchChanges stream.
-pub(super) fn feed_entry(entry: &FeedEntry) -> pb::WatchChangesResponse {
+pub(super) fn feed_entry(entry: &FeedItem<ChangeKind>) -> pb::WatchChangesResponse {
     match entry {
-        FeedEntry::Heartbeat(cursor) => pb::WatchChangesResponse {
+        FeedItem::Heartbeat { cursor } => pb::WatchChangesResponse {
             cursor: cursor.clone(),
             ..pb::WatchChangesResponse::default()
         },
-        FeedEntry::Change(change) => pb::WatchChangesResponse {
+        FeedItem::Change(change) => pb::WatchChangesResponse {
             cursor: change.cursor.clone(),
             kind: change_kind(change.kind) as i32,
             resource: change.resource.clone(),

@@ -1,9 +1,6 @@
-//! The events service's change feed in its own terms: what kinds of change it records,
-//! which changes a watcher asked for, and what a watch delivers. The record itself is
-//! written by the use cases, in the transaction that makes each change.
-
-use jalia_model::{AgencyCode, AgencyFilter};
-use jiff::Timestamp;
+//! The events service's change feed in its own terms: what kinds of change it records and
+//! their stored names. The record itself is written by the use cases, in the transaction
+//! that makes each change; what a watcher asks for and gets is jalia-model's feed.
 
 /// What happened to an event or a registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,43 +54,6 @@ impl ChangeKind {
     pub(crate) fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.code() == code)
     }
-}
-
-/// What a watcher asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct WatchQuery {
-    /// One agency's changes, or every agency's (ministry-wide callers only).
-    pub agencies: AgencyFilter,
-    /// Only these kinds; empty = every kind.
-    pub kinds: Vec<ChangeKind>,
-    /// An earlier watch's cursor, as the client sent it (empty = none).
-    pub cursor: String,
-    /// With no cursor, start from the oldest change kept rather than from now.
-    pub from_oldest: bool,
-}
-
-/// One change as a watcher sees it: no personal data, only the resource's name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Change {
-    /// Resume from here to get what came after.
-    pub cursor: String,
-    /// What happened.
-    pub kind: ChangeKind,
-    /// The full resource name.
-    pub resource: String,
-    /// The owning agency.
-    pub agency: AgencyCode,
-    /// When it happened.
-    pub time: Timestamp,
-}
-
-/// What a watch sends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum FeedEntry {
-    /// A change.
-    Change(Change),
-    /// Nothing new: the position reached, so the client's cursor advances.
-    Heartbeat(String),
 }
 
 #[cfg(test)]

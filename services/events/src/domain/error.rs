@@ -1,7 +1,7 @@
 //! What can go wrong in the events service, in its own terms. The API layer maps each
 //! variant to a gRPC status once (`api/error.rs`).
 
-use jalia_model::{FieldViolation, StaleEtag, StorageFailure};
+use jalia_model::{FieldViolation, StaleEtag, StorageFailure, WatcherRefused};
 
 /// The events service's errors.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +80,14 @@ impl From<FieldViolation> for Error {
 impl From<Vec<FieldViolation>> for Error {
     fn from(violations: Vec<FieldViolation>) -> Self {
         Self::Invalid(violations)
+    }
+}
+
+impl From<WatcherRefused> for Error {
+    fn from(_: WatcherRefused) -> Self {
+        Self::OtherAgency(
+            "only the agency's own changes can be watched (every agency's by ministry-wide callers)",
+        )
     }
 }
 

@@ -11,11 +11,11 @@ pub(crate) mod events;
 pub(crate) mod registrations;
 
 use jalia_db::sea_orm::DbErr;
-use jalia_db::{DbError, TransactionError};
+use jalia_db::{DbError, FeedStartError, TransactionError};
 
 pub(crate) use migration::Migrator;
 
-use jalia_model::StorageFailure;
+use jalia_model::{StorageFailure, reasons};
 
 use crate::domain::Error;
 
@@ -28,6 +28,19 @@ impl From<DbError> for Error {
 impl From<DbErr> for Error {
     fn from(err: DbErr) -> Self {
         Self::from(DbError::from(err))
+    }
+}
+
+impl From<FeedStartError> for Error {
+    fn from(err: FeedStartError) -> Self {
+        match err {
+            FeedStartError::Cursor(err) => Self::invalid("cursor", err.to_string()),
+            FeedStartError::Expired => Self::precondition(
+                reasons::CURSOR_EXPIRED,
+                "the cursor is older than the changes kept; watch again without it",
+            ),
+            FeedStartError::Db(err) => err.into(),
+        }
     }
 }
 

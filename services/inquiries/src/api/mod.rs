@@ -43,7 +43,6 @@ use crate::domain::Error;
 use crate::domain::attachment::{Upload, UploadMetadata, Uploader};
 use crate::domain::category::{CreateCategoryCommand, UpdateCategoryCommand};
 use crate::domain::erasure::{EraseCommand, ExportCommand};
-use crate::domain::feed::WatchQuery;
 use crate::domain::inquiry::{
     AssignCommand, InquiryName, SubmitCommand, TransitionCommand, UpdateCommand,
 };
@@ -267,7 +266,7 @@ impl InquiryService for Api {
         request: Request<WatchChangesRequest>,
     ) -> Result<Response<Self::WatchChangesStream>, Status> {
         let (caller, deadline) = (caller_of(&request)?, deadline(&request).map(|d| d.0));
-        let query = WatchQuery::try_from(request.get_ref())?;
+        let query = request::watch_query(request.get_ref())?;
         let feed = self
             .inquiries
             .watch_changes(&caller, query, deadline)

@@ -3,7 +3,7 @@
 
 use jalia_model::{
     AgencyCode, AgencyFilter, CountryCode, Email, FieldViolation, IfMatch, LanguageCode,
-    PageRequest, Phone, RequestId, Violations, parse_name,
+    PageRequest, Phone, RequestId, Violations, WatchQuery, parse_name,
 };
 use jalia_proto::convert::{UpdatableFields, instant, localized_text};
 use jalia_proto::inquiries::v1 as wire;
@@ -19,7 +19,6 @@ use crate::domain::classification::{
     Coordinates, Kind, MAX_COMMUNE_CHARS, MAX_LAND_TITLE_CHARS, Place,
 };
 use crate::domain::erasure::{EraseCommand, ExportCommand, Person};
-use crate::domain::feed::WatchQuery;
 use crate::domain::inquiry::{
     AssignCommand, Assignment, Channel, InquiryName, MAX_ADMINISTRATION_CHARS, MAX_AGENT_CHARS,
     MAX_EXTERNAL_REFERENCE_CHARS, MAX_REQUESTER_NAME_CHARS, MAX_SUBJECT_CHARS, MAX_TEAM_CHARS,
@@ -625,31 +624,29 @@ pub(super) fn statistics(
 
 /// WatchChanges: whose changes, which kinds, from where (the cursor is read by the use
 /// case, which knows the feed's positions).
-impl TryFrom<&wire::WatchChangesRequest> for WatchQuery {
-    type Error = Error;
-
-    fn try_from(request: &wire::WatchChangesRequest) -> Result<Self, Error> {
-        let mut v = Violations::new();
-        let agency = list_parent(&request.parent, &mut v);
-        let mut kinds = v.each("kinds", &request.kinds, usize::MAX, |number| {
-            followed_change(*number).ok_or_else(|| {
-                vec![FieldViolation::new(
-                    "",
-                    "must be INQUIRY_SUBMITTED, INQUIRY_ANSWERED or INQUIRY_OVERDUE",
-                )]
-            })
-        });
-        kinds.sort_unstable_by_key(|kind| *kind as u8);
-        kinds.dedup();
-        match agency {
-            Some(agency) if v.is_empty() => Ok(Self {
-                agency,
-                kinds,
-                cursor: request.cursor.clone(),
-                from_oldest: request.from_oldest,
-            }),
-            _ => Err(v.into_vec().into()),
-        }
+pub(super) fn watch_query(
+    request: &wire::WatchChangesRequest,
+) -> Result<WatchQuery<FollowedChange>, Error> {
+    let mut v = Violations::new();
+    let agencies = v.check("parent", AgencyFilter::parse_parent(&request.parent));
+    let mut kinds = v.each("kinds", &request.kinds, usize::MAX, |number| {
+        followed_change(*number).ok_or_else(|| {
+            vec![FieldViolation::new(
+                "",
+                "must be INQUIRY_SUBMITTED, INQUIRY_ANSWERED or INQUIRY_OVERDUE",
+            )]
+        })
+    });
+    kinds.sort_unstable_by_key(|kind| *kind as u8);
+    kinds.dedup();
+    match agencies {
+        Some(agencies) if v.is_empty() => Ok(WatchQuery {
+            agencies,
+            kinds,
+            cursor: request.cursor.clone(),
+            from_oldest: request.from_oldest,
+        }),
+        _ => Err(v.into_vec().into()),
     }
 }
 

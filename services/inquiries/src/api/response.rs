@@ -1,6 +1,6 @@
 //! Domain values back into messages, text resolved for the reader's languages.
 
-use jalia_model::{FallbackChain, LanguageCode, LocalizedText, Page};
+use jalia_model::{FallbackChain, FeedItem, LanguageCode, LocalizedText, Page};
 use jalia_proto::convert::{civil_date_for, duration_for, etag_for, localized_text_for, timestamp};
 use jalia_proto::inquiries::v1 as wire;
 
@@ -12,7 +12,6 @@ use crate::domain::category::Category;
 use crate::domain::classification::{Coordinates, Kind, Place};
 use crate::domain::due::DueDateSource;
 use crate::domain::erasure::Erasure;
-use crate::domain::feed::FeedItem;
 use crate::domain::inquiry::{Assignment, Channel, Priority, Referral};
 use crate::domain::message::{AuthorKind, Message, Visibility};
 use crate::domain::public_statistics::{PublicStatistics, Published, SUPPRESSION_THRESHOLD};
@@ -482,7 +481,7 @@ fn channel_to_wire(channel: Channel) -> wire::InquiryChannel {
 }
 
 /// One item of the change feed: a change, or a heartbeat carrying only the cursor.
-pub(super) fn feed_item(item: FeedItem) -> wire::WatchChangesResponse {
+pub(super) fn feed_item(item: FeedItem<FollowedChange>) -> wire::WatchChangesResponse {
     match item {
         FeedItem::Change(change) => wire::WatchChangesResponse {
             cursor: change.cursor,

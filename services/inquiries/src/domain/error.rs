@@ -1,7 +1,7 @@
 //! The one error type of the service. Its messages never hold personal data: they name
 //! fields, states and resources, never what a citizen wrote.
 
-use jalia_model::{FieldViolation, StaleEtag, StorageFailure};
+use jalia_model::{FieldViolation, StaleEtag, StorageFailure, WatcherRefused};
 
 /// Why a use case did not happen. Nothing was written in any case.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +75,12 @@ impl From<FieldViolation> for Error {
 impl From<Vec<FieldViolation>> for Error {
     fn from(violations: Vec<FieldViolation>) -> Self {
         Self::Invalid(violations)
+    }
+}
+
+impl From<WatcherRefused> for Error {
+    fn from(refused: WatcherRefused) -> Self {
+        Self::OtherAgency(refused.to_string())
     }
 }
 

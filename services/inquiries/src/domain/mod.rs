@@ -9,7 +9,6 @@ pub(crate) mod classification;
 pub(crate) mod due;
 pub(crate) mod erasure;
 pub(crate) mod error;
-pub(crate) mod feed;
 pub(crate) mod inquiry;
 pub(crate) mod message;
 pub(crate) mod public_statistics;

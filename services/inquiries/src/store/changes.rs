@@ -3,9 +3,8 @@
 //! to the inquiry's history, under a kind name that never changes once written.
 
 use jalia_db::sea_orm::ConnectionTrait;
-use jalia_db::{Change, DbError, NewChange, record_changes};
+use jalia_db::{DbError, NewChange, record_changes};
 
-use crate::domain::feed::FeedChange;
 use crate::domain::inquiry::Inquiry;
 use crate::domain::status::{FollowedChange, StateChange};
 
@@ -20,7 +19,7 @@ pub(crate) const fn kind(change: FollowedChange) -> &'static str {
 
 /// The followed change a stored kind names; None for a kind this version does not know
 /// (a newer replica's), which the feed then skips.
-fn followed_change(kind: &str) -> Option<FollowedChange> {
+pub(crate) fn followed_change(kind: &str) -> Option<FollowedChange> {
     FollowedChange::ALL
         .into_iter()
         .find(|change| self::kind(*change) == kind)
@@ -59,17 +58,6 @@ pub(crate) async fn record_many<C: ConnectionTrait>(
         })
         .collect();
     record_changes(conn, &records).await
-}
-
-/// A record as the feed tells it; None for a kind this version does not know.
-pub(crate) fn feed_change(record: Change) -> Option<FeedChange> {
-    Some(FeedChange {
-        kind: followed_change(&record.kind)?,
-        cursor: record.cursor.to_string(),
-        resource: record.resource,
-        agency: record.agency,
-        time: record.time,
-    })
 }
 
 #[cfg(test)]

@@ -16,8 +16,8 @@ pub(crate) mod stored;
 pub(crate) use migration::Migrator;
 
 use jalia_db::sea_orm::DbErr;
-use jalia_db::{DbError, TransactionError, UnknownCode};
-use jalia_model::StorageFailure;
+use jalia_db::{DbError, FeedStartError, TransactionError, UnknownCode};
+use jalia_model::{FieldViolation, StorageFailure, reasons};
 
 use crate::domain::Error;
 
@@ -36,6 +36,20 @@ impl From<DbErr> for Error {
 impl From<UnknownCode> for Error {
     fn from(err: UnknownCode) -> Self {
         DbError::from(err).into()
+    }
+}
+
+impl From<FeedStartError> for Error {
+    fn from(err: FeedStartError) -> Self {
+        match err {
+            FeedStartError::Cursor(err) => FieldViolation::new("cursor", err.to_string()).into(),
+            FeedStartError::Expired => Self::precondition(
+                reasons::CURSOR_EXPIRED,
+                "the cursor is older than the changes kept: start from the oldest kept and \
+                 read the inquiries again",
+            ),
+            FeedStartError::Db(err) => err.into(),
+        }
     }
 }
 
