@@ -11,6 +11,7 @@ mod error;
 /// Page-token opening with fixed keys, for the fuzz targets in `fuzz/`.
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+mod group_commit;
 mod idempotency;
 mod keyset;
 mod leases;
@@ -33,6 +34,7 @@ pub use changes::{
 pub use code::{StoredCode, UnknownCode, codes_are_distinct};
 pub use connect::{Backend, ConfigError, Db, DbConfig, redact_password};
 pub use error::{DbError, DbErrorKind, TransactionError, classify};
+pub use group_commit::GroupQueue;
 pub use idempotency::{
     Fingerprint, IdempotencyError, IdempotencyKey, IdempotencyScope, Idempotent, Prior,
     RETENTION as IDEMPOTENCY_RETENTION, prior_results, record_results,

@@ -8,11 +8,9 @@
 //! the one-call path, which stays the authority on every rule.
 
 use std::collections::HashMap;
-use std::mem;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use jalia_db::sea_orm::DatabaseTransaction;
-use jalia_db::{DbError, Fingerprint, IdempotencyKey, IdempotencyScope, Prior};
+use jalia_db::{DbError, Fingerprint, GroupQueue, IdempotencyKey, IdempotencyScope, Prior};
 use jalia_model::{Caller, FieldViolation, RequestId};
 use jiff::Timestamp;
 use tokio::sync::oneshot;
@@ -30,22 +28,13 @@ use crate::store;
 /// time the first call in it waits.
 const MOST_PER_BATCH: usize = 64;
 
-/// The calls waiting for the next batch, and whether a task is making batches.
-#[derive(Default)]
-struct Queue {
-    waiting: Vec<Queued>,
-    leading: bool,
-}
+/// The replica's queue of calls to make together.
+#[derive(Clone, Debug)]
+pub(crate) struct RegistrationQueue(GroupQueue<Queued>);
 
-/// The replica's queue of registrations to make.
-#[derive(Clone, Default)]
-pub(crate) struct RegistrationQueue {
-    state: Arc<Mutex<Queue>>,
-}
-
-impl std::fmt::Debug for RegistrationQueue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RegistrationQueue")
+impl Default for RegistrationQueue {
+    fn default() -> Self {
+        Self(GroupQueue::new(MOST_PER_BATCH))
     }
 }
 
@@ -66,26 +55,6 @@ enum Answer {
     Alone(Box<Register>),
 }
 
-impl RegistrationQueue {
-    /// Queues a call; true when no task is making batches, so the caller starts one.
-    fn push(&self, queued: Queued) -> bool {
-        let mut queue = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        queue.waiting.push(queued);
-        !mem::replace(&mut queue.leading, true)
-    }
-
-    /// The next batch, or none (and no task leads any more) when nobody waits.
-    fn next_batch(&self) -> Option<Vec<Queued>> {
-        let mut queue = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if queue.waiting.is_empty() {
-            queue.leading = false;
-            return None;
-        }
-        let take = queue.waiting.len().min(MOST_PER_BATCH);
-        Some(queue.waiting.drain(..take).collect())
-    }
-}
-
 impl Events {
     /// Registers through the queue: made with whatever other registrations wait.
     pub(crate) async fn register_batched(
@@ -101,7 +70,7 @@ impl Events {
             now: self.now(),
             reply,
         };
-        if self.queue.push(queued) {
+        if self.queue.0.push(queued) {
             // A task of its own, so a caller that goes away does not strand the others.
             let events = self.clone();
             tokio::spawn(async move { events.make_batches().await });
@@ -114,7 +83,7 @@ impl Events {
     }
 
     async fn make_batches(&self) {
-        while let Some(batch) = self.queue.next_batch() {
+        while let Some(batch) = self.queue.0.next_batch() {
             self.make_batch(batch).await;
         }
     }

@@ -11,11 +11,9 @@
 //! sequences is taken in the transaction that stores every inquiry it numbers.
 
 use std::collections::BTreeMap;
-use std::mem;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use jalia_db::sea_orm::DatabaseTransaction;
-use jalia_db::{DbError, Fingerprint, IdempotencyKey, IdempotencyScope, Prior};
+use jalia_db::{DbError, Fingerprint, GroupQueue, IdempotencyKey, IdempotencyScope, Prior};
 use jalia_model::{AgencyCode, FieldViolation, RequestId};
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -32,22 +30,13 @@ use crate::store::stored::SubmissionReplay;
 /// time the first call in it waits.
 const MOST_PER_BATCH: usize = 64;
 
-/// The calls waiting for the next batch, and whether a task is making batches.
-#[derive(Default)]
-struct Queue {
-    waiting: Vec<Queued>,
-    leading: bool,
-}
+/// The replica's queue of calls to make together.
+#[derive(Clone, Debug)]
+pub(crate) struct SubmissionQueue(GroupQueue<Queued>);
 
-/// The replica's queue of submissions to make.
-#[derive(Clone, Default)]
-pub(crate) struct SubmissionQueue {
-    state: Arc<Mutex<Queue>>,
-}
-
-impl std::fmt::Debug for SubmissionQueue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SubmissionQueue")
+impl Default for SubmissionQueue {
+    fn default() -> Self {
+        Self(GroupQueue::new(MOST_PER_BATCH))
     }
 }
 
@@ -66,26 +55,6 @@ enum Answer {
     Alone(Box<(IdempotencyScope, Prepared)>),
 }
 
-impl SubmissionQueue {
-    /// Queues a call; true when no task is making batches, so the caller starts one.
-    fn push(&self, queued: Queued) -> bool {
-        let mut queue = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        queue.waiting.push(queued);
-        !mem::replace(&mut queue.leading, true)
-    }
-
-    /// The next batch, or none (and no task leads any more) when nobody waits.
-    fn next_batch(&self) -> Option<Vec<Queued>> {
-        let mut queue = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if queue.waiting.is_empty() {
-            queue.leading = false;
-            return None;
-        }
-        let take = queue.waiting.len().min(MOST_PER_BATCH);
-        Some(queue.waiting.drain(..take).collect())
-    }
-}
-
 impl Inquiries {
     /// Submits through the queue: made with whatever other submissions wait.
     pub(super) async fn submit_batched(
@@ -99,7 +68,7 @@ impl Inquiries {
             prepared,
             reply,
         };
-        if self.queue.push(queued) {
+        if self.queue.0.push(queued) {
             // A task of its own, so a caller that goes away does not strand the others.
             let inquiries = self.clone();
             tokio::spawn(async move { inquiries.make_batches().await });
@@ -115,7 +84,7 @@ impl Inquiries {
     }
 
     async fn make_batches(&self) {
-        while let Some(batch) = self.queue.next_batch() {
+        while let Some(batch) = self.queue.0.next_batch() {
             self.make_batch(batch).await;
         }
     }
