@@ -203,27 +203,23 @@ mod futures_stream {
     }
 }
 
-/// A gateway in front of the recording backend (and the suite's other backends).
-async fn gateway_to_fake(
+/// A gateway whose events backend is at `events_url` (checked against `ca_pem` when it is
+/// https), in front of the suite's other backends.
+async fn gateway_in_front_of(
     suite: &TestSuite,
-) -> (std::net::SocketAddr, std::net::SocketAddr, RecordingBackend) {
-    let fake = RecordingBackend::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let fake_addr = listener.local_addr().unwrap();
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(EventServiceServer::new(fake.clone()))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
-    );
+    events_url: &str,
+    ca_pem: Option<Vec<u8>>,
+) -> std::net::SocketAddr {
     let catalog = suite.suite.address("services-catalog").await.unwrap();
     let inquiries = suite.suite.address("inquiries").await.unwrap();
-    let config = jalia_gateway::Config::development(
+    let mut config = jalia_gateway::Config::development(
         &suite.data.path().canonicalize().unwrap(),
-        &format!("http://{fake_addr}"),
+        events_url,
         &format!("http://{catalog}"),
         &format!("http://{inquiries}"),
     )
     .unwrap();
+    config.backends.events.ca_pem = ca_pem;
     let gateway = jalia_gateway::Application::build(config, jalia_runtime::system_clock())
         .await
         .unwrap();
@@ -233,7 +229,130 @@ async fn gateway_to_fake(
         let _keep = _trigger;
         gateway.run(shutdown).await
     });
+    address
+}
+
+/// Serves the recording backend on a port of its own, through `server` as configured.
+async fn serve_fake(
+    mut server: tonic::transport::Server,
+) -> (std::net::SocketAddr, RecordingBackend) {
+    let fake = RecordingBackend::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake_addr = listener.local_addr().unwrap();
+    tokio::spawn(
+        server
+            .add_service(EventServiceServer::new(fake.clone()))
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    (fake_addr, fake)
+}
+
+/// A gateway in front of the recording backend (and the suite's other backends).
+async fn gateway_to_fake(
+    suite: &TestSuite,
+) -> (std::net::SocketAddr, std::net::SocketAddr, RecordingBackend) {
+    let (fake_addr, fake) = serve_fake(tonic::transport::Server::builder()).await;
+    let address = gateway_in_front_of(suite, &format!("http://{fake_addr}"), None).await;
     (address, fake_addr, fake)
+}
+
+fn get(name: &str) -> events::GetEventRequest {
+    events::GetEventRequest {
+        name: name.to_owned(),
+        language_code: String::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backends_recycling_connections_and_large_messages_pass_through() {
+    let suite = TestSuite::start(None).await;
+    // The backend closes each connection 150 ms after it opened (GOAWAY, then drain).
+    let (fake_addr, fake) = serve_fake(
+        tonic::transport::Server::builder().max_connection_age(Duration::from_millis(150)),
+    )
+    .await;
+    let gateway = gateway_in_front_of(&suite, &format!("http://{fake_addr}"), None).await;
+    let mut client = EventServiceClient::new(channel(gateway).await);
+
+    // Over several of the backend's connection lifetimes no call fails: a connection told
+    // to go away is replaced before the next call.
+    let started = Instant::now();
+    let mut calls = 0;
+    while started.elapsed() < Duration::from_millis(1_200) {
+        let name = format!("agencies/bm/events/e{calls}");
+        let answered = client.get_event(get(&name)).await.unwrap().into_inner();
+        assert_eq!(answered.name, name);
+        calls += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(calls >= 20, "only {calls} calls in 1.2 s");
+    assert_eq!(fake.calls.lock().unwrap().len(), calls);
+
+    // Messages larger than what is sent at once, both ways, and many calls at once.
+    let long = format!("agencies/bm/events/{}", "x".repeat(300_000));
+    let answered = client.get_event(get(&long)).await.unwrap().into_inner();
+    assert_eq!(answered.name, long);
+    let mut many = tokio::task::JoinSet::new();
+    for index in 0..32 {
+        let mut client = client.clone();
+        let name = format!("agencies/bm/events/{index}-{}", "y".repeat(index * 5_000));
+        many.spawn(async move {
+            let answered = client.get_event(get(&name)).await.unwrap().into_inner();
+            assert_eq!(answered.name, name);
+        });
+    }
+    while let Some(done) = many.join_next().await {
+        done.unwrap();
+    }
+}
+
+fn test_ca(name: &str) -> rcgen::CertifiedIssuer<'static, rcgen::KeyPair> {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    rcgen::CertifiedIssuer::self_signed(params, rcgen::KeyPair::generate().unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_backends_are_reached_over_tls_checked_against_their_ca() {
+    let suite = TestSuite::start(None).await;
+    let ca = test_ca("jalia test backend ca");
+    let key = rcgen::KeyPair::generate().unwrap();
+    let certificate = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let identity = tonic::transport::Identity::from_pem(certificate.pem(), key.serialize_pem());
+    let (fake_addr, fake) = serve_fake(
+        tonic::transport::Server::builder()
+            .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
+            .unwrap(),
+    )
+    .await;
+    // `localhost` may also resolve to ::1, where nothing listens: that pod is passed over.
+    let url = format!("https://localhost:{}", fake_addr.port());
+
+    let gateway = gateway_in_front_of(&suite, &url, Some(ca.pem().into_bytes())).await;
+    let mut client = EventServiceClient::new(channel(gateway).await);
+    for index in 0..3 {
+        let name = format!("agencies/bm/events/tls{index}");
+        let answered = client.get_event(get(&name)).await.unwrap().into_inner();
+        assert_eq!(answered.name, name);
+    }
+    assert_eq!(fake.calls.lock().unwrap().len(), 3);
+
+    // Against a CA that did not sign the backend's certificate, nothing is sent.
+    let stranger = test_ca("some other ca");
+    let gateway = gateway_in_front_of(&suite, &url, Some(stranger.pem().into_bytes())).await;
+    let mut client = EventServiceClient::new(channel(gateway).await);
+    let refused = client
+        .get_event(get("agencies/bm/events/secret"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    assert_eq!(fake.calls.lock().unwrap().len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,9 +25,10 @@ use jalia_proto::events::v1::{
     CalendarPublisher, ExportEventCalendarRequest, ExportEventsCalendarRequest,
 };
 use jalia_runtime::SharedClock;
+
+use crate::backend::Backend;
 use sha2::{Digest, Sha256};
 use tonic::body::Body;
-use tonic::transport::Channel;
 use tonic::{Code, Status};
 
 /// Where the feeds live on the gateway's port.
@@ -84,9 +85,9 @@ impl Feed {
 #[derive(Debug, Clone)]
 pub(crate) struct Calendars {
     /// The events service.
-    pub events: Channel,
+    pub events: Backend,
     /// The services catalog.
-    pub catalog: Channel,
+    pub catalog: Backend,
     /// For the feed's window.
     pub clock: SharedClock,
     /// Bound on each backend call.

@@ -3,8 +3,6 @@
 //! monitoring). Kubernetes probes `readiness`, which the runtime keeps SERVING until
 //! shutdown, so one backend down never takes the gateway out of its Service.
 
-use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,12 +22,12 @@ use crate::proxy::CallerLimiter;
 pub(crate) struct Watched {
     /// Its service name (the health entry).
     pub service: &'static str,
-    /// Its channel.
+    /// Its pods.
     pub backend: Backend,
 }
 
 async fn answers(backend: &Backend, timeout: Duration) -> bool {
-    let mut client = HealthClient::new(backend.channel());
+    let mut client = HealthClient::new(backend.clone());
     let check = client.check(HealthCheckRequest {
         service: String::new(),
     });
@@ -49,14 +47,10 @@ pub(crate) async fn watch(
     limiters: (Arc<AddressLimiter>, Arc<CallerLimiter>),
     shutdown: Shutdown,
 ) {
-    let mut known: Vec<BTreeSet<SocketAddr>> = vec![BTreeSet::new(); backends.len()];
     let mut healthy = vec![false; backends.len()];
     loop {
         for (index, watched) in backends.iter().enumerate() {
-            watched
-                .backend
-                .refresh(&mut known[index], !healthy[index])
-                .await;
+            watched.backend.refresh(!healthy[index]).await;
             let serving = answers(&watched.backend, timeout).await;
             if serving != healthy[index] {
                 tracing::info!(backend = watched.service, serving, "backend health changed");

@@ -342,12 +342,13 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds the listeners and prepares a balanced channel per backend.
+    /// Binds the listeners and prepares each backend's pods.
     pub async fn build(config: Config, clock: SharedClock) -> Result<Self, StartError> {
+        let backend = |service, target| Backend::new(service, target, config.ready_timeout);
         let backends = [
-            Backend::new(config.backends.events.clone())?,
-            Backend::new(config.backends.catalog.clone())?,
-            Backend::new(config.backends.inquiries.clone())?,
+            backend(service_names::EVENTS, &config.backends.events)?,
+            backend(service_names::CATALOG, &config.backends.catalog)?,
+            backend(service_names::INQUIRIES, &config.backends.inquiries)?,
         ];
         let server = Server::bind(config.server.clone(), clock.clone()).await?;
         Ok(Self {
@@ -377,17 +378,16 @@ impl Application {
             |service: &'static str, backend: &Backend| -> Result<Arc<Forward>, ServerError> {
                 Ok(Arc::new(Forward {
                     service,
-                    channel: backend.channel(),
+                    backend: backend.clone(),
                     rules: AccessRules::from_descriptor_set(FILE_DESCRIPTOR_SET, &[service])
                         .map_err(|err| ServerError::Contract(err.to_string()))?,
                     limiter: limiter.clone(),
-                    ready_timeout: self.config.ready_timeout,
                 }))
             };
         let limits = &self.config.server.limits;
         let calendars = calendar::Calendars {
-            events: events.channel(),
-            catalog: catalog.channel(),
+            events: events.clone(),
+            catalog: catalog.clone(),
             clock: self.clock.clone(),
             timeout: limits.request_timeout,
             max_message_bytes: limits.max_message_bytes,

@@ -1,7 +1,7 @@
 //! Forwarding one backend's calls: the path must be an RPC of that backend's contract
 //! (else UNIMPLEMENTED, never forwarded), a caller with a token within its subject's rate
 //! (every call was counted against its address at the door already), then the call goes
-//! through the balanced channel with the caller's deadline (never extended), request id
+//! to one of the backend's pods with the caller's deadline (never extended), request id
 //! and trace context; status, details and trailers come back untouched, streams included.
 
 use std::convert::Infallible;
@@ -9,21 +9,19 @@ use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use http::{HeaderValue, Version};
+use http::HeaderValue;
 use jalia_model::Caller;
 use jalia_proto::AccessRules;
 use jalia_runtime::server::{Deadline, REQUEST_ID_HEADER, RequestContext};
 
+use crate::backend::Backend;
 use crate::door::rate_limited;
-use jalia_runtime::{ApiError, ErrorCode, reasons};
 use tonic::body::Body;
 use tonic::server::NamedService;
-use tonic::transport::Channel;
-use tower::{Service, ServiceExt};
+use tower::Service;
 
 /// Calls per second and burst allowed to one caller (a subject, or an address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,21 +48,15 @@ pub(crate) fn limiter(settings: RateSettings) -> Arc<CallerLimiter> {
 pub(crate) struct Forward {
     /// The backend's service name, for logs.
     pub service: &'static str,
-    /// Its balanced channel.
-    pub channel: Channel,
+    /// Its pods.
+    pub backend: Backend,
     /// Its RPCs.
     pub rules: AccessRules,
     /// The shared per-caller limiter.
     pub limiter: Arc<CallerLimiter>,
-    /// How long to wait for a ready pod before answering UNAVAILABLE.
-    pub ready_timeout: Duration,
 }
 
 type BoxFuture<T> = Pin<Box<dyn std::future::Future<Output = T> + Send>>;
-
-fn refusal(error: ApiError) -> http::Response<Body> {
-    tonic::Status::from(error).into_http()
-}
 
 async fn forward(
     config: Arc<Forward>,
@@ -103,29 +95,7 @@ async fn forward(
             headers.insert("traceparent", value);
         }
     }
-    *request.version_mut() = Version::HTTP_2;
-
-    let mut channel = config.channel.clone();
-    let ready = tokio::time::timeout(config.ready_timeout, channel.ready()).await;
-    if !matches!(ready, Ok(Ok(_))) {
-        tracing::warn!(backend = config.service, "no backend pod ready");
-        return Ok(refusal(ApiError::new(
-            ErrorCode::Unavailable,
-            reasons::BACKEND_UNAVAILABLE,
-            format!("{} is unavailable; retry later", config.service),
-        )));
-    }
-    match channel.call(request).await {
-        Ok(response) => Ok(response),
-        Err(err) => {
-            tracing::warn!(backend = config.service, error = %err, "backend call failed");
-            Ok(refusal(ApiError::new(
-                ErrorCode::Unavailable,
-                reasons::BACKEND_UNAVAILABLE,
-                format!("{} is unavailable; retry later", config.service),
-            )))
-        }
-    }
+    Ok(config.backend.forward(request).await)
 }
 
 macro_rules! proxy {
