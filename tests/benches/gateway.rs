@@ -1,7 +1,8 @@
 //! The gateway's cost: GetEvent straight to the events backend, through the gateway, and
 //! through nginx `grpc_pass` (Debian's nginx-light) in front of the same backend, at 1, 16
 //! and 64 calls in flight, measured in one run. The figure that matters is each proxy's
-//! added latency and lost throughput relative to the direct calls of the same run.
+//! added latency and lost throughput relative to the direct calls of the same run, the
+//! three paths taking turns in rounds.
 //!
 //! Run: `cargo bench -p jalia-e2e --bench gateway` (needs `nginx` on the PATH). CI only
 //! compiles it.
@@ -27,6 +28,9 @@ use jalia_proto::events::v1::event_service_client::EventServiceClient;
 
 const LEVELS: [usize; 3] = [1, 16, 64];
 const CALLS: usize = 6_000;
+/// Each path's calls are made in this many rounds, the three paths taking turns, so that
+/// the machine's load drifting during the run weighs on all three alike.
+const ROUNDS: usize = 6;
 
 struct Figures {
     throughput: f64,
@@ -34,12 +38,44 @@ struct Figures {
     p99: Duration,
 }
 
-async fn measure(address: SocketAddr, name: &str, in_flight: usize) -> Figures {
+/// What one path measured over its rounds.
+#[derive(Default)]
+struct Samples {
+    latencies: Vec<Duration>,
+    busy: Duration,
+}
+
+impl Samples {
+    fn figures(mut self) -> Figures {
+        self.latencies.sort();
+        let latencies = &self.latencies;
+        let at =
+            |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+        Figures {
+            throughput: latencies.len() as f64 / self.busy.as_secs_f64(),
+            p50: at(0.50),
+            p99: at(0.99),
+        }
+    }
+}
+
+async fn client(address: SocketAddr, name: &str) -> EventServiceClient<tonic::transport::Channel> {
     let client = EventServiceClient::new(channel(address).await);
     // Warm the connection and the backend's caches.
     for _ in 0..200 {
         client.clone().get_event(request(name)).await.unwrap();
     }
+    client
+}
+
+/// One round: `calls` calls, `in_flight` at a time, added to `samples`.
+async fn measure(
+    client: &EventServiceClient<tonic::transport::Channel>,
+    name: &str,
+    in_flight: usize,
+    calls: usize,
+    samples: &mut Samples,
+) {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();
@@ -49,7 +85,7 @@ async fn measure(address: SocketAddr, name: &str, in_flight: usize) -> Figures {
         let name = name.to_owned();
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
-            while next.fetch_add(1, Ordering::Relaxed) < CALLS {
+            while next.fetch_add(1, Ordering::Relaxed) < calls {
                 let begun = Instant::now();
                 client.get_event(request(&name)).await.unwrap();
                 latencies.push(begun.elapsed());
@@ -57,18 +93,10 @@ async fn measure(address: SocketAddr, name: &str, in_flight: usize) -> Figures {
             latencies
         }));
     }
-    let mut latencies = Vec::new();
     for worker in workers {
-        latencies.extend(worker.await.unwrap());
+        samples.latencies.extend(worker.await.unwrap());
     }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
-    Figures {
-        throughput: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: at(0.50),
-        p99: at(0.99),
-    }
+    samples.busy += started.elapsed();
 }
 
 fn request(name: &str) -> pb::GetEventRequest {
@@ -164,16 +192,25 @@ fn main() {
             .into_inner();
         let name = listed.events[0].name.clone();
 
-        println!("GetEvent, {CALLS} calls per series");
+        println!("GetEvent, {CALLS} calls per series, in {ROUNDS} rounds taking turns");
         println!(
             "{:>9} {:<8} {:>10} {:>10} {:>10}",
             "in flight", "path", "calls/s", "p50", "p99"
         );
         let mut ratios = Vec::new();
+        let clients = [
+            client(backend, &name).await,
+            client(gateway, &name).await,
+            client(proxy, &name).await,
+        ];
         for in_flight in LEVELS {
-            let direct = measure(backend, &name, in_flight).await;
-            let through_gateway = measure(gateway, &name, in_flight).await;
-            let through_nginx = measure(proxy, &name, in_flight).await;
+            let mut samples: [Samples; 3] = Default::default();
+            for _ in 0..ROUNDS {
+                for (client, samples) in clients.iter().zip(samples.iter_mut()) {
+                    measure(client, &name, in_flight, CALLS / ROUNDS, samples).await;
+                }
+            }
+            let [direct, through_gateway, through_nginx] = samples.map(Samples::figures);
             for (label, figures) in [
                 ("direct", &direct),
                 ("gateway", &through_gateway),
