@@ -307,6 +307,30 @@ async fn the_run_uses_the_backend_it_was_asked_for() {
     }
 }
 
+/// `.cargo/config.toml` builds SQLite with its query planner stability guarantee: without
+/// it, every statement with a bound `LIMIT` is compiled again on each run (issue #15).
+#[tokio::test]
+async fn sqlite_is_built_to_keep_its_plans_whatever_is_bound() {
+    let db = Db::connect(&DbConfig::new("sqlite::memory:").unwrap())
+        .await
+        .unwrap();
+    let options: Vec<String> = db
+        .connection()
+        .query_all_raw(Statement::from_string(
+            db.connection().get_database_backend(),
+            "PRAGMA compile_options",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).unwrap())
+        .collect();
+    assert!(
+        options.iter().any(|option| option == "ENABLE_QPSG"),
+        "{options:?}"
+    );
+}
+
 #[tokio::test]
 async fn an_unreachable_postgres_url_is_an_error_not_a_skip() {
     let err = TestDatabase::for_run(Some("postgres://postgres@127.0.0.1:1/test"))
