@@ -249,15 +249,17 @@ async fn decide_batch(
     }
     store::registrations::insert_many(tx, &admitted.registrations).await?;
     record_registered(tx, &admitted.registrations, now).await?;
-    for id in &event_ids {
-        let touched = admitted
-            .registrations
-            .iter()
-            .any(|registration| registration.event_id == *id);
-        if let Some(event) = events.get(id).filter(|_| touched) {
-            store::events::save_seats(tx, event).await?;
-        }
-    }
+    let touched: Vec<&Event> = event_ids
+        .iter()
+        .filter(|id| {
+            admitted
+                .registrations
+                .iter()
+                .any(|registration| registration.event_id == **id)
+        })
+        .filter_map(|id| events.get(id))
+        .collect();
+    store::events::save_seats_of(tx, &touched).await?;
     Ok(decided)
 }
 

@@ -1,7 +1,7 @@
 //! Events: rows to domain values and back, the locked read a change starts with, the
 //! versioned save, the seat counts, and the keyset pages of a list.
 
-use jalia_db::sea_orm::sea_query::Expr;
+use jalia_db::sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
 use std::sync::OnceLock;
 
 use jalia_db::sea_orm::{
@@ -192,6 +192,57 @@ pub(crate) async fn save_seats(db: &impl ConnectionTrait, event: &Event) -> Resu
             Expr::value(seats.next_waitlist_seq),
         )
         .filter(event::Column::Id.eq(event.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Stores the seat counts of several events, locked by this transaction, in one
+/// statement: a registration batch spread over many events would otherwise pay one round
+/// trip per event while holding every one of their locks (issue #15).
+pub(crate) async fn save_seats_of(db: &impl ConnectionTrait, events: &[&Event]) -> Result<()> {
+    match events {
+        [] => return Ok(()),
+        [event] => return save_seats(db, event).await,
+        _ => {}
+    }
+    let per_event = |column: event::Column, value: fn(&Seats) -> jalia_db::sea_orm::Value| {
+        let mut case = CaseStatement::new();
+        for event in events {
+            case = case.case(
+                Expr::col(event::Column::Id).eq(event.id),
+                Expr::val(value(&event.seats)),
+            );
+        }
+        let stored: Expr = case.finally(Expr::col(column)).into();
+        stored
+    };
+    event::Entity::update_many()
+        .col_expr(
+            event::Column::ConfirmedCount,
+            per_event(event::Column::ConfirmedCount, |seats| {
+                count_column(seats.confirmed).into()
+            }),
+        )
+        .col_expr(
+            event::Column::WaitlistedCount,
+            per_event(event::Column::WaitlistedCount, |seats| {
+                count_column(seats.waitlisted).into()
+            }),
+        )
+        .col_expr(
+            event::Column::CheckedInCount,
+            per_event(event::Column::CheckedInCount, |seats| {
+                count_column(seats.checked_in).into()
+            }),
+        )
+        .col_expr(
+            event::Column::NextWaitlistSeq,
+            per_event(event::Column::NextWaitlistSeq, |seats| {
+                seats.next_waitlist_seq.into()
+            }),
+        )
+        .filter(event::Column::Id.is_in(events.iter().map(|event| event.id)))
         .exec(db)
         .await?;
     Ok(())

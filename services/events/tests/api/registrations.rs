@@ -188,6 +188,82 @@ async fn registrations_never_overbook_across_two_instances() {
     assert_eq!(exported, 200);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_registrations_spread_over_events_keep_each_events_counts() {
+    let app = Spawn::replicas(1).start().await;
+    let token = app.bm();
+    let mut client = app.client(0).await;
+    // Five events of 3 seats each: concurrent calls on them share transactions, which
+    // then store several events' counts at once.
+    let mut events = Vec::new();
+    for day in 1..=5 {
+        events.push(
+            published(
+                &mut client,
+                &token,
+                event(
+                    &format!("2027-09-0{day}T10:00"),
+                    &format!("2027-09-0{day}T12:00"),
+                    3,
+                    0,
+                ),
+            )
+            .await,
+        );
+    }
+    let mut calls = Vec::new();
+    for index in 0..40 {
+        let mut client = client.clone();
+        let request = authed(
+            register_request(&events[index % 5].name, attendee(index)),
+            &token,
+        );
+        calls.push(tokio::spawn(async move {
+            client.register_attendee(request).await
+        }));
+    }
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    for event in &events {
+        let roster = full_roster(&mut client, &token, &event.name).await;
+        assert_eq!(roster.len(), 8);
+        let mut positions: Vec<i32> = roster
+            .iter()
+            .filter(|r| status_of(r) == pb::RegistrationStatus::Waitlisted)
+            .map(|r| r.waitlist_position)
+            .collect();
+        positions.sort_unstable();
+        assert_eq!(positions, (1..=5).collect::<Vec<i32>>());
+        let summary = read(&mut client, &token, &event.name)
+            .await
+            .registration_summary
+            .unwrap();
+        assert_eq!(
+            (
+                summary.confirmed_count,
+                summary.waitlisted_count,
+                summary.remaining_seats
+            ),
+            (3, 5, 0),
+            "{}",
+            event.name
+        );
+    }
+    // The next on each line is numbered after its stored counter: 6.
+    for (index, event) in events.iter().enumerate() {
+        let late = client
+            .register_attendee(authed(
+                register_request(&event.name, attendee(100 + index)),
+                &token,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(late.waitlist_position, 6, "{}", event.name);
+    }
+}
+
 #[tokio::test]
 async fn one_person_registers_once_whatever_the_spelling() {
     let app = TestApp::one().await;
