@@ -1,7 +1,8 @@
 //! Compiles every .proto under the workspace's `proto/` with protox (no system protoc),
 //! generates the tonic/prost code, writes the descriptor set encoded by protox itself (so
 //! our extension options survive), and writes `Debug` impls that redact fields marked
-//! `(jalia.options.v1.personal_data)`.
+//! `(jalia.options.v1.personal_data)`, and the access table each RPC declares with
+//! `(jalia.options.v1.access)` (src/access.rs).
 
 use std::collections::BTreeSet;
 use std::error::Error;
@@ -9,9 +10,10 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use protox::prost_reflect::{DescriptorPool, MessageDescriptor, Value};
+use protox::prost_reflect::{DescriptorPool, ExtensionDescriptor, MessageDescriptor, Value};
 
 const PERSONAL_DATA_OPTION: &str = "jalia.options.v1.personal_data";
+const ACCESS_OPTION: &str = "jalia.options.v1.access";
 const ROOT_PACKAGE: &str = "jalia.";
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -42,6 +44,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         out_dir.join("redacted_debug.rs"),
         redacted_debug_impls(&personal),
     )?;
+    fs::write(out_dir.join("access_table.rs"), access_table(&pool)?)?;
 
     let fds = compiler.file_descriptor_set();
     tonic_prost_build::configure()
@@ -281,4 +284,61 @@ fn rust_ident(name: &str) -> String {
     } else {
         name.to_owned()
     }
+}
+
+/// The access rule of every RPC of our services, as a Rust expression of type
+/// `&[(&str, &[(&str, Option<Compiled>)])]` (service, then each method and its rule, `None`
+/// when it declares none). Read here, at build time, because reading it at start means
+/// decoding a pool of the whole descriptor set, source comments included: about 4 MiB of
+/// heap for a table of a few dozen entries, which glibc then keeps as resident memory.
+fn access_table(pool: &DescriptorPool) -> Result<String, Box<dyn Error>> {
+    let extension = pool
+        .get_extension_by_name(ACCESS_OPTION)
+        .ok_or_else(|| format!("the descriptor set lacks `{ACCESS_OPTION}`"))?;
+    let mut table = String::from("&[\n");
+    for service in pool
+        .services()
+        .filter(|service| service.full_name().starts_with(ROOT_PACKAGE))
+    {
+        writeln!(table, "    ({:?}, &[", service.full_name())?;
+        for method in service.methods() {
+            writeln!(
+                table,
+                "        ({:?}, {}),",
+                method.name(),
+                compiled_rule(&method.options(), &extension)
+            )?;
+        }
+        table.push_str("    ]),\n");
+    }
+    table.push_str("]\n");
+    Ok(table)
+}
+
+/// The same reading as `access::rule_of`: `public: true`, or a scope that is not blank;
+/// anything else counts as no rule.
+fn compiled_rule(
+    options: &protox::prost_reflect::DynamicMessage,
+    extension: &ExtensionDescriptor,
+) -> String {
+    if !options.has_extension(extension) {
+        return "None".to_owned();
+    }
+    let value = options.get_extension(extension);
+    let Value::Message(access) = value.as_ref() else {
+        return "None".to_owned();
+    };
+    if access.has_field_by_name("public") {
+        return match access.get_field_by_name("public").as_deref() {
+            Some(Value::Bool(true)) => "Some(Compiled::Public)".to_owned(),
+            _ => "None".to_owned(),
+        };
+    }
+    if access.has_field_by_name("scope")
+        && let Some(Value::String(scope)) = access.get_field_by_name("scope").as_deref()
+        && !scope.trim().is_empty()
+    {
+        return format!("Some(Compiled::Scope({scope:?}))");
+    }
+    "None".to_owned()
 }

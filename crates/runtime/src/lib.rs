@@ -14,6 +14,7 @@ pub mod probe;
 pub mod publisher;
 pub mod server;
 pub mod telemetry;
+pub mod threads;
 pub mod tls;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock, system_clock};
@@ -24,6 +25,7 @@ pub use error::{ApiError, ErrorCode, FieldViolation, PreconditionViolation, reas
 pub use server::{
     Contract, HttpRoutes, ServeOptions, Server, ServerError, Shutdown, ShutdownTrigger,
 };
+pub use threads::RuntimeSettings;
 
 /// Whether a server runs for development (HS256 tokens with a generated key, readable
 /// logs) or production (asymmetric keys from a JWKS file only, JSON logs).

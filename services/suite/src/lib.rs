@@ -19,7 +19,7 @@ use std::time::Duration;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use jalia_runtime::auth::{AuthConfig, DevTokenIssuer, TokenClaims};
 use jalia_runtime::config::{EnvPrefix, StorageSettings, parse_duration};
-use jalia_runtime::{Mode, Secret, Shutdown, system_clock, telemetry};
+use jalia_runtime::{Mode, RuntimeSettings, Secret, Shutdown, system_clock, telemetry};
 
 /// The deployables, as operators name them.
 pub const DEPLOYABLES: [&str; 4] = ["events", "services-catalog", "inquiries", "gateway"];
@@ -42,10 +42,26 @@ pub fn command() -> Command {
     let serve = Command::new("serve")
         .about("run one deployable (what Kubernetes runs)")
         .subcommand_required(true)
-        .subcommand(Command::new("events").args(jalia_events::Config::args()))
-        .subcommand(Command::new("services-catalog").args(jalia_catalog::Config::args()))
-        .subcommand(Command::new("inquiries").args(jalia_inquiries::Config::args()))
-        .subcommand(Command::new("gateway").args(jalia_gateway::Config::args()));
+        .subcommand(
+            Command::new("events")
+                .args(jalia_events::Config::args())
+                .args(RuntimeSettings::args()),
+        )
+        .subcommand(
+            Command::new("services-catalog")
+                .args(jalia_catalog::Config::args())
+                .args(RuntimeSettings::args()),
+        )
+        .subcommand(
+            Command::new("inquiries")
+                .args(jalia_inquiries::Config::args())
+                .args(RuntimeSettings::args()),
+        )
+        .subcommand(
+            Command::new("gateway")
+                .args(jalia_gateway::Config::args())
+                .args(RuntimeSettings::args()),
+        );
     let migrate = Command::new("migrate")
         .about("apply a service's pending migrations, under the migration lock")
         .subcommand_required(true)
@@ -86,7 +102,8 @@ pub fn command() -> Command {
                 .long("nats-subject-prefix")
                 .env("JALIA_NATS_SUBJECT_PREFIX")
                 .help("first tokens of the published subjects (default: jalia)"),
-        );
+        )
+        .args(RuntimeSettings::args());
     let token = Command::new("token")
         .about("mint a development token (HS256 with the data folder's key)")
         .arg(
@@ -151,8 +168,9 @@ fn database_args(deployable: &str) -> Vec<Arg> {
     args
 }
 
-/// Runs the command line; the exit code says how it went (2: bad settings).
-pub async fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+/// Runs the command line on a Tokio runtime built from its settings (the binary's whole
+/// `main`); the exit code says how it went (2: bad settings).
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let matches = match command().try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(err) => {
@@ -164,6 +182,39 @@ pub async fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             };
         }
     };
+    let settings = match runtime_settings(&matches) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("jalia: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    match settings.build() {
+        Ok(runtime) => runtime.block_on(main(&matches)),
+        Err(err) => {
+            eprintln!("jalia: cannot start the runtime: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The runtime settings of the command that runs: `serve <deployable>` and `up` take
+/// them; the short commands run on the defaults.
+pub fn runtime_settings(
+    matches: &ArgMatches,
+) -> Result<RuntimeSettings, jalia_runtime::ConfigError> {
+    match matches.subcommand() {
+        Some(("serve", serve)) => match serve.subcommand() {
+            Some((_, deployable)) => RuntimeSettings::from_matches(deployable),
+            None => Ok(RuntimeSettings::default()),
+        },
+        Some(("up", up)) => RuntimeSettings::from_matches(up),
+        _ => Ok(RuntimeSettings::default()),
+    }
+}
+
+/// Runs parsed command line inside the runtime.
+pub async fn main(matches: &ArgMatches) -> ExitCode {
     let outcome = match matches.subcommand() {
         Some(("serve", serve)) => serve_one(serve).await,
         Some(("migrate", migrate)) => migrate_one(migrate).await,

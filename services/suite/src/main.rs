@@ -1,6 +1,5 @@
-//! `jalia`: see the library for the commands.
+//! `jalia`: see the library for the commands, and for the runtime it builds.
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    jalia::main(std::env::args_os()).await
+fn main() -> std::process::ExitCode {
+    jalia::run(std::env::args_os())
 }
