@@ -114,6 +114,7 @@ impl Inquiries {
         limits: AttachmentLimits,
     ) -> Self {
         Self {
+            queue: submission_batch::SubmissionQueue::new(db.backend()),
             db,
             clock,
             calendars,
@@ -122,7 +123,6 @@ impl Inquiries {
             catalog,
             contents,
             limits,
-            queue: submission_batch::SubmissionQueue::default(),
         }
     }
 

@@ -30,13 +30,23 @@ use crate::store::stored::SubmissionReplay;
 /// time the first call in it waits.
 const MOST_PER_BATCH: usize = 64;
 
+/// Batches in flight at once on PostgreSQL (three measured no better than two).
+const OVERLAPPING_BATCHES: usize = 2;
+
 /// The replica's queue of calls to make together.
 #[derive(Clone, Debug)]
 pub(crate) struct SubmissionQueue(GroupQueue<Queued>);
 
-impl Default for SubmissionQueue {
-    fn default() -> Self {
-        Self(GroupQueue::new(MOST_PER_BATCH))
+impl SubmissionQueue {
+    /// An empty queue for a replica on `backend`. On PostgreSQL batches overlap: each
+    /// takes the reference counters last, so the next one does all its other writes
+    /// while the previous commits (measured: 2,724 against 1,842 submissions a second).
+    pub(crate) fn new(backend: jalia_db::Backend) -> Self {
+        let leading = match backend {
+            jalia_db::Backend::Sqlite => 1,
+            jalia_db::Backend::Postgres => OVERLAPPING_BATCHES,
+        };
+        Self(GroupQueue::new(MOST_PER_BATCH, leading))
     }
 }
 
