@@ -494,32 +494,17 @@ fn send_body(mut body: Body, mut stream: SendStream<Bytes>) {
             tokio::spawn(send_rest(body, stream, None));
             return;
         };
-        match frame {
-            None => {
-                let _ = stream.send_data(Bytes::new(), true);
-                return;
-            }
-            Some(Err(_)) => {
-                stream.send_reset(Reason::CANCEL);
-                return;
-            }
-            Some(Ok(frame)) => match frame.into_data() {
-                Ok(data) if inline + data.len() <= INLINE_BYTES => {
-                    inline += data.len();
-                    let end = body.is_end_stream();
-                    if stream.send_data(data, end).is_err() || end {
-                        return;
-                    }
-                }
-                Ok(data) => {
-                    tokio::spawn(send_rest(body, stream, Some(data)));
-                    return;
-                }
-                Err(frame) => {
-                    send_trailers_or_end(&mut stream, frame);
-                    return;
-                }
-            },
+        let Some(data) = data_or_end(&mut stream, frame) else {
+            return;
+        };
+        if inline + data.len() > INLINE_BYTES {
+            tokio::spawn(send_rest(body, stream, Some(data)));
+            return;
+        }
+        inline += data.len();
+        let end = body.is_end_stream();
+        if stream.send_data(data, end).is_err() || end {
+            return;
         }
     }
 }
@@ -537,35 +522,39 @@ async fn send_rest(mut body: Body, mut stream: SendStream<Bytes>, pending: Optio
             frame = body.frame() => frame,
             _ = poll_fn(|cx| stream.poll_reset(cx)) => return,
         };
-        match frame {
-            None => {
-                let _ = stream.send_data(Bytes::new(), true);
-                return;
-            }
-            Some(Err(_)) => {
-                stream.send_reset(Reason::CANCEL);
-                return;
-            }
-            Some(Ok(frame)) => match frame.into_data() {
-                Ok(data) => {
-                    if send_within_window(&mut stream, data).await.is_err() {
-                        return;
-                    }
-                }
-                Err(frame) => {
-                    send_trailers_or_end(&mut stream, frame);
-                    return;
-                }
-            },
+        let Some(data) = data_or_end(&mut stream, frame) else {
+            return;
+        };
+        if send_within_window(&mut stream, data).await.is_err() {
+            return;
         }
     }
 }
 
-fn send_trailers_or_end(stream: &mut SendStream<Bytes>, frame: Frame<Bytes>) {
-    let _ = match frame.into_trailers() {
-        Ok(trailers) => stream.send_trailers(trailers),
-        Err(_) => stream.send_data(Bytes::new(), true),
-    };
+/// A body frame's data to send; or, when the frame ends the body (its end, its trailers
+/// or its failure), None, once the stream has been ended to match.
+fn data_or_end(
+    stream: &mut SendStream<Bytes>,
+    frame: Option<Result<Frame<Bytes>, tonic::Status>>,
+) -> Option<Bytes> {
+    match frame.map(|frame| frame.map(Frame::into_data)) {
+        Some(Ok(Ok(data))) => Some(data),
+        Some(Ok(Err(frame))) => {
+            let _ = match frame.into_trailers() {
+                Ok(trailers) => stream.send_trailers(trailers),
+                Err(_) => stream.send_data(Bytes::new(), true),
+            };
+            None
+        }
+        None => {
+            let _ = stream.send_data(Bytes::new(), true);
+            None
+        }
+        Some(Err(_)) => {
+            stream.send_reset(Reason::CANCEL);
+            None
+        }
+    }
 }
 
 /// Sends `data` in pieces no larger than the credit the backend has granted.

@@ -13,6 +13,17 @@ use crate::helpers::{
     register_request, status_of,
 };
 
+/// The places in line of a roster's waitlisted registrations, in order.
+fn waitlist_positions(roster: &[pb::Registration]) -> Vec<i32> {
+    let mut positions: Vec<i32> = roster
+        .iter()
+        .filter(|r| status_of(r) == pb::RegistrationStatus::Waitlisted)
+        .map(|r| r.waitlist_position)
+        .collect();
+    positions.sort_unstable();
+    positions
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registrations_never_overbook_across_two_instances() {
     let app = Spawn::replicas(2).start().await;
@@ -112,13 +123,7 @@ async fn registrations_never_overbook_across_two_instances() {
         );
     }
     let roster = full_roster(&mut first, &token, &national_day.name).await;
-    let mut positions: Vec<i32> = roster
-        .iter()
-        .filter(|r| status_of(r) == pb::RegistrationStatus::Waitlisted)
-        .map(|r| r.waitlist_position)
-        .collect();
-    positions.sort_unstable();
-    assert_eq!(positions, (1..=140).collect::<Vec<i32>>());
+    assert_eq!(waitlist_positions(&roster), (1..=140).collect::<Vec<i32>>());
     let summary = read(&mut first, &token, &national_day.name)
         .await
         .registration_summary
@@ -228,13 +233,7 @@ async fn concurrent_registrations_spread_over_events_keep_each_events_counts() {
     for event in &events {
         let roster = full_roster(&mut client, &token, &event.name).await;
         assert_eq!(roster.len(), 8);
-        let mut positions: Vec<i32> = roster
-            .iter()
-            .filter(|r| status_of(r) == pb::RegistrationStatus::Waitlisted)
-            .map(|r| r.waitlist_position)
-            .collect();
-        positions.sort_unstable();
-        assert_eq!(positions, (1..=5).collect::<Vec<i32>>());
+        assert_eq!(waitlist_positions(&roster), (1..=5).collect::<Vec<i32>>());
         let summary = read(&mut client, &token, &event.name)
             .await
             .registration_summary
