@@ -329,28 +329,61 @@ impl Backend {
     pub(crate) async fn forward(&self, request: http::Request<Body>) -> http::Response<Body> {
         let (parts, body) = request.into_parts();
         let head = self.head(parts);
-        let ready = tokio::time::timeout(self.shared.ready_timeout, self.ready_connection());
-        let Ok(Some((mut send, pod))) = ready.await else {
-            tracing::warn!(backend = self.shared.service, "no backend pod ready");
+        let Some((mut send, pod)) = self.ready().await else {
             return self.unavailable();
         };
-        let (response, stream) = match send.send_request(head, body.is_end_stream()) {
+        let end = body.is_end_stream();
+        let (response, stream) = match send.send_request(copy_head(&head), end) {
             Ok(sent) => sent,
             Err(err) => {
                 tracing::warn!(backend = self.shared.service, pod = %pod, error = %err, "backend call failed");
                 return self.unavailable();
             }
         };
-        if !body.is_end_stream() {
-            send_body(body, stream);
-        }
-        match response.await {
-            Ok(response) => response.map(|received| Body::new(Relayed::new(received))),
-            Err(err) => {
-                tracing::warn!(backend = self.shared.service, pod = %pod, error = %err, "backend call failed");
-                self.unavailable()
+        let sent_whole = if end {
+            Some(Vec::new())
+        } else {
+            send_body(body, stream)
+        };
+        let failure = match response.await {
+            Ok(response) => return relayed(response),
+            Err(failure) => failure,
+        };
+        // A pod closing a connection (at its maximum age) refuses the streams it will not
+        // serve; those were not processed, so a request sent whole goes once more, on a
+        // fresh connection.
+        if let Some(chunks) = sent_whole.filter(|_| refused_unprocessed(&failure)) {
+            tracing::debug!(backend = self.shared.service, pod = %pod, "backend refused the call unprocessed; sending it again");
+            if let Some((mut send, pod)) = self.ready().await {
+                match send.send_request(head, chunks.is_empty()) {
+                    Ok((response, stream)) => {
+                        send_chunks(stream, chunks);
+                        match response.await {
+                            Ok(response) => return relayed(response),
+                            Err(err) => {
+                                tracing::warn!(backend = self.shared.service, pod = %pod, error = %err, "backend call failed");
+                            }
+                        }
+                    }
+                    Err(err) => {
+                        tracing::warn!(backend = self.shared.service, pod = %pod, error = %err, "backend call failed");
+                    }
+                }
             }
+            return self.unavailable();
         }
+        tracing::warn!(backend = self.shared.service, pod = %pod, error = %failure, "backend call failed");
+        self.unavailable()
+    }
+
+    /// A connection ready for one more stream, within the ready timeout.
+    async fn ready(&self) -> Option<(SendRequest<Bytes>, SocketAddr)> {
+        let ready = tokio::time::timeout(self.shared.ready_timeout, self.ready_connection());
+        let found = ready.await.ok().flatten();
+        if found.is_none() {
+            tracing::warn!(backend = self.shared.service, "no backend pod ready");
+        }
+        found
     }
 
     /// The request as the pod gets it: its URI absolute on the backend's authority, and
@@ -486,27 +519,66 @@ fn strip_connection_headers(headers: &mut HeaderMap) {
 
 /// Sends the request body: what is already there right now (a unary call's whole message,
 /// usually) from the calling task, the rest from a task of its own that follows the
-/// backend's flow control.
-fn send_body(mut body: Body, mut stream: SendStream<Bytes>) {
+/// backend's flow control. Returns the body's pieces when it was all sent from here and
+/// ended without trailers: then it can be sent again.
+fn send_body(mut body: Body, mut stream: SendStream<Bytes>) -> Option<Vec<Bytes>> {
+    let mut sent: Vec<Bytes> = Vec::new();
     let mut inline = 0;
     loop {
         let Some(frame) = body.frame().now_or_never() else {
             tokio::spawn(send_rest(body, stream, None));
-            return;
+            return None;
         };
+        let ended_plainly = frame.is_none();
         let Some(data) = data_or_end(&mut stream, frame) else {
-            return;
+            return ended_plainly.then_some(sent);
         };
         if inline + data.len() > INLINE_BYTES {
             tokio::spawn(send_rest(body, stream, Some(data)));
-            return;
+            return None;
         }
         inline += data.len();
         let end = body.is_end_stream();
-        if stream.send_data(data, end).is_err() || end {
+        sent.push(data.clone());
+        if stream.send_data(data, end).is_err() {
+            return None;
+        }
+        if end {
+            return Some(sent);
+        }
+    }
+}
+
+/// Sends a body already read whole (at most [`INLINE_BYTES`]).
+fn send_chunks(mut stream: SendStream<Bytes>, chunks: Vec<Bytes>) {
+    let last = chunks.len().saturating_sub(1);
+    for (index, chunk) in chunks.into_iter().enumerate() {
+        if stream.send_data(chunk, index == last).is_err() {
             return;
         }
     }
+}
+
+/// Whether the pod said it did not process the stream: refused outright, or beyond the
+/// last stream a graceful GOAWAY promised to serve.
+fn refused_unprocessed(error: &h2::Error) -> bool {
+    error.reason() == Some(Reason::REFUSED_STREAM)
+        || (error.is_go_away() && error.is_remote() && error.reason() == Some(Reason::NO_ERROR))
+}
+
+/// The pod's response, its body relayed as it arrives.
+fn relayed(response: http::Response<RecvStream>) -> http::Response<Body> {
+    response.map(|received| Body::new(Relayed::new(received)))
+}
+
+/// A copy of a request's head, to send it again.
+fn copy_head(head: &http::Request<()>) -> http::Request<()> {
+    let mut copy = http::Request::new(());
+    *copy.method_mut() = head.method().clone();
+    *copy.uri_mut() = head.uri().clone();
+    *copy.version_mut() = head.version();
+    *copy.headers_mut() = head.headers().clone();
+    copy
 }
 
 /// The rest of a request body, as the backend's flow control lets it through; stops when
