@@ -37,17 +37,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         out_dir.join("jalia_descriptor.bin"),
         compiler.encode_file_descriptor_set(),
     )?;
-    // The same set without source comments, compiled again by protox (re-encoding with
-    // prost would drop our extension options).
-    let mut undocumented = protox::Compiler::new([&proto_root])?;
-    undocumented
-        .include_imports(true)
-        .include_source_info(false);
-    undocumented.open_files(&files)?;
-    fs::write(
-        out_dir.join("jalia_descriptor_undocumented.bin"),
-        undocumented.encode_file_descriptor_set(),
-    )?;
 
     let pool = compiler.descriptor_pool();
     let personal = messages_with_personal_data(&pool);

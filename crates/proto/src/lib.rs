@@ -122,14 +122,6 @@ mod redacted_debug {
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/jalia_descriptor.bin"));
 
-/// [`FILE_DESCRIPTOR_SET`] without the source comments (about half its size, and most of a
-/// decoded pool's memory): for what a server keeps decoded for its whole life and never
-/// shows to anybody, like the gateway's REST transcoder.
-pub const UNDOCUMENTED_FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(
-    env!("OUT_DIR"),
-    "/jalia_descriptor_undocumented.bin"
-));
-
 /// gRPC service names, as callers and the gateway route them.
 pub mod service_names {
     /// `jalia.events.v1.EventService`.

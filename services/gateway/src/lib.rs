@@ -22,9 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Arg, ArgMatches};
-use jalia_proto::{
-    AccessRules, FILE_DESCRIPTOR_SET, HttpBindings, UNDOCUMENTED_FILE_DESCRIPTOR_SET, service_names,
-};
+use jalia_proto::{AccessRules, FILE_DESCRIPTOR_SET, service_names};
 use jalia_runtime::config::{Defaults, EnvPrefix, parse_duration};
 use jalia_runtime::{
     ConfigError, Contract, HttpRoutes, ServeOptions, Server, ServerError, ServerSettings,
@@ -402,18 +400,15 @@ impl Application {
             refusal: None,
         };
         let rest = rest::Rest::new(
-            UNDOCUMENTED_FILE_DESCRIPTOR_SET,
+            FILE_DESCRIPTOR_SET,
             &service_names::ALL,
             limits.max_message_bytes,
         )
         .map_err(|err| ServerError::Contract(err.to_string()))?;
-        // The document's descriptions are the contracts' comments: read from the whole set
-        // once, then let go, since the transcoder keeps the set without them (#15).
         let openapi = openapi::served(
             &AccessRules::from_descriptor_set(FILE_DESCRIPTOR_SET, &service_names::ALL)
                 .map_err(|err| ServerError::Contract(err.to_string()))?,
-            &HttpBindings::from_descriptor_set(FILE_DESCRIPTOR_SET, &service_names::ALL)
-                .map_err(|err| ServerError::Contract(err.to_string()))?,
+            rest.bindings(),
         );
         let http = vec![
             calendars,

@@ -66,6 +66,11 @@ impl Rest {
         })))
     }
 
+    /// The bindings it serves.
+    pub(crate) fn bindings(&self) -> &HttpBindings {
+        &self.0.bindings
+    }
+
     /// Answers one request; every failure is a `google.rpc.Status` JSON.
     pub(crate) async fn answer(
         self,
