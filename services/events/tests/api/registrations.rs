@@ -9,9 +9,22 @@ use jalia_testing::authed;
 use tonic::Code;
 
 use crate::helpers::{
-    Spawn, TestApp, assert_status, attendee, event, full_roster, published, read, register,
+    Client, Spawn, TestApp, assert_status, attendee, event, full_roster, published, read, register,
     register_request, status_of,
 };
+
+/// An event's confirmed, waitlisted and remaining seats, as GetEvent reports them.
+async fn seat_counts(client: &mut Client, token: &str, event: &str) -> (i32, i32, i32) {
+    let summary = read(client, token, event)
+        .await
+        .registration_summary
+        .unwrap();
+    (
+        summary.confirmed_count,
+        summary.waitlisted_count,
+        summary.remaining_seats,
+    )
+}
 
 /// The places in line of a roster's waitlisted registrations, in order.
 fn waitlist_positions(roster: &[pb::Registration]) -> Vec<i32> {
@@ -124,16 +137,8 @@ async fn registrations_never_overbook_across_two_instances() {
     }
     let roster = full_roster(&mut first, &token, &national_day.name).await;
     assert_eq!(waitlist_positions(&roster), (1..=140).collect::<Vec<i32>>());
-    let summary = read(&mut first, &token, &national_day.name)
-        .await
-        .registration_summary
-        .unwrap();
     assert_eq!(
-        (
-            summary.confirmed_count,
-            summary.waitlisted_count,
-            summary.remaining_seats
-        ),
+        seat_counts(&mut first, &token, &national_day.name).await,
         (50, 140, 0)
     );
 
@@ -234,16 +239,8 @@ async fn concurrent_registrations_spread_over_events_keep_each_events_counts() {
         let roster = full_roster(&mut client, &token, &event.name).await;
         assert_eq!(roster.len(), 8);
         assert_eq!(waitlist_positions(&roster), (1..=5).collect::<Vec<i32>>());
-        let summary = read(&mut client, &token, &event.name)
-            .await
-            .registration_summary
-            .unwrap();
         assert_eq!(
-            (
-                summary.confirmed_count,
-                summary.waitlisted_count,
-                summary.remaining_seats
-            ),
+            seat_counts(&mut client, &token, &event.name).await,
             (3, 5, 0),
             "{}",
             event.name
