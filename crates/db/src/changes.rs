@@ -33,6 +33,7 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 use crate::connect::{Backend, Db};
 use crate::error::DbError;
 use crate::time::{from_micros, to_micros};
+use crate::write_batch::WriteBatch;
 
 /// The outbox table each service's migrator creates with [`CreateChanges`].
 pub const CHANGES_TABLE: &str = "jalia_changes";
@@ -277,10 +278,23 @@ pub async fn record_changes<C: ConnectionTrait>(
     conn: &C,
     changes: &[NewChange<'_>],
 ) -> Result<(), DbError> {
-    if changes.is_empty() {
-        return Ok(());
+    if let Some(statement) = changes_statement(conn.get_database_backend(), changes) {
+        conn.execute_raw(statement).await?;
     }
-    let backend = conn.get_database_backend();
+    Ok(())
+}
+
+/// [`record_changes`] as one statement of a [`WriteBatch`]; nothing for an empty slice.
+pub fn add_changes(batch: &mut WriteBatch, changes: &[NewChange<'_>]) {
+    if let Some(statement) = changes_statement(batch.backend(), changes) {
+        batch.add(statement);
+    }
+}
+
+fn changes_statement(backend: DbBackend, changes: &[NewChange<'_>]) -> Option<Statement> {
+    if changes.is_empty() {
+        return None;
+    }
     let xact = match backend {
         DbBackend::Postgres => "pg_current_xact_id()::text::bigint",
         _ => "0",
@@ -311,9 +325,7 @@ pub async fn record_changes<C: ConnectionTrait>(
         "INSERT INTO {CHANGES_TABLE} (xact, kind, resource, agency, change_time) VALUES {}",
         rows.join(", ")
     );
-    conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    Ok(())
+    Some(Statement::from_sql_and_values(backend, sql, values))
 }
 
 impl Db {

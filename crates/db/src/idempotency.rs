@@ -11,7 +11,8 @@
 use jalia_model::{Caller, FieldViolation, RequestId};
 use jiff::{SignedDuration, Timestamp};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryTrait, Statement,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -22,6 +23,7 @@ use crate::connect::Db;
 use crate::error::{DbError, TransactionError};
 use crate::time::to_micros;
 use crate::write::WriteFuture;
+use crate::write_batch::{WriteBatch, WriteSlot};
 
 /// How long a stored result is kept at least.
 pub const RETENTION: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -432,8 +434,31 @@ pub async fn record_results<T: Serialize>(
     results: &[(IdempotencyKey, Fingerprint, T)],
     now: Timestamp,
 ) -> Result<bool, DbError> {
-    if results.is_empty() {
+    let Some(statement) = results_statement(tx.get_database_backend(), results, now)? else {
         return Ok(true);
+    };
+    let inserted = tx.execute_raw(statement).await?.rows_affected();
+    Ok(inserted == results.len() as u64)
+}
+
+/// [`record_results`] as one statement of a [`WriteBatch`]: the slot's count of rows
+/// falls short of `results.len()` when some key was taken meanwhile. Nothing for no
+/// results.
+pub fn add_results<T: Serialize>(
+    batch: &mut WriteBatch,
+    results: &[(IdempotencyKey, Fingerprint, T)],
+    now: Timestamp,
+) -> Result<Option<WriteSlot>, DbError> {
+    Ok(results_statement(batch.backend(), results, now)?.map(|statement| batch.add(statement)))
+}
+
+fn results_statement<T: Serialize>(
+    backend: DbBackend,
+    results: &[(IdempotencyKey, Fingerprint, T)],
+    now: Timestamp,
+) -> Result<Option<Statement>, DbError> {
+    if results.is_empty() {
+        return Ok(None);
     }
     let mut rows = Vec::with_capacity(results.len());
     for (key, fingerprint, value) in results {
@@ -449,14 +474,11 @@ pub async fn record_results<T: Serialize>(
             created_at: Set(to_micros(now)),
         });
     }
-    let inserted = record::Entity::insert_many(rows)
-        .on_conflict_do_nothing_on([
-            record::Column::Agency,
-            record::Column::Subject,
-            record::Column::Method,
-            record::Column::RequestId,
-        ])
-        .exec_without_returning(tx)
-        .await?;
-    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(rows) if rows == results.len() as u64))
+    let insert = record::Entity::insert_many(rows).on_conflict_do_nothing_on([
+        record::Column::Agency,
+        record::Column::Subject,
+        record::Column::Method,
+        record::Column::RequestId,
+    ]);
+    Ok(Some(insert.build(backend)))
 }

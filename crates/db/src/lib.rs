@@ -21,6 +21,7 @@ mod pager;
 mod time;
 mod versioned;
 mod write;
+mod write_batch;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -29,7 +30,7 @@ pub use changes::{
     CHANGE_POSITIONS_TABLE, CHANGES_TABLE, Change, ChangeBatch, ChangeFeedError, ChangeFilter,
     ChangeStart, CreateChanges, Cursor, DEFAULT_RETENTION_DAYS as DEFAULT_CHANGES_RETENTION_DAYS,
     FeedItem, FeedStartError, MAX_WATCH_DURATION, MalformedCursor, NewChange, WatchOptions,
-    advance_position as advance_change_position, record_change, record_changes,
+    add_changes, advance_position as advance_change_position, record_change, record_changes,
 };
 pub use code::{StoredCode, UnknownCode, codes_are_distinct};
 pub use connect::{Backend, ConfigError, Db, DbConfig, redact_password};
@@ -37,7 +38,7 @@ pub use error::{DbError, DbErrorKind, TransactionError, classify};
 pub use group_commit::GroupQueue;
 pub use idempotency::{
     Fingerprint, IdempotencyError, IdempotencyKey, IdempotencyScope, Idempotent, Prior,
-    RETENTION as IDEMPOTENCY_RETENTION, prior_results, record_results,
+    RETENTION as IDEMPOTENCY_RETENTION, add_results, prior_results, record_results,
 };
 pub use keyset::{Direction, KeyValue, Keyset};
 pub use leases::{CreateLeases, LEASES_TABLE};
@@ -50,6 +51,7 @@ pub use pager::Pager;
 pub use time::{from_micros, to_micros};
 pub use versioned::{Versioned, update_versioned};
 pub use write::{WriteFuture, lock_for_update};
+pub use write_batch::{WriteBatch, WriteSlot, Written};
 
 /// Re-exported so services name one sea-orm.
 pub use sea_orm;

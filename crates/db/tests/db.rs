@@ -5,15 +5,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use jalia_db::sea_orm::sea_query::{Expr, ExprTrait, Query};
 use jalia_db::sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    PaginatorTrait, QuerySelect, Statement, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 use jalia_db::testing::{POSTGRES_URL_ENV, TestDatabase};
 use jalia_db::{
     Backend, Db, DbConfig, DbError, DbErrorKind, Direction, Fingerprint, IdempotencyError,
     IdempotencyKey, IdempotencyScope, Idempotent, KeyValue, Keyset, PageScope, PageTokenError,
-    PageTokens, TransactionError, Versioned, lock_for_update, update_versioned,
+    PageTokens, TransactionError, Versioned, WriteBatch, WriteSlot, lock_for_update,
+    update_versioned,
 };
 use jalia_model::{AgencyScope, Caller, FieldViolation, PageRequest, RequestId};
 use jiff::{SignedDuration, Timestamp};
@@ -1342,4 +1344,114 @@ async fn replicas_racing_for_a_free_lease_get_one_holder() {
         }
     }
     assert_eq!(holders, 1);
+}
+
+/// A thing and a part of it, as two statements of one batch of writes.
+fn thing_with_part(batch: &mut WriteBatch, label: &str) -> (WriteSlot, WriteSlot) {
+    let backend = batch.backend();
+    let id = Uuid::now_v7();
+    let thing = thing::Entity::insert(thing::ActiveModel {
+        id: Set(id),
+        label: Set(label.to_owned()),
+    });
+    let thing = batch.add(thing.build(backend));
+    let part = Query::insert()
+        .into_table("parts")
+        .columns(["id", "thing_id"])
+        .values_panic([Uuid::now_v7().into(), id.into()])
+        .to_owned();
+    let part = batch.add(backend.build(&part));
+    (thing, part)
+}
+
+#[tokio::test]
+async fn a_write_batch_counts_each_statements_rows_and_a_child_may_go_with_its_parent() {
+    let database = migrated().await;
+    let db = database.db();
+    for id in [1, 2, 3] {
+        counter::Entity::insert(counter::ActiveModel {
+            id: Set(id),
+            value: Set(10),
+        })
+        .exec_without_returning(db.connection())
+        .await
+        .unwrap();
+    }
+    db.write(&(), |tx, ()| {
+        Box::pin(async move { insert_thing(tx, "taken").await.map(drop) })
+    })
+    .await
+    .unwrap();
+
+    let written = db
+        .write(&(), |tx, ()| {
+            Box::pin(async move {
+                let mut batch = WriteBatch::new(tx.get_database_backend());
+                let (thing, part) = thing_with_part(&mut batch, "fresh");
+                let taken = thing::Entity::insert(thing::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    label: Set("taken".to_owned()),
+                })
+                .on_conflict_do_nothing_on([thing::Column::Label]);
+                let taken = batch.add(taken.build(batch.backend()));
+                let bumped = counter::Entity::update_many()
+                    .col_expr(
+                        counter::Column::Value,
+                        Expr::col(counter::Column::Value).add(1),
+                    )
+                    .filter(counter::Column::Id.is_in([1, 3]));
+                let bumped = batch.add(bumped.build(batch.backend()));
+                let written = batch.execute(tx).await?;
+                Ok::<_, TestError>([thing, part, taken, bumped].map(|slot| written.rows(slot)))
+            })
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(written, [1, 1, 0, 2], "rows written by each statement");
+    assert_eq!(count_rows(db, "things").await, 2);
+    assert_eq!(count_rows(db, "parts").await, 1);
+    let values: Vec<i64> = counter::Entity::find()
+        .order_by_asc(counter::Column::Id)
+        .all(db.connection())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|counter| counter.value)
+        .collect();
+    assert_eq!(values, [11, 10, 11]);
+}
+
+#[tokio::test]
+async fn a_write_batch_with_a_failing_statement_leaves_nothing_behind() {
+    let database = migrated().await;
+    let db = database.db();
+    db.write(&(), |tx, ()| {
+        Box::pin(async move { insert_thing(tx, "taken").await.map(drop) })
+    })
+    .await
+    .unwrap();
+
+    let failed = db
+        .write(&(), |tx, ()| {
+            Box::pin(async move {
+                let mut batch = WriteBatch::new(tx.get_database_backend());
+                thing_with_part(&mut batch, "fresh");
+                thing_with_part(&mut batch, "taken");
+                batch.execute(tx).await?;
+                Ok::<_, TestError>(())
+            })
+        })
+        .await;
+
+    let Err(TestError::Db(err)) = failed else {
+        panic!("a unique label taken twice must fail the batch, got {failed:?}");
+    };
+    assert_eq!(err.kind(), DbErrorKind::UniqueViolation, "{err}");
+    assert_eq!(
+        count_rows(db, "things").await,
+        1,
+        "only the thing there before"
+    );
+    assert_eq!(count_rows(db, "parts").await, 0);
 }

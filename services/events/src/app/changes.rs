@@ -2,8 +2,8 @@
 //! transaction, through [`record`]; [`Events::watch_changes`] follows the records.
 
 use futures_util::{Stream, StreamExt};
-use jalia_db::sea_orm::DatabaseTransaction;
-use jalia_db::{NewChange, WatchOptions};
+use jalia_db::sea_orm::{ConnectionTrait, DatabaseTransaction};
+use jalia_db::{NewChange, WatchOptions, WriteBatch};
 use jalia_model::{AgencyCode, Caller, FeedItem, WatchQuery};
 use jiff::Timestamp;
 use uuid::Uuid;
@@ -37,12 +37,24 @@ pub(super) async fn record_registration(
 }
 
 /// Records the registrations a transaction made (confirmed or waitlisted), in one
-/// statement: the group commit's batch as well as the one-call path.
+/// statement.
 pub(super) async fn record_registered(
     tx: &DatabaseTransaction,
     registrations: &[Registration],
     now: Timestamp,
 ) -> Result<()> {
+    let mut writes = WriteBatch::new(tx.get_database_backend());
+    add_registered(&mut writes, registrations, now);
+    writes.execute(tx).await?;
+    Ok(())
+}
+
+/// Adds the records of the registrations a group commit made to its batch of writes.
+pub(super) fn add_registered(
+    writes: &mut WriteBatch,
+    registrations: &[Registration],
+    now: Timestamp,
+) {
     let resources: Vec<String> = registrations.iter().map(resource_of).collect();
     let changes: Vec<NewChange<'_>> = registrations
         .iter()
@@ -60,8 +72,7 @@ pub(super) async fn record_registered(
             }
         })
         .collect();
-    jalia_db::record_changes(tx, &changes).await?;
-    Ok(())
+    jalia_db::add_changes(writes, &changes);
 }
 
 fn resource_of(registration: &Registration) -> String {

@@ -9,14 +9,16 @@
 
 use std::collections::HashMap;
 
-use jalia_db::sea_orm::DatabaseTransaction;
-use jalia_db::{DbError, Fingerprint, GroupQueue, IdempotencyKey, IdempotencyScope, Prior};
+use jalia_db::sea_orm::{ConnectionTrait, DatabaseTransaction};
+use jalia_db::{
+    DbError, Fingerprint, GroupQueue, IdempotencyKey, IdempotencyScope, Prior, WriteBatch,
+};
 use jalia_model::{Caller, FieldViolation, RequestId};
 use jiff::Timestamp;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::changes::record_registered;
+use super::changes::add_registered;
 use super::registrations::{Register, Registered, Registering, view};
 use super::{Events, is_owner, methods};
 use crate::domain::event::{Applicant, Event, EventStatus};
@@ -247,11 +249,6 @@ async fn decide_batch(
         decided.push(Decided { view, created });
     }
     let now = items.first().map(|item| item.now).unwrap_or_default();
-    if !jalia_db::record_results(tx, &admitted.records, now).await? {
-        return Err(DbError::other("a request_id of the batch was taken meanwhile").into());
-    }
-    store::registrations::insert_many(tx, &admitted.registrations).await?;
-    record_registered(tx, &admitted.registrations, now).await?;
     let touched: Vec<&Event> = event_ids
         .iter()
         .filter(|id| {
@@ -262,7 +259,17 @@ async fn decide_batch(
         })
         .filter_map(|id| events.get(id))
         .collect();
-    store::events::save_seats_of(tx, &touched).await?;
+    // Every call is decided: what they write goes in one round trip on PostgreSQL, while
+    // the events stay locked.
+    let mut writes = WriteBatch::new(tx.get_database_backend());
+    let recorded = jalia_db::add_results(&mut writes, &admitted.records, now)?;
+    store::registrations::add_inserts(&mut writes, &admitted.registrations);
+    add_registered(&mut writes, &admitted.registrations, now);
+    store::events::add_seats_of(&mut writes, &touched);
+    let written = writes.execute(tx).await?;
+    if recorded.is_some_and(|slot| written.rows(slot) != admitted.records.len() as u64) {
+        return Err(DbError::other("a request_id of the batch was taken meanwhile").into());
+    }
     Ok(decided)
 }
 

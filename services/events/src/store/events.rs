@@ -9,7 +9,7 @@ use jalia_db::sea_orm::{
     FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use jalia_db::{
-    Backend, Direction, Keyset, Versioned, from_micros, lock_for_update, to_micros,
+    Backend, Direction, Keyset, Versioned, WriteBatch, from_micros, lock_for_update, to_micros,
     update_versioned,
 };
 use jalia_model::AgencyCode;
@@ -173,48 +173,35 @@ pub(crate) async fn save(db: &impl ConnectionTrait, event: &Event, read: i64) ->
 /// Sets an event's seat counts without touching its version: registrations do not make
 /// an organiser's etag stale.
 pub(crate) async fn save_seats(db: &impl ConnectionTrait, event: &Event) -> Result<()> {
-    let seats = event.seats;
-    event::Entity::update_many()
-        .col_expr(
-            event::Column::ConfirmedCount,
-            Expr::value(count_column(seats.confirmed)),
-        )
-        .col_expr(
-            event::Column::WaitlistedCount,
-            Expr::value(count_column(seats.waitlisted)),
-        )
-        .col_expr(
-            event::Column::CheckedInCount,
-            Expr::value(count_column(seats.checked_in)),
-        )
-        .col_expr(
-            event::Column::NextWaitlistSeq,
-            Expr::value(seats.next_waitlist_seq),
-        )
-        .filter(event::Column::Id.eq(event.id))
-        .exec(db)
+    db.execute_raw(seats_statement(db.get_database_backend(), &[event]))
         .await?;
     Ok(())
 }
 
-/// Stores the seat counts of several events, locked by this transaction, in one
-/// statement: a registration batch spread over many events would otherwise pay one round
-/// trip per event while holding every one of their locks (issue #15).
-pub(crate) async fn save_seats_of(db: &impl ConnectionTrait, events: &[&Event]) -> Result<()> {
-    match events {
-        [] => return Ok(()),
-        [event] => return save_seats(db, event).await,
-        _ => {}
+/// Adds the storing of the seat counts of several events, locked by this transaction, to
+/// a batch of writes; nothing for no events.
+pub(crate) fn add_seats_of(writes: &mut WriteBatch, events: &[&Event]) {
+    if !events.is_empty() {
+        writes.add(seats_statement(writes.backend(), events));
     }
+}
+
+/// One UPDATE for every event's counts: a `CASE` on the id when there are several.
+fn seats_statement(backend: DatabaseBackend, events: &[&Event]) -> Statement {
     let per_event = |column: event::Column, value: fn(&Seats) -> jalia_db::sea_orm::Value| {
-        let mut case = CaseStatement::new();
-        for event in events {
-            case = case.case(
-                Expr::col(event::Column::Id).eq(event.id),
-                Expr::val(value(&event.seats)),
-            );
-        }
-        let stored: Expr = case.finally(Expr::col(column)).into();
+        let stored: Expr = match events {
+            [event] => Expr::value(value(&event.seats)),
+            _ => {
+                let mut case = CaseStatement::new();
+                for event in events {
+                    case = case.case(
+                        Expr::col(event::Column::Id).eq(event.id),
+                        Expr::val(value(&event.seats)),
+                    );
+                }
+                case.finally(Expr::col(column)).into()
+            }
+        };
         stored
     };
     event::Entity::update_many()
@@ -243,9 +230,7 @@ pub(crate) async fn save_seats_of(db: &impl ConnectionTrait, events: &[&Event]) 
             }),
         )
         .filter(event::Column::Id.is_in(events.iter().map(|event| event.id)))
-        .exec(db)
-        .await?;
-    Ok(())
+        .build(backend)
 }
 
 /// Deletes an event (a draft: it has no registrations).

@@ -5,9 +5,9 @@
 use jalia_db::sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use jalia_db::sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
-use jalia_db::{Direction, Keyset, from_micros, lock_for_update, to_micros};
+use jalia_db::{Direction, Keyset, WriteBatch, from_micros, lock_for_update, to_micros};
 use jalia_model::{AgencyCode, CountryCode, Email, LanguageCode, Phone};
 use jiff::Timestamp;
 use uuid::Uuid;
@@ -124,18 +124,13 @@ pub(crate) async fn insert(db: &impl ConnectionTrait, registration: &Registratio
     Ok(())
 }
 
-/// Inserts several registrations in one statement.
-pub(crate) async fn insert_many(
-    db: &impl ConnectionTrait,
-    registrations: &[Registration],
-) -> Result<()> {
-    if registrations.is_empty() {
-        return Ok(());
+/// Adds the insert of several registrations, in one statement, to a batch of writes;
+/// nothing for none.
+pub(crate) fn add_inserts(writes: &mut WriteBatch, registrations: &[Registration]) {
+    if !registrations.is_empty() {
+        let insert = registration::Entity::insert_many(registrations.iter().map(row));
+        writes.add(insert.build(writes.backend()));
     }
-    registration::Entity::insert_many(registrations.iter().map(row))
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
 }
 
 /// Writes a registration read under lock in the same transaction.

@@ -2,8 +2,9 @@
 //! counter for the year (and on SQLite on the one writer), so the SubmitInquiry calls
 //! waiting in one replica are made together: one transaction reads their request_ids'
 //! records in one statement, takes each agency's and year's run of sequences in one
-//! upsert, numbers the inquiries in arrival order and writes them all in a handful of
-//! statements. Each call still gets its own answer: one the domain refuses, a replay or
+//! upsert, numbers the inquiries in arrival order and writes the rest (the request_ids'
+//! records, the change records, the inquiries, their histories) in one round trip
+//! ([`WriteBatch`]). Each call still gets its own answer: one the domain refuses, a replay or
 //! a reused request_id is left out of the writes, never the batch's reason to fail.
 //! When the batch itself fails (a request_id taken meanwhile by another replica, a
 //! database error), it is rolled back and each call runs alone on the one-call path,
@@ -12,8 +13,10 @@
 
 use std::collections::BTreeMap;
 
-use jalia_db::sea_orm::DatabaseTransaction;
-use jalia_db::{DbError, Fingerprint, GroupQueue, IdempotencyKey, IdempotencyScope, Prior};
+use jalia_db::sea_orm::{ConnectionTrait, DatabaseTransaction};
+use jalia_db::{
+    DbError, Fingerprint, GroupQueue, IdempotencyKey, IdempotencyScope, Prior, WriteBatch,
+};
 use jalia_model::{AgencyCode, FieldViolation, RequestId};
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -39,8 +42,10 @@ pub(crate) struct SubmissionQueue(GroupQueue<Queued>);
 
 impl SubmissionQueue {
     /// An empty queue for a replica on `backend`. On PostgreSQL batches overlap: each
-    /// takes the reference counters last, so the next one does all its other writes
-    /// while the previous commits (measured: 2,724 against 1,842 submissions a second).
+    /// locks the reference counters only for its last two statements and its commit, so
+    /// the next one begins and reads its request_ids' records meanwhile (measured when
+    /// the counters came before two more statements: 2,724 against 1,842 submissions a
+    /// second).
     pub(crate) fn new(backend: jalia_db::Backend) -> Self {
         let leading = match backend {
             jalia_db::Backend::Sqlite => 1,
@@ -231,10 +236,6 @@ async fn decide_batch(
         };
         decided.push(Some(decision));
     }
-    let now = items.first().map(|item| item.now).unwrap_or_default();
-    if !jalia_db::record_results(tx, &records, now).await? {
-        return Err(DbError::other("a request_id of the batch was taken meanwhile").into());
-    }
     let built: Vec<(usize, &Inquiry, &StateChange)> = fresh
         .iter()
         .filter_map(|index| {
@@ -242,13 +243,9 @@ async fn decide_batch(
             Some((*index, inquiry, change))
         })
         .collect();
-    let followed: Vec<_> = built
-        .iter()
-        .map(|(_, inquiry, change)| (*inquiry, *change))
-        .collect();
-    store::changes::record_many(tx, &followed).await?;
-    // The counters last, in one order on every replica, so their row locks are held for
-    // little more than the commit and two batches never wait on each other in a cycle.
+    // The counters first among the writes, in one order on every replica, so two batches
+    // never wait on each other in a cycle; their row locks are then held for one more
+    // round trip and the commit.
     let mut runs: BTreeMap<(AgencyCode, i16), u32> = BTreeMap::new();
     for (_, inquiry, _) in &built {
         *runs
@@ -276,11 +273,24 @@ async fn decide_batch(
             .unwrap_or_default();
         numbered.push((index, inquiry, hash, change));
     }
+    // The rest in one round trip on PostgreSQL.
+    let now = items.first().map(|item| item.now).unwrap_or_default();
+    let mut writes = WriteBatch::new(tx.get_database_backend());
+    let recorded = jalia_db::add_results(&mut writes, &records, now)?;
+    let followed: Vec<_> = numbered
+        .iter()
+        .map(|(_, inquiry, _, change)| (inquiry, *change))
+        .collect();
+    store::changes::add_many(&mut writes, &followed);
     let rows: Vec<_> = numbered
         .iter()
         .map(|(_, inquiry, hash, change)| (inquiry, *hash, *change))
         .collect();
-    store::inquiries::insert_submitted(tx, &rows).await?;
+    store::inquiries::add_submitted(&mut writes, &rows)?;
+    let written = writes.execute(tx).await?;
+    if recorded.is_some_and(|slot| written.rows(slot) != records.len() as u64) {
+        return Err(DbError::other("a request_id of the batch was taken meanwhile").into());
+    }
     for (index, inquiry, _, _) in numbered {
         if let Some(slot) = decided.get_mut(index) {
             *slot = Some(Ok(Decision::Made(Box::new(inquiry))));

@@ -3,7 +3,7 @@
 //! to the inquiry's history, under a kind name that never changes once written.
 
 use jalia_db::sea_orm::ConnectionTrait;
-use jalia_db::{DbError, NewChange, record_changes};
+use jalia_db::{DbError, NewChange, WriteBatch, add_changes};
 
 use crate::domain::inquiry::Inquiry;
 use crate::domain::status::{FollowedChange, StateChange};
@@ -40,6 +40,15 @@ pub(crate) async fn record_many<C: ConnectionTrait>(
     conn: &C,
     changes: &[(&Inquiry, &StateChange)],
 ) -> Result<(), DbError> {
+    let mut writes = WriteBatch::new(conn.get_database_backend());
+    add_many(&mut writes, changes);
+    writes.execute(conn).await?;
+    Ok(())
+}
+
+/// Adds [`record_many`]'s statement to a batch of writes; nothing when no change is
+/// followed.
+pub(crate) fn add_many(writes: &mut WriteBatch, changes: &[(&Inquiry, &StateChange)]) {
     let followed: Vec<(FollowedChange, String, &Inquiry, &StateChange)> = changes
         .iter()
         .filter_map(|(inquiry, change)| {
@@ -57,7 +66,7 @@ pub(crate) async fn record_many<C: ConnectionTrait>(
             time: change.at,
         })
         .collect();
-    record_changes(conn, &records).await
+    add_changes(writes, &records);
 }
 
 #[cfg(test)]

@@ -3,10 +3,11 @@
 use jalia_db::sea_orm::sea_query::{Expr, ExprTrait, Func};
 use jalia_db::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Statement,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use jalia_db::{
-    Backend, DbError, Direction, Keyset, StoredCode, from_micros, lock_for_update, to_micros,
+    Backend, DbError, Direction, Keyset, StoredCode, WriteBatch, from_micros, lock_for_update,
+    to_micros,
 };
 use jalia_model::{AgencyCode, CountryCode, Email, LanguageCode, Phone};
 use jiff::{SignedDuration, Timestamp};
@@ -113,6 +114,18 @@ pub(crate) async fn insert_submitted<C: ConnectionTrait>(
     conn: &C,
     submitted: &[(&Inquiry, [u8; 32], &StateChange)],
 ) -> Result<(), Error> {
+    let mut writes = WriteBatch::new(conn.get_database_backend());
+    add_submitted(&mut writes, submitted)?;
+    writes.execute(conn).await?;
+    Ok(())
+}
+
+/// Adds the inserts of submitted inquiries and their histories' first entries, two
+/// statements, to a batch of writes; nothing for none.
+pub(crate) fn add_submitted(
+    writes: &mut WriteBatch,
+    submitted: &[(&Inquiry, [u8; 32], &StateChange)],
+) -> Result<(), Error> {
     if submitted.is_empty() {
         return Ok(());
     }
@@ -126,12 +139,9 @@ pub(crate) async fn insert_submitted<C: ConnectionTrait>(
                 .reset_all(),
         );
     }
-    inquiry::Entity::insert_many(rows)
-        .exec_without_returning(conn)
-        .await?;
-    history_row::Entity::insert_many(entries)
-        .exec_without_returning(conn)
-        .await?;
+    let backend = writes.backend();
+    writes.add(inquiry::Entity::insert_many(rows).build(backend));
+    writes.add(history_row::Entity::insert_many(entries).build(backend));
     Ok(())
 }
 
