@@ -397,12 +397,22 @@ pub async fn prior_results<T: DeserializeOwned>(
     if claims.is_empty() {
         return Ok(Vec::new());
     }
-    let any_key = claims
-        .iter()
-        .fold(sea_orm::Condition::any(), |any, (key, _)| {
-            any.add(key_filter(key))
-        });
-    let stored = record::Entity::find().filter(any_key).all(tx).await?;
+    let stored = match tx.get_database_backend() {
+        DbBackend::Postgres => {
+            record::Entity::find()
+                .from_raw_sql(keys_joined(claims))
+                .all(tx)
+                .await?
+        }
+        _ => {
+            let any_key = claims
+                .iter()
+                .fold(sea_orm::Condition::any(), |any, (key, _)| {
+                    any.add(key_filter(key))
+                });
+            record::Entity::find().filter(any_key).all(tx).await?
+        }
+    };
     claims
         .iter()
         .map(|(key, fingerprint)| {
@@ -424,6 +434,43 @@ pub async fn prior_results<T: DeserializeOwned>(
                 })
         })
         .collect()
+}
+
+/// The records of these keys, on PostgreSQL: the keys as a `VALUES` list joined to the
+/// records, so that each key is one probe of the primary key. Asked as an `OR` of the
+/// keys, PostgreSQL reads the keys of one caller's batch, which share their agency,
+/// subject and method, as one scan of that prefix filtered by request_id, whenever its
+/// statistics do not show the prefix common (a table grown since it was last analysed):
+/// a read of every record the caller holds for the method (measured: 3.4 ms a batch on
+/// 10,000 records, against 0.04 ms joined).
+fn keys_joined(claims: &[(IdempotencyKey, Fingerprint)]) -> Statement {
+    let mut rows = Vec::with_capacity(claims.len());
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(claims.len() * 4);
+    for (key, _) in claims {
+        let first = values.len() + 1;
+        rows.push(format!(
+            "(${first}, ${}, ${}, ${}::uuid)",
+            first + 1,
+            first + 2,
+            first + 3
+        ));
+        values.extend([
+            key.agency.as_str().into(),
+            key.subject.as_str().into(),
+            key.method.as_str().into(),
+            key.request_id.into(),
+        ]);
+    }
+    Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!(
+            "SELECT r.agency, r.subject, r.method, r.request_id, r.fingerprint, r.response, \
+             r.created_at FROM (VALUES {}) AS k (agency, subject, method, request_id) \
+             JOIN jalia_idempotency_records AS r USING (agency, subject, method, request_id)",
+            rows.join(", ")
+        ),
+        values,
+    )
 }
 
 /// Stores the results of fresh creates in one statement, each under its key. False when

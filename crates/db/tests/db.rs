@@ -14,7 +14,7 @@ use jalia_db::testing::{POSTGRES_URL_ENV, TestDatabase};
 use jalia_db::{
     Backend, Db, DbConfig, DbError, DbErrorKind, Direction, Fingerprint, IdempotencyError,
     IdempotencyKey, IdempotencyScope, Idempotent, KeyValue, Keyset, PageScope, PageTokenError,
-    PageTokens, TransactionError, Versioned, WriteBatch, WriteSlot, lock_for_update,
+    PageTokens, Prior, TransactionError, Versioned, WriteBatch, WriteSlot, lock_for_update,
     update_versioned,
 };
 use jalia_model::{AgencyScope, Caller, FieldViolation, PageRequest, RequestId};
@@ -1454,4 +1454,64 @@ async fn a_write_batch_with_a_failing_statement_leaves_nothing_behind() {
         "only the thing there before"
     );
     assert_eq!(count_rows(db, "parts").await, 0);
+}
+
+#[tokio::test]
+async fn prior_results_answer_each_claim_in_order_among_many_records_of_its_caller() {
+    let database = migrated().await;
+    let db = database.db();
+    let recorded: Vec<(IdempotencyKey, Fingerprint, String)> = (0..300)
+        .map(|n| {
+            (
+                create_key("bm", Uuid::new_v4()),
+                Fingerprint::of(format!("thing {n}").as_bytes()),
+                format!("thing {n}"),
+            )
+        })
+        .collect();
+    let other_caller = IdempotencyKey {
+        subject: "portal".to_owned(),
+        ..recorded[7].0.clone()
+    };
+    let input = (recorded.as_slice(), &other_caller);
+    db.write(&input, |tx, (recorded, other_caller)| {
+        Box::pin(async move {
+            let now = Timestamp::now();
+            jalia_db::record_results(tx, recorded, now).await?;
+            let theirs = [(
+                (*other_caller).clone(),
+                Fingerprint::of(b"theirs"),
+                "theirs".to_owned(),
+            )];
+            jalia_db::record_results(tx, &theirs, now).await?;
+            Ok::<_, TestError>(())
+        })
+    })
+    .await
+    .unwrap();
+
+    let claims = [
+        (create_key("bm", Uuid::new_v4()), Fingerprint::of(b"new")),
+        (recorded[250].0.clone(), recorded[250].1),
+        (recorded[7].0.clone(), Fingerprint::of(b"another request")),
+        (other_caller, Fingerprint::of(b"theirs")),
+        (create_key("rabat", recorded[3].0.request_id), recorded[3].1),
+        (recorded[3].0.clone(), recorded[3].1),
+    ];
+    let priors = jalia_db::prior_results::<String>(db.connection(), &claims)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        priors,
+        [
+            Prior::Fresh,
+            Prior::Replay("thing 250".to_owned()),
+            Prior::Mismatch,
+            Prior::Replay("theirs".to_owned()),
+            Prior::Fresh,
+            Prior::Replay("thing 3".to_owned()),
+        ],
+        "one answer per claim, in order; a key is the whole of agency, caller, method and request_id"
+    );
 }

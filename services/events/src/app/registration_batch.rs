@@ -206,7 +206,12 @@ async fn decide_batch(
         .await?
         .into_iter();
     let identities: Vec<_> = items.iter().map(|item| item.attendee.identity()).collect();
-    let holders = store::registrations::live_holders(tx, &event_ids, &identities).await?;
+    let wanted: Vec<_> = items
+        .iter()
+        .zip(&identities)
+        .map(|(item, identity)| (item.event, identity))
+        .collect();
+    let holders = store::registrations::live_holders(tx, &wanted).await?;
     let mut admitted = Admitted::default();
     let mut decided = Vec::with_capacity(items.len());
     for (item, claim) in items.iter().zip(claims) {

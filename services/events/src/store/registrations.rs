@@ -4,8 +4,8 @@
 
 use jalia_db::sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use jalia_db::sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use jalia_db::{Direction, Keyset, WriteBatch, from_micros, lock_for_update, to_micros};
 use jalia_model::{AgencyCode, CountryCode, Email, LanguageCode, Phone};
@@ -358,39 +358,80 @@ pub(crate) async fn live_holder(
         .transpose()
 }
 
-/// The live registrations of these events that any of these identities recognises, in
-/// one statement: a batch's duplicate check. The caller matches them to its people.
+/// The live registrations that each person's identity recognises on the event they
+/// register to, in one statement: a batch's duplicate check. The caller matches them to
+/// its people.
 pub(crate) async fn live_holders(
     db: &impl ConnectionTrait,
-    event_ids: &[Uuid],
-    identities: &[Identity],
+    wanted: &[(Uuid, &Identity)],
 ) -> Result<Vec<Registration>> {
-    let emails: Vec<&str> = identities
+    let emails: Vec<(Uuid, &str)> = wanted
         .iter()
-        .filter_map(|identity| identity.email.as_deref())
+        .filter_map(|(event, identity)| Some((*event, identity.email.as_deref()?)))
         .collect();
-    let phones: Vec<&str> = identities
+    let phones: Vec<(Uuid, &str)> = wanted
         .iter()
-        .filter_map(|identity| identity.phone.as_deref())
+        .filter_map(|(event, identity)| Some((*event, identity.phone.as_deref()?)))
         .collect();
-    let mut who = Condition::any();
-    if !emails.is_empty() {
-        who = who.add(registration::Column::EmailKey.is_in(emails));
-    }
-    if !phones.is_empty() {
-        who = who.add(registration::Column::PhoneKey.is_in(phones));
-    }
-    if who.is_empty() || event_ids.is_empty() {
+    if emails.is_empty() && phones.is_empty() {
         return Ok(Vec::new());
     }
-    registration::Entity::find()
-        .filter(registration::Column::EventId.is_in(event_ids.iter().copied()))
-        .filter(who)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(from_row)
-        .collect()
+    let rows = match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            registration::Entity::find()
+                .from_raw_sql(holders_joined(&emails, &phones))
+                .all(db)
+                .await?
+        }
+        _ => {
+            let mut who = Condition::any();
+            for (column, keys) in [
+                (registration::Column::EmailKey, &emails),
+                (registration::Column::PhoneKey, &phones),
+            ] {
+                for (event, key) in keys {
+                    who = who.add(
+                        registration::Column::EventId
+                            .eq(*event)
+                            .and(column.eq(*key)),
+                    );
+                }
+            }
+            registration::Entity::find().filter(who).all(db).await?
+        }
+    };
+    rows.into_iter().map(from_row).collect()
+}
+
+/// [`live_holders`] on PostgreSQL: the (event, key) pairs as `VALUES` lists joined to
+/// the registrations, so that each pair is one probe of its unique index. Asked as an
+/// `OR`, PostgreSQL may read a batch on one event as one scan of all of the event's
+/// registrations filtered by key, whenever its statistics lag behind the table.
+fn holders_joined(emails: &[(Uuid, &str)], phones: &[(Uuid, &str)]) -> Statement {
+    let mut values: Vec<jalia_db::sea_orm::Value> = Vec::new();
+    let mut selects = Vec::new();
+    for (column, keys) in [("email_key", emails), ("phone_key", phones)] {
+        if keys.is_empty() {
+            continue;
+        }
+        let mut rows = Vec::with_capacity(keys.len());
+        for (event, key) in keys {
+            let first = values.len() + 1;
+            rows.push(format!("(${first}::uuid, ${}::text)", first + 1));
+            values.push((*event).into());
+            values.push((*key).into());
+        }
+        selects.push(format!(
+            "SELECT g.* FROM (VALUES {}) AS k (event_id, key) \
+             JOIN registrations AS g ON g.event_id = k.event_id AND g.{column} = k.key",
+            rows.join(", ")
+        ));
+    }
+    Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        selects.join(" UNION ALL "),
+        values,
+    )
 }
 
 /// How many live registrations of the event `registrant` made, counted on its index.

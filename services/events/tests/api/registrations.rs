@@ -260,6 +260,65 @@ async fn concurrent_registrations_spread_over_events_keep_each_events_counts() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_refuses_a_person_only_on_the_event_they_already_hold() {
+    let app = TestApp::one().await;
+    let token = app.bm();
+    let mut client = app.client(0).await;
+    let first = published(
+        &mut client,
+        &token,
+        event("2027-10-01T10:00", "2027-10-01T12:00", 10, 0),
+    )
+    .await;
+    let second = published(
+        &mut client,
+        &token,
+        event("2027-10-02T10:00", "2027-10-02T12:00", 10, 0),
+    )
+    .await;
+    register(&mut client, &token, &first.name, attendee(1))
+        .await
+        .unwrap();
+
+    // In flight together, so that they share batches: the person of the first event on
+    // both events, and others beside them.
+    let wanted = [
+        (&first, 1),
+        (&second, 1),
+        (&first, 2),
+        (&second, 3),
+        (&first, 4),
+    ];
+    let calls: Vec<_> = wanted
+        .iter()
+        .map(|(event, person)| {
+            let mut client = client.clone();
+            let request = authed(register_request(&event.name, attendee(*person)), &token);
+            tokio::spawn(async move { client.register_attendee(request).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for call in calls {
+        outcomes.push(
+            call.await
+                .unwrap()
+                .map(|_| ())
+                .map_err(|status| status.code()),
+        );
+    }
+
+    assert_eq!(
+        outcomes,
+        [Err(Code::AlreadyExists), Ok(()), Ok(()), Ok(()), Ok(())]
+    );
+    assert_eq!(full_roster(&mut client, &token, &first.name).await.len(), 3);
+    assert_eq!(
+        full_roster(&mut client, &token, &second.name).await.len(),
+        2
+    );
+}
+
 #[tokio::test]
 async fn one_person_registers_once_whatever_the_spelling() {
     let app = TestApp::one().await;
