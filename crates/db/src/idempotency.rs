@@ -22,6 +22,7 @@ use uuid::Uuid;
 use crate::connect::Db;
 use crate::error::{DbError, TransactionError};
 use crate::time::to_micros;
+use crate::values_list::values_list;
 use crate::write::WriteFuture;
 use crate::write_batch::{WriteBatch, WriteSlot};
 
@@ -444,30 +445,25 @@ pub async fn prior_results<T: DeserializeOwned>(
 /// a read of every record the caller holds for the method (measured: 3.4 ms a batch on
 /// 10,000 records, against 0.04 ms joined).
 fn keys_joined(claims: &[(IdempotencyKey, Fingerprint)]) -> Statement {
-    let mut rows = Vec::with_capacity(claims.len());
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(claims.len() * 4);
-    for (key, _) in claims {
-        let first = values.len() + 1;
-        rows.push(format!(
-            "(${first}, ${}, ${}, ${}::uuid)",
-            first + 1,
-            first + 2,
-            first + 3
-        ));
-        values.extend([
-            key.agency.as_str().into(),
-            key.subject.as_str().into(),
-            key.method.as_str().into(),
-            key.request_id.into(),
-        ]);
-    }
+    let mut values = Vec::with_capacity(claims.len() * 4);
+    let keys = values_list(
+        claims.iter().map(|(key, _)| {
+            [
+                key.agency.as_str().into(),
+                key.subject.as_str().into(),
+                key.method.as_str().into(),
+                key.request_id.into(),
+            ]
+        }),
+        ["text", "text", "text", "uuid"],
+        &mut values,
+    );
     Statement::from_sql_and_values(
         DbBackend::Postgres,
         format!(
             "SELECT r.agency, r.subject, r.method, r.request_id, r.fingerprint, r.response, \
-             r.created_at FROM (VALUES {}) AS k (agency, subject, method, request_id) \
-             JOIN jalia_idempotency_records AS r USING (agency, subject, method, request_id)",
-            rows.join(", ")
+             r.created_at FROM (VALUES {keys}) AS k (agency, subject, method, request_id) \
+             JOIN jalia_idempotency_records AS r USING (agency, subject, method, request_id)"
         ),
         values,
     )

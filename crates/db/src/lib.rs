@@ -19,6 +19,7 @@ mod migrate;
 mod page_token;
 mod pager;
 mod time;
+mod values_list;
 mod versioned;
 mod write;
 mod write_batch;
@@ -49,6 +50,7 @@ pub use page_token::{
 };
 pub use pager::Pager;
 pub use time::{from_micros, to_micros};
+pub use values_list::values_list;
 pub use versioned::{Versioned, update_versioned};
 pub use write::{WriteFuture, lock_for_update};
 pub use write_batch::{WriteBatch, WriteSlot, Written};

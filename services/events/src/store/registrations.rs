@@ -7,7 +7,9 @@ use jalia_db::sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
     FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
-use jalia_db::{Direction, Keyset, WriteBatch, from_micros, lock_for_update, to_micros};
+use jalia_db::{
+    Direction, Keyset, WriteBatch, from_micros, lock_for_update, to_micros, values_list,
+};
 use jalia_model::{AgencyCode, CountryCode, Email, LanguageCode, Phone};
 use jiff::Timestamp;
 use uuid::Uuid;
@@ -408,23 +410,21 @@ pub(crate) async fn live_holders(
 /// `OR`, PostgreSQL may read a batch on one event as one scan of all of the event's
 /// registrations filtered by key, whenever its statistics lag behind the table.
 fn holders_joined(emails: &[(Uuid, &str)], phones: &[(Uuid, &str)]) -> Statement {
-    let mut values: Vec<jalia_db::sea_orm::Value> = Vec::new();
+    let mut values = Vec::new();
     let mut selects = Vec::new();
     for (column, keys) in [("email_key", emails), ("phone_key", phones)] {
         if keys.is_empty() {
             continue;
         }
-        let mut rows = Vec::with_capacity(keys.len());
-        for (event, key) in keys {
-            let first = values.len() + 1;
-            rows.push(format!("(${first}::uuid, ${}::text)", first + 1));
-            values.push((*event).into());
-            values.push((*key).into());
-        }
+        let pairs = values_list(
+            keys.iter()
+                .map(|(event, key)| [(*event).into(), (*key).into()]),
+            ["uuid", "text"],
+            &mut values,
+        );
         selects.push(format!(
-            "SELECT g.* FROM (VALUES {}) AS k (event_id, key) \
-             JOIN registrations AS g ON g.event_id = k.event_id AND g.{column} = k.key",
-            rows.join(", ")
+            "SELECT g.* FROM (VALUES {pairs}) AS k (event_id, key) \
+             JOIN registrations AS g ON g.event_id = k.event_id AND g.{column} = k.key"
         ));
     }
     Statement::from_sql_and_values(
