@@ -8,6 +8,7 @@ use std::time::Duration;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection};
 
+use crate::checkpoint::{Checkpoints, WRITER_CHECKPOINT_PAGES};
 use crate::error::DbError;
 
 /// A pooled connection idle this long is checked with a ping before it is lent. Checking
@@ -133,6 +134,8 @@ pub struct Db {
     /// commits, instead of polling the file lock with the busy handler's growing sleeps
     /// (1 ms up to 100 ms). Other processes still meet the busy timeout.
     pub(crate) writer: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// A SQLite file's log checkpoints, while any clone of this pool lives.
+    _checkpoints: Option<Arc<Checkpoints>>,
 }
 
 impl fmt::Debug for Db {
@@ -172,16 +175,23 @@ impl Db {
                     .create_if_missing(true)
                     .foreign_keys(true)
                     .busy_timeout(busy_timeout)
-                    .synchronous(SqliteSynchronous::Normal);
+                    .synchronous(SqliteSynchronous::Normal)
+                    // A multi-row write in a transaction journals the pages it changes
+                    // for its own rollback; past 64 KiB SQLite spills that journal to a
+                    // temporary file, created, written and deleted within the statement.
+                    .pragma("temp_store", "memory");
                 if memory {
                     opts
                 } else {
                     opts.journal_mode(SqliteJournalMode::Wal)
+                        .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string())
                 }
             });
         }
         let conn = sea_orm::Database::connect(options).await?;
+        let file_backed = config.backend == Backend::Sqlite && !config.is_memory();
         let db = Self {
+            _checkpoints: file_backed.then(|| Arc::new(Checkpoints::start(conn.clone()))),
             conn,
             backend: config.backend,
             writer: (config.backend == Backend::Sqlite)

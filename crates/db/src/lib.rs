@@ -5,6 +5,7 @@
 //! are built here once.
 
 mod changes;
+mod checkpoint;
 mod code;
 mod connect;
 mod error;

@@ -1268,6 +1268,51 @@ async fn a_sqlite_file_in_a_missing_folder_is_created_with_its_folder() {
     db.close().await.unwrap();
 }
 
+#[tokio::test]
+async fn a_sqlite_files_log_reaches_the_database_file_without_a_writer_checkpointing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checkpointed.db");
+    let config = DbConfig::new(format!("sqlite://{}?mode=rwc", file.display())).unwrap();
+    let db = Db::connect(&config).await.unwrap();
+    let conn = db.connection();
+    conn.execute_unprepared("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        .await
+        .unwrap();
+    // About 300 pages: under the 1,000 at which a writer would checkpoint by SQLite's
+    // default, so only the checkpoint task can move them into the database file.
+    conn.execute_unprepared(
+        "INSERT INTO blobs WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n \
+         WHERE i < 600) SELECT i, randomblob(2000) FROM n",
+    )
+    .await
+    .unwrap();
+    let written = 600 * 2000;
+    let mut size = 0;
+    for _ in 0..100 {
+        size = std::fs::metadata(&file).unwrap().len();
+        if size >= written {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        size >= written,
+        "the database file holds {size} bytes 5 s after {written} were committed"
+    );
+    let rows: i64 = conn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT count(*) AS n FROM blobs",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "n")
+        .unwrap();
+    assert_eq!(rows, 600);
+    db.close().await.unwrap();
+}
+
 // ---- leases ------------------------------------------------------------------------------
 
 /// A moment `seconds` after a fixed start, for lease tests that move time by hand.
