@@ -2,8 +2,10 @@
 //! has decided every call (the idempotency records, the rows, the change records, the
 //! counters) go to PostgreSQL as one statement, each a data-modifying `WITH` query, so
 //! the transaction spends one round trip on them rather than one each while it holds
-//! its row locks. SQLite has no data-modifying `WITH`, and its statements cost no round
-//! trip: they run one after another.
+//! its row locks. SQLite has no data-modifying `WITH`, but it runs a script of several
+//! statements: sqlx hands each call to the connection's own thread and waits to be woken
+//! with the answer, so the batch goes as one script, each write followed by a `SELECT
+//! changes()` that reports its count.
 //!
 //! The statements of one batch must not depend on each other's effects: PostgreSQL runs
 //! them against one snapshot, in no set order. Constraints still hold, as they are
@@ -61,6 +63,7 @@ impl WriteBatch {
     pub async fn execute(self, conn: &impl ConnectionTrait) -> Result<Written, DbError> {
         match (self.backend, self.statements.len()) {
             (DbBackend::Postgres, 2..) => self.execute_as_one(conn).await,
+            (DbBackend::Sqlite, 2..) => self.execute_as_script(conn).await,
             _ => {
                 let mut written = Vec::with_capacity(self.statements.len());
                 for statement in self.statements {
@@ -90,6 +93,45 @@ impl WriteBatch {
             .collect::<Result<_, DbError>>()?;
         Ok(Written(written))
     }
+
+    async fn execute_as_script(self, conn: &impl ConnectionTrait) -> Result<Written, DbError> {
+        let count = self.statements.len();
+        let (sql, values) = scripted(self.statements)?;
+        let rows = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                sql,
+                values,
+            ))
+            .await?;
+        if rows.len() != count {
+            return Err(DbError::other(format!(
+                "a script of {count} writes reported {} counts",
+                rows.len()
+            )));
+        }
+        let written = rows
+            .iter()
+            .map(|row| {
+                let rows = row.try_get_by_index::<i64>(0)?;
+                Ok(u64::try_from(rows).unwrap_or_default())
+            })
+            .collect::<Result<_, DbError>>()?;
+        Ok(Written(written))
+    }
+}
+
+/// `INSERT …; SELECT changes(); UPDATE …; SELECT changes()`, every placeholder bare and
+/// the values in the order they appear.
+fn scripted(statements: Vec<Statement>) -> Result<(String, Vec<sea_orm::Value>), DbError> {
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    for statement in statements {
+        let own = statement.values.map(|Values(own)| own).unwrap_or_default();
+        sql.push_str(&with_bare_placeholders(&statement.sql, &own, &mut values)?);
+        sql.push_str("; SELECT changes(); ");
+    }
+    Ok((sql, values))
 }
 
 /// `WITH w0 AS (… RETURNING 1), w1 AS (…) SELECT (SELECT count(*) FROM w0), …`, with
@@ -113,32 +155,87 @@ fn joined(statements: Vec<Statement>) -> (String, Vec<sea_orm::Value>) {
 /// Renumbers PostgreSQL's `$n` placeholders to `$(n + by)`, leaving quoted identifiers
 /// and string literals as they are.
 fn shift_placeholders(sql: &str, by: usize) -> String {
-    if by == 0 {
-        return sql.to_owned();
-    }
     let mut shifted = String::with_capacity(sql.len() + 16);
-    let mut quote: Option<char> = None;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(open), _) if c == open => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '$') if chars.peek().is_some_and(char::is_ascii_digit) => {
-                let mut number = 0usize;
-                while let Some(digit) = chars.peek().and_then(|next| next.to_digit(10)) {
-                    number = number * 10 + digit as usize;
-                    chars.next();
-                }
+    for piece in placeholders(sql, '$') {
+        match piece {
+            Piece::Text(text) => shifted.push_str(text),
+            Piece::Placeholder(Some(number)) => {
                 shifted.push('$');
                 shifted.push_str(&(number + by).to_string());
-                continue;
             }
-            (None, _) => {}
+            Piece::Placeholder(None) => shifted.push('$'),
         }
-        shifted.push(c);
     }
     shifted
+}
+
+/// A SQLite statement with each placeholder, `?n` or `?`, as a bare `?` and its value
+/// pushed onto `values` in the order the placeholders appear. sqlx binds a script's bare
+/// placeholders one after another across its statements, but reads `?n` against the
+/// whole script's values and leaves unbound a statement's slots below its first `?n`.
+fn with_bare_placeholders(
+    sql: &str,
+    own: &[sea_orm::Value],
+    values: &mut Vec<sea_orm::Value>,
+) -> Result<String, DbError> {
+    let mut bare = String::with_capacity(sql.len());
+    let mut highest = 0;
+    for piece in placeholders(sql, '?') {
+        match piece {
+            Piece::Text(text) => bare.push_str(text),
+            Piece::Placeholder(number) => {
+                // SQLite numbers a bare `?` one past the highest number so far.
+                let number = number.unwrap_or(highest + 1);
+                highest = highest.max(number);
+                let value = own.get(number.wrapping_sub(1)).ok_or_else(|| {
+                    DbError::other(format!("placeholder ?{number} of a write has no value"))
+                })?;
+                values.push(value.clone());
+                bare.push('?');
+            }
+        }
+    }
+    Ok(bare)
+}
+
+/// Part of a statement's SQL: text, or a placeholder and its number if it has one.
+enum Piece<'a> {
+    Text(&'a str),
+    Placeholder(Option<usize>),
+}
+
+/// The statement cut at each `sigil` placeholder outside quoted identifiers and string
+/// literals.
+fn placeholders(sql: &str, sigil: char) -> Vec<Piece<'_>> {
+    let mut pieces = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut text_from = 0;
+    let mut chars = sql.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match quote {
+            Some(open) if c == open => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == sigil => {
+                let mut number = None;
+                let mut end = at + c.len_utf8();
+                while let Some(&(digit_at, digit)) = chars.peek() {
+                    let Some(value) = digit.to_digit(10) else {
+                        break;
+                    };
+                    number = Some(number.unwrap_or(0usize) * 10 + value as usize);
+                    end = digit_at + 1;
+                    chars.next();
+                }
+                pieces.push(Piece::Text(&sql[text_from..at]));
+                pieces.push(Piece::Placeholder(number));
+                text_from = end;
+            }
+            None => {}
+        }
+    }
+    pieces.push(Piece::Text(&sql[text_from..]));
+    pieces
 }
 
 #[cfg(test)]
@@ -177,6 +274,47 @@ mod tests {
              SELECT (SELECT count(*) FROM w0), (SELECT count(*) FROM w1)"
         );
         let expected: Vec<sea_orm::Value> = vec![1.into(), 2.into(), 3.into(), 4.into()];
+        assert_eq!(values, expected);
+    }
+
+    #[test]
+    fn sqlite_placeholders_become_bare_with_their_values_in_order_of_appearance() {
+        let own: Vec<sea_orm::Value> = vec!["a".into(), "b".into(), "c".into()];
+        let mut values = vec![0.into()];
+        assert_eq!(
+            with_bare_placeholders(
+                "UPDATE t SET a = ?2 + ?1, b = ?, c = '?1' || ?2",
+                &own,
+                &mut values
+            )
+            .unwrap(),
+            "UPDATE t SET a = ? + ?, b = ?, c = '?1' || ?"
+        );
+        let expected: Vec<sea_orm::Value> =
+            vec![0.into(), "b".into(), "a".into(), "c".into(), "b".into()];
+        assert_eq!(values, expected);
+        assert!(with_bare_placeholders("SELECT ?4", &own, &mut values).is_err());
+    }
+
+    #[test]
+    fn sqlite_statements_join_into_a_script_counting_each_ones_rows() {
+        let first = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "INSERT INTO a (x) VALUES (?), (?)",
+            [1.into(), 2.into()],
+        );
+        let second = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "UPDATE b SET y = ?2 WHERE id = ?1",
+            [3.into(), 4.into()],
+        );
+        let (sql, values) = scripted(vec![first, second]).unwrap();
+        assert_eq!(
+            sql,
+            "INSERT INTO a (x) VALUES (?), (?); SELECT changes(); \
+             UPDATE b SET y = ? WHERE id = ?; SELECT changes(); "
+        );
+        let expected: Vec<sea_orm::Value> = vec![1.into(), 2.into(), 4.into(), 3.into()];
         assert_eq!(values, expected);
     }
 }
