@@ -4,7 +4,9 @@
 //! ratios that survive this shared machine's drift.
 //!
 //! Run: `cargo bench -p jalia-events --bench events` (release). CI only compiles it.
-//! `JALIA_BENCH_ONLY=get_event` measures only GetEvent and its bare read (for iterating).
+//! `JALIA_BENCH_ONLY=get_event` measures only GetEvent and its bare read,
+//! `JALIA_BENCH_ONLY=register` only the registrations and the bare insert (for iterating
+//! and profiling one path).
 // Statistics over sample counts and durations: float casts are how percentiles and
 // rates are computed, and the counts stay far below where f64 rounds.
 #![allow(
@@ -363,82 +365,88 @@ async fn run(label: &str, key: &str, database: TestDatabase) -> Vec<(String, f64
             .unwrap();
     }
 
+    let only = std::env::var("JALIA_BENCH_ONLY").ok();
     let mut results = Vec::new();
-    let channel_read = bare.clone();
-    results.push(
-        measure("bare read", CALLS, move |_| {
-            bare_call(channel_read.clone(), "/bench.Bare/Read", seed.to_string())
-        })
-        .await,
-    );
-    let get_client = client.clone();
-    let name = published.name.clone();
-    results.push(
-        measure("GetEvent", CALLS, move |_| {
-            let mut client = get_client.clone();
-            let name = name.clone();
-            async move {
-                client
-                    .get_event(pb::GetEventRequest {
-                        name,
-                        language_code: "fr".into(),
-                    })
-                    .await
-                    .unwrap();
-            }
-        })
-        .await,
-    );
-    if get_event_only() {
-        print_series(label, &results);
-        let get_event = results[1].throughput / results[0].throughput;
-        println!("GetEvent / bare read:           throughput x{get_event:.2}");
-        return vec![(format!("get_event_{key}"), get_event)];
+    // (the ratio's name, our series, the bare series it is held against)
+    let mut pairs: Vec<(String, String, usize, usize)> = Vec::new();
+    if only.as_deref() != Some("register") {
+        let channel_read = bare.clone();
+        results.push(
+            measure("bare read", CALLS, move |_| {
+                bare_call(channel_read.clone(), "/bench.Bare/Read", seed.to_string())
+            })
+            .await,
+        );
+        let get_client = client.clone();
+        let name = published.name.clone();
+        results.push(
+            measure("GetEvent", CALLS, move |_| {
+                let mut client = get_client.clone();
+                let name = name.clone();
+                async move {
+                    client
+                        .get_event(pb::GetEventRequest {
+                            name,
+                            language_code: "fr".into(),
+                        })
+                        .await
+                        .unwrap();
+                }
+            })
+            .await,
+        );
+        let bare_read = results.len() - 2;
+        pairs.push((
+            format!("get_event_{key}"),
+            "GetEvent / bare read".to_owned(),
+            bare_read + 1,
+            bare_read,
+        ));
     }
-    let channel_insert = bare.clone();
-    results.push(
-        measure("bare insert", CALLS, move |i| {
-            bare_call(
-                channel_insert.clone(),
-                "/bench.Bare/Insert",
-                format!("row {i}"),
-            )
-        })
-        .await,
-    );
-    let one_event = Arc::new(vec![published.name.clone()]);
-    results.push(register(&client, &token, "RegisterAttendee", one_event, 0).await);
-    results.push(register(&client, &token, "Register (spread)", events, CALLS).await);
+    if only.as_deref() != Some("get_event") {
+        let channel_insert = bare.clone();
+        results.push(
+            measure("bare insert", CALLS, move |i| {
+                bare_call(
+                    channel_insert.clone(),
+                    "/bench.Bare/Insert",
+                    format!("row {i}"),
+                )
+            })
+            .await,
+        );
+        let bare_insert = results.len() - 1;
+        let one_event = Arc::new(vec![published.name.clone()]);
+        results.push(register(&client, &token, "RegisterAttendee", one_event, 0).await);
+        results.push(register(&client, &token, "Register (spread)", events, CALLS).await);
+        pairs.push((
+            format!("register_{key}"),
+            "RegisterAttendee / bare insert".to_owned(),
+            bare_insert + 1,
+            bare_insert,
+        ));
+        pairs.push((
+            format!("register_spread_{key}"),
+            format!("Register spread over {SPREAD_EVENTS} events / bare insert"),
+            bare_insert + 2,
+            bare_insert,
+        ));
+    }
 
     print_series(label, &results);
-    let ratio = |a: &Series, b: &Series| {
-        (
-            a.throughput / b.throughput,
-            a.p50.as_secs_f64() / b.p50.as_secs_f64(),
-            a.p99.as_secs_f64() / b.p99.as_secs_f64(),
-        )
-    };
-    let (t, p50, p99) = ratio(&results[1], &results[0]);
-    println!("GetEvent / bare read:           throughput x{t:.2}, p50 x{p50:.2}, p99 x{p99:.2}");
-    let (register, p50, p99) = ratio(&results[3], &results[2]);
-    println!(
-        "RegisterAttendee / bare insert: throughput x{register:.2}, p50 x{p50:.2}, p99 x{p99:.2}"
-    );
-    let (spread, p50, p99) = ratio(&results[4], &results[2]);
-    println!(
-        "Register spread over {SPREAD_EVENTS} events / bare insert: throughput x{spread:.2}, p50 x{p50:.2}, p99 x{p99:.2}"
-    );
-    let get_event = ratio(&results[1], &results[0]).0;
-    vec![
-        (format!("get_event_{key}"), get_event),
-        (format!("register_{key}"), register),
-        (format!("register_spread_{key}"), spread),
-    ]
-}
-
-/// Whether `JALIA_BENCH_ONLY=get_event` asks for the GetEvent series alone.
-fn get_event_only() -> bool {
-    std::env::var("JALIA_BENCH_ONLY").is_ok_and(|only| only == "get_event")
+    pairs
+        .into_iter()
+        .map(|(name, what, ours, bare)| {
+            let (ours, bare) = (&results[ours], &results[bare]);
+            let throughput = ours.throughput / bare.throughput;
+            println!(
+                "{what:<46} throughput x{throughput:.2}, p50 x{:.2}, p99 x{:.2}",
+                ours.p50.as_secs_f64() / bare.p50.as_secs_f64(),
+                ours.p99.as_secs_f64() / bare.p99.as_secs_f64(),
+            );
+            (name, throughput)
+        })
+        .collect()
 }
 
 fn print_series(label: &str, results: &[Series]) {
