@@ -42,7 +42,8 @@ pub enum ConfigError {
 pub struct DbConfig {
     url: String,
     backend: Backend,
-    /// Connections in the pool. SQLite has one writer, so a small pool suits it; an
+    /// Connections in the pool. SQLite has one writer, so a small pool suits it; a SQLite
+    /// file has one more connection, for write transactions only (see [`Db`]), and an
     /// in-memory SQLite database always gets exactly one (each connection would otherwise
     /// see its own empty database).
     pub max_connections: u32,
@@ -128,6 +129,13 @@ pub fn redact_password(url: &str) -> String {
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// On a SQLite file, a pool of one connection of its own for write transactions.
+    /// SQLite empties a connection's page cache whenever another connection has committed
+    /// since its last transaction; with writes spread over the pool, each one read again
+    /// every page it touched (about 50 reads of 4 KiB for a batch of seven registrations,
+    /// issue #15). One writer keeps its cache across transactions, as readers never
+    /// change the file. Elsewhere, the pool itself.
+    writes: DatabaseConnection,
     backend: Backend,
     /// SQLite's one writer, taken in this process before a write transaction begins:
     /// writers of one replica then queue here and start the moment the previous one
@@ -155,44 +163,22 @@ impl Db {
         if config.backend == Backend::Sqlite && !config.is_memory() {
             create_sqlite_folder(&config.url)?;
         }
-        let mut options = ConnectOptions::new(config.url.clone());
-        options
-            .max_connections(if config.is_memory() {
-                1
-            } else {
-                config.max_connections
-            })
-            .min_connections(0)
-            .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
-            .acquire_timeout(config.acquire_timeout)
-            .connect_timeout(config.acquire_timeout)
-            .sqlx_logging(false);
-        if config.backend == Backend::Sqlite {
-            let busy_timeout = config.busy_timeout;
-            let memory = config.is_memory();
-            options.map_sqlx_sqlite_opts(move |opts| {
-                let opts = opts
-                    .create_if_missing(true)
-                    .foreign_keys(true)
-                    .busy_timeout(busy_timeout)
-                    .synchronous(SqliteSynchronous::Normal)
-                    // A multi-row write in a transaction journals the pages it changes
-                    // for its own rollback; past 64 KiB SQLite spills that journal to a
-                    // temporary file, created, written and deleted within the statement.
-                    .pragma("temp_store", "memory");
-                if memory {
-                    opts
-                } else {
-                    opts.journal_mode(SqliteJournalMode::Wal)
-                        .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string())
-                }
-            });
-        }
-        let conn = sea_orm::Database::connect(options).await?;
         let file_backed = config.backend == Backend::Sqlite && !config.is_memory();
+        let size = if config.is_memory() {
+            1
+        } else {
+            config.max_connections
+        };
+        let conn = sea_orm::Database::connect(connect_options(config, size)).await?;
+        let writes = if file_backed {
+            sea_orm::Database::connect(connect_options(config, 1)).await?
+        } else {
+            conn.clone()
+        };
         let db = Self {
             _checkpoints: file_backed.then(|| Arc::new(Checkpoints::start(conn.clone()))),
             conn,
+            writes,
             backend: config.backend,
             writer: (config.backend == Backend::Sqlite)
                 .then(|| Arc::new(tokio::sync::Mutex::new(()))),
@@ -204,6 +190,12 @@ impl Db {
     /// The sea-orm connection, for reads.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// Where write transactions begin: the read pool, except on a SQLite file (see
+    /// [`Db`]'s `writes`).
+    pub(crate) fn write_connection(&self) -> &DatabaseConnection {
+        &self.writes
     }
 
     /// Which backend this is.
@@ -219,9 +211,49 @@ impl Db {
 
     /// Closes every pooled connection.
     pub async fn close(self) -> Result<(), DbError> {
+        // A SQLite file's writer is a pool of its own (the checkpoints run on the same
+        // files); anywhere else it is the pool itself.
+        if self._checkpoints.is_some() {
+            self.writes.close_by_ref().await?;
+        }
         self.conn.close().await?;
         Ok(())
     }
+}
+
+/// A pool of at most `size` connections, with SQLite's pragmas (WAL, `synchronous=NORMAL`,
+/// busy timeout, foreign keys) or PostgreSQL's pool settings.
+fn connect_options(config: &DbConfig, size: u32) -> ConnectOptions {
+    let mut options = ConnectOptions::new(config.url.clone());
+    options
+        .max_connections(size)
+        .min_connections(0)
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
+        .acquire_timeout(config.acquire_timeout)
+        .connect_timeout(config.acquire_timeout)
+        .sqlx_logging(false);
+    if config.backend == Backend::Sqlite {
+        let busy_timeout = config.busy_timeout;
+        let memory = config.is_memory();
+        options.map_sqlx_sqlite_opts(move |opts| {
+            let opts = opts
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .busy_timeout(busy_timeout)
+                .synchronous(SqliteSynchronous::Normal)
+                // A multi-row write in a transaction journals the pages it changes
+                // for its own rollback; past 64 KiB SQLite spills that journal to a
+                // temporary file, created, written and deleted within the statement.
+                .pragma("temp_store", "memory");
+            if memory {
+                opts
+            } else {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string())
+            }
+        });
+    }
+    options
 }
 
 /// Creates the folder a SQLite URL's file lives in, if it is missing.

@@ -45,7 +45,7 @@ impl Db {
         );
         let _writer = self.lock_writer().await;
         let taken = self
-            .connection()
+            .write_connection()
             .execute_raw(statement(
                 self.db_backend(),
                 &sql,
@@ -65,7 +65,7 @@ impl Db {
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), DbError> {
         let sql = format!("DELETE FROM {LEASES_TABLE} WHERE name = $1 AND holder = $2");
         let _writer = self.lock_writer().await;
-        self.connection()
+        self.write_connection()
             .execute_raw(statement(
                 self.db_backend(),
                 &sql,

@@ -101,7 +101,7 @@ impl Db {
             },
             Backend::Postgres => TransactionOptions::default(),
         };
-        Ok(self.connection().begin_with_options(options).await?)
+        Ok(self.write_connection().begin_with_options(options).await?)
     }
 }
 

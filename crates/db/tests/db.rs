@@ -1313,6 +1313,65 @@ async fn a_sqlite_files_log_reaches_the_database_file_without_a_writer_checkpoin
     db.close().await.unwrap();
 }
 
+#[tokio::test]
+async fn a_sqlite_files_write_transactions_run_on_one_connection_apart_from_the_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one_writer.db");
+    let config = DbConfig::new(format!("sqlite://{}?mode=rwc", file.display()))
+        .unwrap()
+        .with_max_connections(2)
+        .unwrap();
+    let db = Db::connect(&config).await.unwrap();
+    // A temporary table belongs to the connection that made it: the writer's marks it.
+    let tx = db.begin_write().await.unwrap();
+    tx.execute_unprepared("CREATE TEMP TABLE made_by_the_writer (x INTEGER)")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let marker = "SELECT count(*) AS n FROM temp.made_by_the_writer";
+    for round in 0..3 {
+        // Readers hold every connection of the read pool meanwhile.
+        let mut readers = Vec::new();
+        for _ in 0..2 {
+            let reader = db.connection().begin().await.unwrap();
+            reader.execute_unprepared("SELECT 1").await.unwrap();
+            readers.push(reader);
+        }
+        let tx = tokio::time::timeout(Duration::from_secs(2), db.begin_write())
+            .await
+            .expect("a write begins while readers hold the read pool")
+            .unwrap();
+        tx.execute_unprepared("INSERT INTO made_by_the_writer VALUES (1)")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        for reader in readers {
+            let seen = reader
+                .query_one_raw(Statement::from_string(DbBackend::Sqlite, marker))
+                .await;
+            assert!(
+                seen.is_err(),
+                "round {round}: a reader shares the writer's connection"
+            );
+            reader.rollback().await.unwrap();
+        }
+    }
+    let written: i64 = db
+        .write(&(), |tx, ()| {
+            Box::pin(async move {
+                let row = tx
+                    .query_one_raw(Statement::from_string(DbBackend::Sqlite, marker))
+                    .await?
+                    .ok_or_else(|| DbError::other("no count"))?;
+                Ok::<_, DbError>(row.try_get::<i64>("", "n")?)
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(written, 3, "every write ran where the marker is");
+    db.close().await.unwrap();
+}
+
 // ---- leases ------------------------------------------------------------------------------
 
 /// A moment `seconds` after a fixed start, for lease tests that move time by hand.
