@@ -211,11 +211,8 @@ impl Db {
 
     /// Closes every pooled connection.
     pub async fn close(self) -> Result<(), DbError> {
-        // A SQLite file's writer is a pool of its own (the checkpoints run on the same
-        // files); anywhere else it is the pool itself.
-        if self._checkpoints.is_some() {
-            self.writes.close_by_ref().await?;
-        }
+        // Where the writer is the pool itself, closing it twice is harmless.
+        self.writes.close_by_ref().await?;
         self.conn.close().await?;
         Ok(())
     }
