@@ -155,6 +155,10 @@ fn joined(statements: Vec<Statement>) -> (String, Vec<sea_orm::Value>) {
 /// Renumbers PostgreSQL's `$n` placeholders to `$(n + by)`, leaving quoted identifiers
 /// and string literals as they are.
 fn shift_placeholders(sql: &str, by: usize) -> String {
+    // The first statement of every batch keeps its numbers: no need to cut it up.
+    if by == 0 {
+        return sql.to_owned();
+    }
     let mut shifted = String::with_capacity(sql.len() + 16);
     for piece in placeholders(sql, '$') {
         match piece {
