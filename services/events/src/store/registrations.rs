@@ -49,7 +49,7 @@ fn from_row(row: registration::Model) -> Result<Registration> {
                 .map(|email| Email::parse(&email).map_err(|_| corrupt("email")))
                 .transpose()?,
             phone: given(row.phone)
-                .map(|phone| Phone::parse(&phone).map_err(|_| corrupt("phone")))
+                .map(|phone| Phone::from_stored(&phone).map_err(|_| corrupt("phone")))
                 .transpose()?,
             residence: given(row.residence)
                 .map(|code| CountryCode::parse(&code).map_err(|_| corrupt("country")))

@@ -601,7 +601,7 @@ fn from_row(row: inquiry::Model) -> Result<Inquiry, Error> {
             .transpose()?,
         phone: row
             .requester_phone
-            .map(|phone| Phone::parse(&phone).map_err(|_| corrupt("phone")))
+            .map(|phone| Phone::from_stored(&phone).map_err(|_| corrupt("phone")))
             .transpose()?,
         country_of_residence: CountryCode::parse(&row.requester_country)
             .map_err(|_| corrupt("country"))?,
