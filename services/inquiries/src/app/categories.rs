@@ -1,7 +1,10 @@
 //! Inquiry categories: listing, creating and changing them.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use jalia_db::IdempotencyScope;
-use jalia_model::{Caller, Page, PageRequest};
+use jalia_model::{AgencyCode, Caller, Page, PageRequest};
 use jiff::Timestamp;
 use serde::{Serialize, Serializer};
 use uuid::Uuid;
@@ -13,6 +16,38 @@ use crate::domain::category::{Category, CreateCategoryCommand, UpdateCategoryCom
 use crate::domain::query::{CategoryFilter, IdCursor};
 use crate::store;
 use crate::store::stored::CategoryReplay;
+
+/// The categories a replica keeps at most; past this it forgets them all and reads them
+/// again (an agency has a few dozen).
+const MOST_KEPT: usize = 1024;
+
+/// The categories this replica's submissions were made in, so that a submission reads
+/// none. A kept category may be older than the stored one (another replica changed it):
+/// each submission batch compares the versions it used with the stored ones in its
+/// transaction, and runs its calls alone on fresh reads if one differs
+/// (`submission_batch`). A change made here forgets the category at once.
+#[derive(Clone, Debug, Default)]
+pub(super) struct KeptCategories(Arc<Mutex<HashMap<(AgencyCode, Uuid), Category>>>);
+
+impl KeptCategories {
+    fn get(&self, agency: &AgencyCode, id: Uuid) -> Option<Category> {
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.get(&(agency.clone(), id)).cloned()
+    }
+
+    fn keep(&self, category: &Category) {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() >= MOST_KEPT {
+            kept.clear();
+        }
+        kept.insert((category.agency.clone(), category.id), category.clone());
+    }
+
+    fn forget(&self, agency: &AgencyCode, id: Uuid) {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.remove(&(agency.clone(), id));
+    }
+}
 
 /// A category under `create_once`.
 struct NewCategory<'a> {
@@ -126,6 +161,32 @@ impl Inquiries {
         Ok(category)
     }
 
+    /// The category `id` of `agency` for a submission: the one kept, else the stored one
+    /// (then kept). INVALID_ARGUMENT, naming `inquiry.category`, when there is none.
+    pub(super) async fn submission_category(
+        &self,
+        agency: &AgencyCode,
+        id: Uuid,
+    ) -> Result<Category, Error> {
+        if let Some(category) = self.kept.get(agency, id) {
+            return Ok(category);
+        }
+        self.stored_category(agency, id).await
+    }
+
+    /// The stored category `id` of `agency`, read now and kept.
+    pub(super) async fn stored_category(
+        &self,
+        agency: &AgencyCode,
+        id: Uuid,
+    ) -> Result<Category, Error> {
+        let category = store::categories::find(self.db.connection(), agency, id)
+            .await?
+            .ok_or_else(|| Error::invalid("inquiry.category", "no such category in this agency"))?;
+        self.kept.keep(&category);
+        Ok(category)
+    }
+
     /// Changes a category's names or default response time.
     pub(crate) async fn update_category(
         &self,
@@ -152,6 +213,7 @@ impl Inquiries {
                 })
             })
             .await?;
+        self.kept.forget(&category.agency, category.id);
         tracing::info!(category_id = %category.id, "inquiry category updated");
         Ok(category)
     }

@@ -173,15 +173,17 @@ impl Inquiries {
     ) -> Result<Submitted, Error> {
         let submission = &command.submission;
         check_parent(caller, &submission.agency)?;
-        // Read before the write transaction, so SQLite's single writer is held for less:
-        // categories are never deleted, and the foreign key still guards the insert.
-        let category = store::categories::find(
-            self.db.connection(),
-            &submission.agency,
-            submission.category,
-        )
-        .await?
-        .ok_or_else(|| Error::invalid("inquiry.category", "no such category in this agency"))?;
+        // Outside the write transaction, so SQLite's single writer is held for less:
+        // categories are never deleted, and the foreign key still guards the insert. A
+        // batch checks that a kept category is still current; a submission with
+        // documents, made alone, reads the stored one.
+        let category = if command.attachments.is_empty() {
+            self.submission_category(&submission.agency, submission.category)
+                .await?
+        } else {
+            self.stored_category(&submission.agency, submission.category)
+                .await?
+        };
         let lookup = self
             .processing_target(submission.service.as_deref(), budget)
             .await;
@@ -249,6 +251,31 @@ impl Inquiries {
             now,
             calendar,
         )
+    }
+
+    /// The same submission over its stored category, built again if that has changed
+    /// since the category was kept.
+    pub(super) async fn refreshed(&self, prepared: Prepared) -> Result<Prepared, Error> {
+        let kept = &prepared.category;
+        let category = self.stored_category(&kept.agency, kept.id).await?;
+        if category.version == kept.version {
+            return Ok(prepared);
+        }
+        let built = self
+            .build(
+                &prepared.command,
+                &category,
+                prepared.lookup,
+                &prepared.actor,
+                prepared.id,
+                prepared.now,
+            )
+            .ok();
+        Ok(Prepared {
+            built,
+            category,
+            ..prepared
+        })
     }
 
     /// Makes one submission in a transaction of its own.

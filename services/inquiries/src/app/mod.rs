@@ -75,6 +75,7 @@ pub(crate) struct Inquiries {
     contents: Arc<dyn AttachmentStore>,
     limits: AttachmentLimits,
     queue: submission_batch::SubmissionQueue,
+    kept: categories::KeptCategories,
 }
 
 /// What a create under `create_once` returns: the record its replays get back, and, to
@@ -123,6 +124,7 @@ impl Inquiries {
             catalog,
             contents,
             limits,
+            kept: categories::KeptCategories::default(),
         }
     }
 

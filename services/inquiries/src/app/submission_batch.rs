@@ -8,8 +8,9 @@
 //! a reused request_id is left out of the writes, never the batch's reason to fail.
 //! When the batch itself fails (a request_id taken meanwhile by another replica, a
 //! database error), it is rolled back and each call runs alone on the one-call path,
-//! which stays the authority on every rule. References stay gapless: a run of
-//! sequences is taken in the transaction that stores every inquiry it numbers.
+//! which stays the authority on every rule. The calls' categories are the replica's kept
+//! ones, whose versions the batch checks before it writes. References stay gapless: a
+//! run of sequences is taken in the transaction that stores every inquiry it numbers.
 
 use std::collections::BTreeMap;
 
@@ -92,6 +93,7 @@ impl Inquiries {
             Ok(Answer::Decided(outcome)) => *outcome,
             Ok(Answer::Alone(alone)) => {
                 let (scope, prepared) = *alone;
+                let prepared = self.refreshed(prepared).await?;
                 self.submit_alone(&scope, &prepared).await
             }
             Err(_) => Err(DbError::other("the submission batch ended without an answer").into()),
@@ -243,6 +245,23 @@ async fn decide_batch(
             Some((*index, inquiry, change))
         })
         .collect();
+    // The categories were kept from earlier submissions: one changed since fails the
+    // batch, and its calls run alone over the stored ones.
+    let mut used: Vec<Uuid> = built
+        .iter()
+        .filter_map(|(index, _, _)| Some(items.get(*index)?.category.id))
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let stored = store::categories::versions(tx, &used).await?;
+    let changed = built.iter().any(|(index, _, _)| {
+        items
+            .get(*index)
+            .is_some_and(|item| stored.get(&item.category.id) != Some(&item.category.version))
+    });
+    if changed {
+        return Err(DbError::other("a category of the batch changed since it was kept").into());
+    }
     // The counters first among the writes, in one order on every replica, so two batches
     // never wait on each other in a cycle; their row locks are then held for one more
     // round trip and the commit.

@@ -116,3 +116,47 @@ async fn categories_are_idempotent_unique_by_name_and_guarded_by_etag() {
     assert!(!page.next_page_token.is_empty());
     world.stop().await;
 }
+
+#[tokio::test]
+async fn a_submission_uses_its_category_as_stored_whichever_replica_changed_it() {
+    let world = World::start(2, CatalogAt::Down).await;
+    let (first, second) = (
+        world.caller_on(0, "desk-app", "bm").await,
+        world.caller_on(1, "desk-app", "bm").await,
+    );
+    let category = first
+        .create_category("agencies/bm", "Permis de construire", 10)
+        .await
+        .unwrap();
+    let submitted_on = async |api: &Api| {
+        let request = submission(&category);
+        api.submit(request).await.unwrap().inquiry.unwrap()
+    };
+    let made = submitted_on(&second).await;
+    assert_eq!(due_date(&made), "2025-08-20", "10 days from the submission");
+
+    // The second replica keeps the category from its submission; the first changes it.
+    let mut change = category.clone();
+    change.default_response_days = 20;
+    change.display_name = Some(text("fr", "Permis de construire ou d'habiter"));
+    let changed = first
+        .update_category(change, &["default_response_days", "display_name"])
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let made = submitted_on(&second).await;
+        assert_eq!(due_date(&made), "2025-08-30", "the changed 20 days");
+        let name = made.category_display_name.unwrap();
+        assert_eq!(name.entries[0].text, "Permis de construire ou d'habiter");
+    }
+
+    // A change made on the replica that submits shows at once too.
+    let mut change = changed.clone();
+    change.default_response_days = 5;
+    second
+        .update_category(change, &["default_response_days"])
+        .await
+        .unwrap();
+    assert_eq!(due_date(&submitted_on(&second).await), "2025-08-15");
+    world.stop().await;
+}
