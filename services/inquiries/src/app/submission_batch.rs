@@ -245,20 +245,16 @@ async fn decide_batch(
             Some((*index, inquiry, change))
         })
         .collect();
-    // The categories were kept from earlier submissions: one changed since fails the
-    // batch, and its calls run alone over the stored ones.
-    let mut used: Vec<Uuid> = built
-        .iter()
-        .filter_map(|(index, _, _)| Some(items.get(*index)?.category.id))
-        .collect();
+    // The categories were kept from earlier submissions, and decided the builds and the
+    // refusals: one changed since fails the batch, and its calls run alone over the
+    // stored ones.
+    let mut used: Vec<Uuid> = items.iter().map(|item| item.category.id).collect();
     used.sort_unstable();
     used.dedup();
     let stored = store::categories::versions(tx, &used).await?;
-    let changed = built.iter().any(|(index, _, _)| {
-        items
-            .get(*index)
-            .is_some_and(|item| stored.get(&item.category.id) != Some(&item.category.version))
-    });
+    let changed = items
+        .iter()
+        .any(|item| stored.get(&item.category.id) != Some(&item.category.version));
     if changed {
         return Err(DbError::other("a category of the batch changed since it was kept").into());
     }
