@@ -248,13 +248,13 @@ async fn decide_batch(
     // The categories were kept from earlier submissions, and decided the builds and the
     // refusals: one changed since fails the batch, and its calls run alone over the
     // stored ones.
-    let mut used: Vec<Uuid> = items.iter().map(|item| item.category.id).collect();
-    used.sort_unstable();
-    used.dedup();
-    let stored = store::categories::versions(tx, &used).await?;
-    let changed = items
-        .iter()
-        .any(|item| stored.get(&item.category.id) != Some(&item.category.version));
+    let stored = store::categories::by_ids(tx, items.iter().map(|item| item.category.id)).await?;
+    let changed = items.iter().any(|item| {
+        stored
+            .get(&item.category.id)
+            .map(|category| category.version)
+            != Some(item.category.version)
+    });
     if changed {
         return Err(DbError::other("a category of the batch changed since it was kept").into());
     }

@@ -90,25 +90,6 @@ pub(crate) async fn by_ids<C: ConnectionTrait>(
         .collect()
 }
 
-/// The current version of each of these categories, by id (none for an unknown id).
-pub(crate) async fn versions<C: ConnectionTrait>(
-    conn: &C,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, i64>, Error> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(Uuid, i64)> = category::Entity::find()
-        .select_only()
-        .column(category::Column::Id)
-        .column(category::Column::Version)
-        .filter(category::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().collect())
-}
-
 /// A page of categories in id (creation) order, after `after`.
 pub(crate) async fn list<C: ConnectionTrait>(
     conn: &C,
