@@ -27,12 +27,15 @@ const MOST_KEPT: usize = 1024;
 /// transaction, and runs its calls alone on fresh reads if one differs
 /// (`submission_batch`). A change made here forgets the category at once.
 #[derive(Clone, Debug, Default)]
-pub(super) struct KeptCategories(Arc<Mutex<HashMap<(AgencyCode, Uuid), Category>>>);
+pub(super) struct KeptCategories(Arc<Mutex<HashMap<Uuid, Category>>>);
 
 impl KeptCategories {
+    /// Ids are unique across agencies, so the map is by id; the agency must still match.
     fn get(&self, agency: &AgencyCode, id: Uuid) -> Option<Category> {
         let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        kept.get(&(agency.clone(), id)).cloned()
+        kept.get(&id)
+            .filter(|category| &category.agency == agency)
+            .cloned()
     }
 
     fn keep(&self, category: &Category) {
@@ -40,12 +43,12 @@ impl KeptCategories {
         if kept.len() >= MOST_KEPT {
             kept.clear();
         }
-        kept.insert((category.agency.clone(), category.id), category.clone());
+        kept.insert(category.id, category.clone());
     }
 
-    fn forget(&self, agency: &AgencyCode, id: Uuid) {
+    fn forget(&self, id: Uuid) {
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        kept.remove(&(agency.clone(), id));
+        kept.remove(&id);
     }
 }
 
@@ -213,7 +216,7 @@ impl Inquiries {
                 })
             })
             .await?;
-        self.kept.forget(&category.agency, category.id);
+        self.kept.forget(category.id);
         tracing::info!(category_id = %category.id, "inquiry category updated");
         Ok(category)
     }
