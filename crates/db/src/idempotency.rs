@@ -437,13 +437,15 @@ pub async fn prior_results<T: DeserializeOwned>(
         .collect()
 }
 
-/// The records of these keys, on PostgreSQL: the keys as a `VALUES` list joined to the
-/// records, so that each key is one probe of the primary key. Asked as an `OR` of the
-/// keys, PostgreSQL reads the keys of one caller's batch, which share their agency,
-/// subject and method, as one scan of that prefix filtered by request_id, whenever its
-/// statistics do not show the prefix common (a table grown since it was last analysed):
-/// a read of every record the caller holds for the method (measured: 3.4 ms a batch on
-/// 10,000 records, against 0.04 ms joined).
+/// The records of these keys, on PostgreSQL: the keys as a `VALUES` list, each probing the
+/// primary key through a `LATERAL` subquery. Asked as an `OR` of the keys, PostgreSQL reads
+/// the keys of one caller's batch, which share their agency, subject and method, as one
+/// scan of that prefix filtered by request_id, whenever its statistics do not show the
+/// prefix common (a table grown since it was last analysed): a read of every record the
+/// caller holds for the method (measured: 3.4 ms a batch on 10,000 records, against
+/// 0.04 ms joined). Asked as a plain join, it may hash the keys and scan every record, the
+/// plan it picks while the table is small and then keeps for the prepared statement; the
+/// `LIMIT 1` of a lateral probe (the key is the primary key) leaves it no such plan.
 fn keys_joined(claims: &[(IdempotencyKey, Fingerprint)]) -> Statement {
     let mut values = Vec::with_capacity(claims.len() * 4);
     let keys = values_list(
@@ -463,7 +465,9 @@ fn keys_joined(claims: &[(IdempotencyKey, Fingerprint)]) -> Statement {
         format!(
             "SELECT r.agency, r.subject, r.method, r.request_id, r.fingerprint, r.response, \
              r.created_at FROM (VALUES {keys}) AS k (agency, subject, method, request_id) \
-             JOIN jalia_idempotency_records AS r USING (agency, subject, method, request_id)"
+             CROSS JOIN LATERAL (SELECT * FROM jalia_idempotency_records AS found \
+             WHERE found.agency = k.agency AND found.subject = k.subject \
+             AND found.method = k.method AND found.request_id = k.request_id LIMIT 1) AS r"
         ),
         values,
     )

@@ -1,6 +1,7 @@
-//! PostgreSQL `VALUES` lists of bound values, for reads by many whole keys: joined to a
-//! table, they make PostgreSQL probe an index once per key, where an `OR` of the keys may
-//! be read as one scan of the columns the keys share (ARCHITECTURE.md §5).
+//! PostgreSQL `VALUES` lists of bound values, for reads by many whole keys: each key
+//! probing a table through a `LATERAL` subquery, PostgreSQL reads one index entry per key,
+//! where an `OR` of the keys may be read as one scan of the columns the keys share
+//! (ARCHITECTURE.md §5).
 
 use sea_orm::Value;
 

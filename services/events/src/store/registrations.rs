@@ -405,10 +405,12 @@ pub(crate) async fn live_holders(
     rows.into_iter().map(from_row).collect()
 }
 
-/// [`live_holders`] on PostgreSQL: the (event, key) pairs as `VALUES` lists joined to
-/// the registrations, so that each pair is one probe of its unique index. Asked as an
-/// `OR`, PostgreSQL may read a batch on one event as one scan of all of the event's
-/// registrations filtered by key, whenever its statistics lag behind the table.
+/// [`live_holders`] on PostgreSQL: the (event, key) pairs as `VALUES` lists, each probing
+/// its unique index through a `LATERAL` subquery. Asked as an `OR`, PostgreSQL may read a
+/// batch on one event as one scan of all of the event's registrations filtered by key,
+/// whenever its statistics lag behind the table; asked as a plain join, it may hash the
+/// pairs and scan every registration, a plan it keeps for the prepared statement as the
+/// table grows. The key is unique per event, so `LIMIT 1` loses nothing.
 fn holders_joined(emails: &[(Uuid, &str)], phones: &[(Uuid, &str)]) -> Statement {
     let mut values = Vec::new();
     let mut selects = Vec::new();
@@ -424,7 +426,8 @@ fn holders_joined(emails: &[(Uuid, &str)], phones: &[(Uuid, &str)]) -> Statement
         );
         selects.push(format!(
             "SELECT g.* FROM (VALUES {pairs}) AS k (event_id, key) \
-             JOIN registrations AS g ON g.event_id = k.event_id AND g.{column} = k.key"
+             CROSS JOIN LATERAL (SELECT * FROM registrations AS held \
+             WHERE held.event_id = k.event_id AND held.{column} = k.key LIMIT 1) AS g"
         ));
     }
     Statement::from_sql_and_values(
