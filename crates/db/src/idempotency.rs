@@ -443,7 +443,7 @@ pub async fn prior_results<T: DeserializeOwned>(
 /// scan of that prefix filtered by request_id, whenever its statistics do not show the
 /// prefix common (a table grown since it was last analysed): a read of every record the
 /// caller holds for the method (measured: 3.4 ms a batch on 10,000 records, against
-/// 0.04 ms joined). Asked as a plain join, it may hash the keys and scan every record, the
+/// 0.04 ms probed key by key). Asked as a plain join, it may hash the keys and scan every record, the
 /// plan it picks while the table is small and then keeps for the prepared statement; the
 /// `LIMIT 1` of a lateral probe (the key is the primary key) leaves it no such plan.
 fn keys_joined(claims: &[(IdempotencyKey, Fingerprint)]) -> Statement {

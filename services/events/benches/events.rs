@@ -1,7 +1,8 @@
 //! GetEvent and RegisterAttendee throughput and latency, on SQLite and (when
 //! JALIA_TEST_POSTGRES_URL is set) PostgreSQL, each beside a bare tonic + sea-orm point
 //! read and insert measured in the same run on the same database, so the figures are
-//! ratios that survive this shared machine's drift.
+//! ratios that survive this shared machine's drift. Both paths are warmed up and the
+//! database analysed first, so PostgreSQL plans as on a database in service.
 //!
 //! Run: `cargo bench -p jalia-events --bench events` (release). CI only compiles it.
 //! `JALIA_BENCH_ONLY=get_event` measures only GetEvent and its bare read,

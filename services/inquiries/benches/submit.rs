@@ -1,7 +1,8 @@
 //! Submission throughput and latency on SQLite and (when JALIA_TEST_POSTGRES_URL is set)
 //! PostgreSQL, beside a bare tonic + sea-orm insert measured in the same run on the same
 //! database; then the latency of ListInquiries' first and 1,000th page over 100,000
-//! inquiries (keyset pagination: they should match).
+//! inquiries (keyset pagination: they should match). The service is warmed up and the
+//! database analysed before its series, so PostgreSQL plans as on a database in service.
 //!
 //! Run by hand: `cargo bench -p jalia-inquiries --bench submit`. Absolute figures drift
 //! on a shared machine, so read the ratios. `JALIA_BENCH_SUBMISSIONS` (default 2,000)
