@@ -1,6 +1,8 @@
 //! The use cases of events: create, read, list, change through the lifecycle, delete a
 //! draft, and export as iCalendar.
 
+use std::sync::Arc;
+
 use jalia_db::{IdempotencyScope, to_micros};
 use jalia_model::{
     AgencyCode, Caller, IfMatch, LanguageCode, LocalizedText, Page, PageRequest, RequestId,
@@ -11,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::changes::record_event;
-use super::{Events, fill_free_seats, is_owner, lock_owned_event, methods, seen_by};
+use super::{
+    Events, fill_free_seats, is_owner, lock_owned_event, methods, seen_by, shared_seen_by,
+};
 use crate::domain::change::ChangeKind;
 use crate::domain::content::{EventContent, Outcomes};
 use crate::domain::event::{Event, EventName, EventStatus};
@@ -97,7 +101,10 @@ impl Events {
                 }
                 Ok(event)
             }
-            Created { id, event: None } => self.get_event(Some(caller), &agency, id).await,
+            Created { id, event: None } => self
+                .get_event(Some(caller), &agency, id)
+                .await
+                .map(Arc::unwrap_or_clone),
         }
     }
 
@@ -107,13 +114,13 @@ impl Events {
         caller: Option<&Caller>,
         agency: &AgencyCode,
         id: Uuid,
-    ) -> Result<Event> {
-        let event = store::events::find(self.db.connection(), id)
+    ) -> Result<Arc<Event>> {
+        let event = store::events::find_current(self.db.connection(), &self.decoded, id)
             .await?
             .filter(|event| &event.agency == agency)
             .filter(|event| event.status != EventStatus::Draft || is_owner(caller, &event.agency))
             .ok_or(Error::NotFound("event"))?;
-        Ok(seen_by(caller, event))
+        Ok(shared_seen_by(caller, event))
     }
 
     /// A page of events the caller may see: `page.size` at most, and fewer when the

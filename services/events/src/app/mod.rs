@@ -12,6 +12,8 @@ mod registrations;
 mod retention;
 mod roster;
 
+use std::sync::Arc;
+
 use jalia_db::sea_orm::DatabaseTransaction;
 use jalia_db::{Db, PageTokens};
 use jalia_model::{AgencyCode, Caller};
@@ -50,6 +52,16 @@ fn seen_by(caller: Option<&Caller>, event: Event) -> Event {
     }
 }
 
+/// [`seen_by`] for an event shared with the decoded events: copied only when a link must
+/// be hidden.
+fn shared_seen_by(caller: Option<&Caller>, event: Arc<Event>) -> Arc<Event> {
+    if event.has_private_link() && !is_owner(caller, &event.agency) {
+        Arc::new(Arc::unwrap_or_clone(event).without_private_link())
+    } else {
+        event
+    }
+}
+
 /// The events service's use cases.
 #[derive(Debug, Clone)]
 pub(crate) struct Events {
@@ -60,6 +72,7 @@ pub(crate) struct Events {
     retention: Retention,
     change_retention: Retention,
     queue: registration_batch::RegistrationQueue,
+    decoded: Arc<store::DecodedEvents>,
 }
 
 impl Events {
@@ -80,6 +93,7 @@ impl Events {
             retention,
             change_retention: Retention::days(jalia_db::DEFAULT_CHANGES_RETENTION_DAYS),
             queue: registration_batch::RegistrationQueue::default(),
+            decoded: Arc::default(),
         }
     }
 

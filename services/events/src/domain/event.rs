@@ -173,6 +173,14 @@ impl Event {
             .saturating_sub(self.seats.confirmed)
     }
 
+    /// Whether the event has an online link only its organiser and seated attendees see.
+    pub(crate) fn has_private_link(&self) -> bool {
+        self.content
+            .online_access
+            .as_ref()
+            .is_some_and(|access| access.private)
+    }
+
     /// The event as a reader who may not see its private link gets it.
     pub(crate) fn without_private_link(mut self) -> Self {
         if let Some(access) = self.content.online_access.as_mut()

@@ -2,7 +2,7 @@
 //! versioned save, the seat counts, and the keyset pages of a list.
 
 use jalia_db::sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use jalia_db::sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
@@ -15,6 +15,7 @@ use jalia_db::{
 use jalia_model::AgencyCode;
 use uuid::Uuid;
 
+use super::decoded::{DecodedEvents, Stamp};
 use super::entities::event;
 use super::stored::{StoredContent, StoredName, StoredOutcomes, audiences_key};
 use super::{corrupt, count_column, count_value};
@@ -118,6 +119,74 @@ pub(crate) async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<E
         .transpose()?
         .map(from_row)
         .transpose()
+}
+
+/// Reads an event, decoding its row only when `decoded` holds no copy as new as the row
+/// (see [`DecodedEvents`]).
+pub(crate) async fn find_current(
+    db: &impl ConnectionTrait,
+    decoded: &DecodedEvents,
+    id: Uuid,
+) -> Result<Option<Arc<Event>>> {
+    if decoded.holds(id) {
+        let Some(stamp) = find_stamp(db, id).await? else {
+            decoded.forget(id);
+            return Ok(None);
+        };
+        if let Some(event) = decoded.current(id, &stamp) {
+            return Ok(Some(event));
+        }
+    }
+    let Some(event) = find(db, id).await?.map(Arc::new) else {
+        decoded.forget(id);
+        return Ok(None);
+    };
+    decoded.keep(Arc::clone(&event));
+    Ok(Some(event))
+}
+
+/// The version, creation time and seat counts of an event's row.
+async fn find_stamp(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Stamp>> {
+    let backend = db.get_database_backend();
+    let statement = Statement::from_sql_and_values(backend, stamp_sql(backend), [id.into()]);
+    let Some(row) = db.query_one_raw(statement).await? else {
+        return Ok(None);
+    };
+    // By position: the columns are the ones `stamp_sql` selects, in its order.
+    Ok(Some(Stamp {
+        version: row.try_get_by_index(0)?,
+        create_time: from_micros(row.try_get_by_index(1)?),
+        seats: Seats {
+            confirmed: count_value(row.try_get_by_index(2)?),
+            waitlisted: count_value(row.try_get_by_index(3)?),
+            checked_in: count_value(row.try_get_by_index(4)?),
+            next_waitlist_seq: row.try_get_by_index(5)?,
+        },
+    }))
+}
+
+/// The stamp's SQL, built once per backend like [`find_sql`].
+fn stamp_sql(backend: DatabaseBackend) -> &'static str {
+    static POSTGRES: OnceLock<String> = OnceLock::new();
+    static SQLITE: OnceLock<String> = OnceLock::new();
+    let built = match backend {
+        DatabaseBackend::Postgres => &POSTGRES,
+        _ => &SQLITE,
+    };
+    built.get_or_init(|| {
+        event::Entity::find_by_id(Uuid::nil())
+            .select_only()
+            .columns([
+                event::Column::Version,
+                event::Column::CreateTime,
+                event::Column::ConfirmedCount,
+                event::Column::WaitlistedCount,
+                event::Column::CheckedInCount,
+                event::Column::NextWaitlistSeq,
+            ])
+            .build(backend)
+            .sql
+    })
 }
 
 /// The point read's SQL, built by sea-orm once per backend: building the select of every

@@ -2,6 +2,7 @@
 //! use cases run. Every write happens inside a transaction a use case opens with
 //! `Db::write` or `Db::create_once`; reads that decide a write lock their rows first.
 
+mod decoded;
 mod entities;
 mod migration;
 mod stored;
@@ -13,6 +14,7 @@ pub(crate) mod registrations;
 use jalia_db::sea_orm::DbErr;
 use jalia_db::{DbError, FeedStartError, TransactionError};
 
+pub(crate) use decoded::DecodedEvents;
 pub(crate) use migration::Migrator;
 
 use jalia_model::{StorageFailure, reasons};

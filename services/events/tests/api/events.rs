@@ -9,8 +9,8 @@ use jalia_testing::authed;
 use tonic::Code;
 
 use crate::helpers::{
-    Spawn, TestApp, assert_invalid, assert_status, attendee, create, event, published,
-    register_request, seconds, text,
+    Spawn, TestApp, assert_invalid, assert_status, attendee, create, draft, event, published, read,
+    register, register_request, seconds, served, text,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -521,4 +521,108 @@ async fn bad_input_names_the_field_and_writes_nothing() {
         3,
         "a page size over the maximum is clamped, not refused"
     );
+}
+
+/// Each replica keeps the events it read decoded; what another replica writes must still
+/// show on its next read: an edit, seat counts, a deletion, and a private link hidden from
+/// whoever may not see it even once the organiser's read was kept.
+#[tokio::test]
+async fn a_replica_reads_what_another_just_wrote() {
+    let app = Spawn::replicas(2).start().await;
+    let token = app.bm();
+    let rabat = app.token("rabat");
+    let (mut writer, mut reader) = (app.client(0).await, app.client(1).await);
+    let mut hybrid = event("2027-10-01T10:00", "2027-10-01T12:00", 30, 0);
+    hybrid.attendance_mode = pb::AttendanceMode::Hybrid as i32;
+    hybrid.online_access = Some(pb::OnlineAccess {
+        url: "https://visio.example.ma/private-room".into(),
+        private: true,
+    });
+    let shown = published(&mut writer, &token, hybrid).await;
+    let kept = read(&mut reader, &token, &shown.name).await;
+    assert_eq!(kept.etag, shown.etag);
+    assert_eq!(
+        kept.online_access.unwrap().url,
+        "https://visio.example.ma/private-room"
+    );
+    let public = read(&mut reader, &rabat, &shown.name).await;
+    assert_eq!(
+        public.online_access.unwrap().url,
+        "",
+        "hidden from another agency"
+    );
+
+    let edited = writer
+        .update_event(authed(
+            pb::UpdateEventRequest {
+                event: Some(pb::Event {
+                    name: shown.name.clone(),
+                    etag: shown.etag.clone(),
+                    title: text(
+                        "fr",
+                        "Journée nationale des Marocains résidant à l'étranger",
+                    ),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["title".into()],
+                }),
+            },
+            &token,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let after_edit = read(&mut reader, &token, &shown.name).await;
+    assert_eq!(
+        served(&after_edit.title),
+        "Journée nationale des Marocains résidant à l'étranger"
+    );
+    assert_eq!(after_edit.etag, edited.etag);
+
+    for index in 0..3 {
+        register(&mut writer, &token, &shown.name, attendee(index))
+            .await
+            .unwrap();
+    }
+    let after_registrations = read(&mut reader, &token, &shown.name).await;
+    assert_eq!(
+        after_registrations
+            .registration_summary
+            .unwrap()
+            .confirmed_count,
+        3
+    );
+    assert_eq!(
+        after_registrations.etag, edited.etag,
+        "registrations do not change the etag"
+    );
+
+    let doomed = draft(
+        &mut writer,
+        &token,
+        event("2027-10-02T10:00", "2027-10-02T12:00", 30, 0),
+    )
+    .await;
+    read(&mut reader, &token, &doomed.name).await;
+    writer
+        .delete_event(authed(
+            pb::DeleteEventRequest {
+                name: doomed.name.clone(),
+                etag: doomed.etag.clone(),
+            },
+            &token,
+        ))
+        .await
+        .unwrap();
+    let gone = reader
+        .get_event(authed(
+            pb::GetEventRequest {
+                name: doomed.name.clone(),
+                language_code: "fr".into(),
+            },
+            &token,
+        ))
+        .await;
+    assert_eq!(gone.unwrap_err().code(), Code::NotFound);
 }
