@@ -12,7 +12,7 @@
 //! filters as `store::services::filter_condition`; the tests hold both to the SQL.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -55,6 +55,9 @@ struct State {
     ready: bool,
     /// Services by slot; a freed slot is None until reused.
     entries: Vec<Option<Entry>>,
+    /// Each slot's service id (nil while free), beside `entries` so that ranking compares
+    /// a match with the page it fills without loading the match's entry.
+    ids: Vec<Uuid>,
     free_slots: Vec<u32>,
     slot_of: HashMap<Uuid, u32>,
     /// Services deleted while this replica ran, so that a refresh that read them before
@@ -67,6 +70,15 @@ struct State {
     free_tokens: Vec<u32>,
     /// Counts applies, so a full refresh removes only what was indexed before it read.
     generation: u64,
+}
+
+/// A service matching every word, ordered as results are: the better match is the
+/// greater (higher score, then lower id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Match {
+    score: i64,
+    id: Reverse<Uuid>,
+    slot: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -304,6 +316,7 @@ impl State {
             Some(slot) => slot,
             None => {
                 self.entries.push(None);
+                self.ids.push(Uuid::nil());
                 u32::try_from(self.entries.len() - 1).unwrap_or(u32::MAX)
             }
         };
@@ -336,6 +349,7 @@ impl State {
             generation: self.generation,
             service,
         });
+        self.ids[slot as usize] = id;
         self.slot_of.insert(id, slot);
     }
 
@@ -359,6 +373,7 @@ impl State {
             return;
         };
         self.slot_of.remove(&entry.id);
+        self.ids[slot as usize] = Uuid::nil();
         self.free_slots.push(slot);
         let mut emptied = Vec::new();
         for number in entry.tokens {
@@ -409,36 +424,54 @@ impl State {
                 }
             }
         }
-        let mut found: Vec<(i64, Uuid, usize)> = Vec::new();
+        // The page so far, its worst match on top: a match that would not enter it is
+        // passed over without loading its entry (a common word matches thousands).
+        let mut page: BinaryHeap<Reverse<Match>> = BinaryHeap::with_capacity(limit + 1);
         for (slot, weights) in best.chunks_exact(words).enumerate() {
             if weights.contains(&0) {
+                continue;
+            }
+            let score: i64 = weights.iter().map(|weight| i64::from(*weight)).sum();
+            let id = self.ids[slot];
+            let is_after = after.is_none_or(|cursor| {
+                score < cursor.score || (score == cursor.score && id > cursor.id)
+            });
+            let found = Match {
+                score,
+                id: Reverse(id),
+                slot,
+            };
+            let enters =
+                page.len() < limit || page.peek().is_some_and(|Reverse(worst)| found > *worst);
+            if !is_after || !enters {
                 continue;
             }
             let Some(entry) = &self.entries[slot] else {
                 continue;
             };
-            let score: i64 = weights.iter().map(|weight| i64::from(*weight)).sum();
-            let is_after = after.is_none_or(|cursor| {
-                score < cursor.score || (score == cursor.score && entry.id > cursor.id)
-            });
-            if is_after && entry.shows(query, visibility) {
-                found.push((score, entry.id, slot));
+            if entry.shows(query, visibility) {
+                page.push(Reverse(found));
+                if page.len() > limit {
+                    page.pop();
+                }
             }
         }
-        let order = |found: &(i64, Uuid, usize)| (Reverse(found.0), found.1);
-        if found.len() > limit {
-            found.select_nth_unstable_by_key(limit, order);
-            found.truncate(limit);
-        }
-        found.sort_unstable_by_key(order);
-        found
+        // Best first: score descending, then id.
+        page.into_sorted_vec()
             .into_iter()
-            .map(|(_, id, slot)| {
+            .map(|Reverse(found)| {
+                let slot = found.slot;
                 let weights = best[slot * words..(slot + 1) * words]
                     .iter()
                     .map(|weight| i64::from(*weight))
                     .collect();
-                (slot, Ranked { id, weights })
+                (
+                    slot,
+                    Ranked {
+                        id: found.id.0,
+                        weights,
+                    },
+                )
             })
             .collect()
     }
@@ -466,6 +499,7 @@ impl State {
             })
             .sum::<usize>()
             + self.entries.capacity() * size_of::<Option<Entry>>()
+            + self.ids.capacity() * size_of::<Uuid>()
             + self.slot_of.capacity() * (size_of::<Uuid>() + size_of::<u32>());
         // The services' texts dominate their heap: their stored JSON's length is close
         // to it, and costs nothing while searching (the size is asked for at start only).
