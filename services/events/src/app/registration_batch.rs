@@ -113,11 +113,11 @@ impl Events {
                 return answer_alone(batch);
             }
         };
-        let input = (items.as_slice(), claims.as_slice());
+        let input = (items.as_slice(), claims.as_slice(), &*self.decoded);
         let decided = self
             .db
-            .write(&input, |tx, (items, claims)| {
-                Box::pin(decide_batch(tx, items, claims))
+            .write(&input, |tx, (items, claims, decoded)| {
+                Box::pin(decide_batch(tx, items, claims, decoded))
             })
             .await;
         drop(items);
@@ -192,15 +192,17 @@ async fn decide_batch(
     tx: &DatabaseTransaction,
     items: &[Registering<'_>],
     claims: &[Option<(IdempotencyKey, Fingerprint)>],
+    decoded: &store::DecodedEvents,
 ) -> Result<Vec<Decided>> {
     let mut event_ids: Vec<Uuid> = items.iter().map(|item| item.event).collect();
     event_ids.sort_unstable();
     event_ids.dedup();
-    let mut events: HashMap<Uuid, Event> = store::events::lock_many(tx, &event_ids)
-        .await?
-        .into_iter()
-        .map(|event| (event.id, event))
-        .collect();
+    let mut events: HashMap<Uuid, Event> =
+        store::events::lock_many_current(tx, decoded, &event_ids)
+            .await?
+            .into_iter()
+            .map(|event| (event.id, event))
+            .collect();
     let keyed: Vec<(IdempotencyKey, Fingerprint)> = claims.iter().flatten().cloned().collect();
     let mut priors = jalia_db::prior_results::<Registered>(tx, &keyed)
         .await?

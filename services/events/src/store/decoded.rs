@@ -1,6 +1,7 @@
-//! Events kept decoded between point reads, so that reading an event whose own fields did
-//! not change skips reading and decoding its content (issue #15: the content's JSON and
-//! the row's 21 columns cost as much as the query itself).
+//! Events kept decoded between reads, so that reading an event whose own fields did not
+//! change skips reading and decoding its content (issue #15: the content's JSON and the
+//! row's 21 columns cost as much as the query itself). Point reads and the locked reads
+//! of registration batches use them.
 //!
 //! The database stays the authority: every read still asks it for the row's stamp (its
 //! version, creation time and seat counts) and uses a kept copy only when the version and

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use jalia_db::sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+    FromQueryResult, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Statement,
 };
 use jalia_db::{
     Backend, Direction, Keyset, Versioned, WriteBatch, from_micros, lock_for_update, to_micros,
@@ -149,20 +149,34 @@ pub(crate) async fn find_current(
 async fn find_stamp(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Stamp>> {
     let backend = db.get_database_backend();
     let statement = Statement::from_sql_and_values(backend, stamp_sql(backend), [id.into()]);
-    let Some(row) = db.query_one_raw(statement).await? else {
-        return Ok(None);
-    };
-    // By position: the columns are the ones `stamp_sql` selects, in its order.
-    Ok(Some(Stamp {
-        version: row.try_get_by_index(0)?,
-        create_time: from_micros(row.try_get_by_index(1)?),
+    match db.query_one_raw(statement).await? {
+        Some(row) => Ok(Some(stamp_at(&row, 0)?)),
+        None => Ok(None),
+    }
+}
+
+/// The columns of a stamp, in the order [`stamp_at`] reads them.
+const STAMP_COLUMNS: [event::Column; 6] = [
+    event::Column::Version,
+    event::Column::CreateTime,
+    event::Column::ConfirmedCount,
+    event::Column::WaitlistedCount,
+    event::Column::CheckedInCount,
+    event::Column::NextWaitlistSeq,
+];
+
+/// The stamp in a row whose columns from `first` on are [`STAMP_COLUMNS`].
+fn stamp_at(row: &QueryResult, first: usize) -> Result<Stamp> {
+    Ok(Stamp {
+        version: row.try_get_by_index(first)?,
+        create_time: from_micros(row.try_get_by_index(first + 1)?),
         seats: Seats {
-            confirmed: count_value(row.try_get_by_index(2)?),
-            waitlisted: count_value(row.try_get_by_index(3)?),
-            checked_in: count_value(row.try_get_by_index(4)?),
-            next_waitlist_seq: row.try_get_by_index(5)?,
+            confirmed: count_value(row.try_get_by_index(first + 2)?),
+            waitlisted: count_value(row.try_get_by_index(first + 3)?),
+            checked_in: count_value(row.try_get_by_index(first + 4)?),
+            next_waitlist_seq: row.try_get_by_index(first + 5)?,
         },
-    }))
+    })
 }
 
 /// The stamp's SQL, built once per backend like [`find_sql`].
@@ -176,14 +190,7 @@ fn stamp_sql(backend: DatabaseBackend) -> &'static str {
     built.get_or_init(|| {
         event::Entity::find_by_id(Uuid::nil())
             .select_only()
-            .columns([
-                event::Column::Version,
-                event::Column::CreateTime,
-                event::Column::ConfirmedCount,
-                event::Column::WaitlistedCount,
-                event::Column::CheckedInCount,
-                event::Column::NextWaitlistSeq,
-            ])
+            .columns(STAMP_COLUMNS)
             .build(backend)
             .sql
     })
@@ -224,6 +231,47 @@ pub(crate) async fn lock_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result
         .into_iter()
         .map(from_row)
         .collect()
+}
+
+/// Reads and locks several events as [`lock_many`] does, taking the decoded copy of each
+/// one whose locked row still has its version and creation time (see [`DecodedEvents`]):
+/// a registration batch then decodes no event that did not change.
+pub(crate) async fn lock_many_current(
+    db: &impl ConnectionTrait,
+    decoded: &DecodedEvents,
+    ids: &[Uuid],
+) -> Result<Vec<Event>> {
+    if !ids.iter().all(|id| decoded.holds(*id)) {
+        let events = lock_many(db, ids).await?;
+        for event in &events {
+            decoded.keep(Arc::new(event.clone()));
+        }
+        return Ok(events);
+    }
+    let select = event::Entity::find()
+        .select_only()
+        .column(event::Column::Id)
+        .columns(STAMP_COLUMNS)
+        .filter(event::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(event::Column::Id);
+    let statement = lock_for_update(select, backend(db)).build(db.get_database_backend());
+    let mut events = Vec::with_capacity(ids.len());
+    let mut changed = Vec::new();
+    for row in db.query_all_raw(statement).await? {
+        let id: Uuid = row.try_get_by_index(0)?;
+        match decoded.current(id, &stamp_at(&row, 1)?) {
+            Some(event) => events.push(Arc::unwrap_or_clone(event)),
+            None => changed.push(id),
+        }
+    }
+    if !changed.is_empty() {
+        // Locked already, by the read above.
+        for event in lock_many(db, &changed).await? {
+            decoded.keep(Arc::new(event.clone()));
+            events.push(event);
+        }
+    }
+    Ok(events)
 }
 
 /// Writes every field of an event read at version `read` (its version becomes

@@ -705,3 +705,61 @@ async fn the_desk_counts_who_checked_in() {
         reasons::ALREADY_CHECKED_IN,
     );
 }
+
+/// A replica decides seats on the event as the database holds it, even when it keeps an
+/// older copy: here another replica raised the capacity since this one last read it.
+#[tokio::test]
+async fn a_replica_seats_by_the_capacity_another_just_raised() {
+    let app = Spawn::replicas(2).start().await;
+    let token = app.bm();
+    let (mut organiser, mut desk) = (app.client(0).await, app.client(1).await);
+    let session = published(
+        &mut organiser,
+        &token,
+        event("2027-11-04T09:00", "2027-11-04T12:00", 1, 0),
+    )
+    .await;
+    let first = register(&mut desk, &token, &session.name, attendee(1))
+        .await
+        .unwrap();
+    let second = register(&mut desk, &token, &session.name, attendee(2))
+        .await
+        .unwrap();
+    assert_eq!(status_of(&first), pb::RegistrationStatus::Confirmed);
+    assert_eq!(status_of(&second), pb::RegistrationStatus::Waitlisted);
+    let kept = read(&mut desk, &token, &session.name).await;
+
+    organiser
+        .update_event(authed(
+            pb::UpdateEventRequest {
+                event: Some(pb::Event {
+                    name: session.name.clone(),
+                    etag: kept.etag.clone(),
+                    registration_settings: Some(pb::RegistrationSettings {
+                        capacity: 3,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["registration_settings.capacity".into()],
+                }),
+            },
+            &token,
+        ))
+        .await
+        .unwrap();
+    let third = register(&mut desk, &token, &session.name, attendee(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(&third),
+        pb::RegistrationStatus::Confirmed,
+        "the raise promoted the second; the third takes the last seat"
+    );
+    let fourth = register(&mut desk, &token, &session.name, attendee(4))
+        .await
+        .unwrap();
+    assert_eq!(status_of(&fourth), pb::RegistrationStatus::Waitlisted);
+    assert_eq!(seat_counts(&mut desk, &token, &session.name).await.0, 3);
+}
