@@ -10,7 +10,7 @@ use tonic::Code;
 
 use crate::helpers::{
     Spawn, TestApp, assert_invalid, assert_status, attendee, create, draft, event, published, read,
-    register, register_request, seconds, served, text,
+    register, register_request, seconds, served, text, update_fields,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -552,27 +552,18 @@ async fn a_replica_reads_what_another_just_wrote() {
         "hidden from another agency"
     );
 
-    let edited = writer
-        .update_event(authed(
-            pb::UpdateEventRequest {
-                event: Some(pb::Event {
-                    name: shown.name.clone(),
-                    etag: shown.etag.clone(),
-                    title: text(
-                        "fr",
-                        "Journée nationale des Marocains résidant à l'étranger",
-                    ),
-                    ..Default::default()
-                }),
-                update_mask: Some(prost_types::FieldMask {
-                    paths: vec!["title".into()],
-                }),
-            },
-            &token,
-        ))
+    let retitled = pb::Event {
+        name: shown.name.clone(),
+        etag: shown.etag.clone(),
+        title: text(
+            "fr",
+            "Journée nationale des Marocains résidant à l'étranger",
+        ),
+        ..Default::default()
+    };
+    let edited = update_fields(&mut writer, &token, retitled, &["title"])
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     let after_edit = read(&mut reader, &token, &shown.name).await;
     assert_eq!(
         served(&after_edit.title),

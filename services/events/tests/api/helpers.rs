@@ -252,6 +252,27 @@ pub(crate) async fn published(client: &mut Client, token: &str, event: pb::Event
         .into_inner()
 }
 
+/// Changes the fields of `event` (its name and etag set) that `paths` name, as `token`.
+pub(crate) async fn update_fields(
+    client: &mut Client,
+    token: &str,
+    event: pb::Event,
+    paths: &[&str],
+) -> Result<pb::Event, tonic::Status> {
+    client
+        .update_event(authed(
+            pb::UpdateEventRequest {
+                event: Some(event),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: paths.iter().map(|path| (*path).to_owned()).collect(),
+                }),
+            },
+            token,
+        ))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
 /// Reads an event as `token` sees it.
 pub(crate) async fn read(client: &mut Client, token: &str, name: &str) -> pb::Event {
     client

@@ -10,7 +10,7 @@ use tonic::Code;
 
 use crate::helpers::{
     Client, Spawn, TestApp, assert_status, attendee, event, full_roster, published, read, register,
-    register_request, status_of,
+    register_request, status_of, update_fields,
 };
 
 /// An event's confirmed, waitlisted and remaining seats, as GetEvent reports them.
@@ -600,28 +600,24 @@ async fn reserved_seats_are_withheld_until_released() {
         .registration_summary
         .unwrap();
     assert_eq!((summary.reserved_seats, summary.remaining_seats), (1, 0));
-    let released = client
-        .update_event(authed(
-            pb::UpdateEventRequest {
-                event: Some(pb::Event {
-                    name: session.name.clone(),
-                    etag: session.etag.clone(),
-                    registration_settings: Some(pb::RegistrationSettings {
-                        capacity: 3,
-                        reserved_seats: 0,
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }),
-                update_mask: Some(prost_types::FieldMask {
-                    paths: vec!["registration_settings.reserved_seats".into()],
-                }),
-            },
-            &token,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let released = pb::Event {
+        name: session.name.clone(),
+        etag: session.etag.clone(),
+        registration_settings: Some(pb::RegistrationSettings {
+            capacity: 3,
+            reserved_seats: 0,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let released = update_fields(
+        &mut client,
+        &token,
+        released,
+        &["registration_settings.reserved_seats"],
+    )
+    .await
+    .unwrap();
     let summary = released.registration_summary.unwrap();
     assert_eq!(
         (summary.confirmed_count, summary.waitlisted_count),
@@ -729,26 +725,23 @@ async fn a_replica_seats_by_the_capacity_another_just_raised() {
     assert_eq!(status_of(&second), pb::RegistrationStatus::Waitlisted);
     let kept = read(&mut desk, &token, &session.name).await;
 
-    organiser
-        .update_event(authed(
-            pb::UpdateEventRequest {
-                event: Some(pb::Event {
-                    name: session.name.clone(),
-                    etag: kept.etag.clone(),
-                    registration_settings: Some(pb::RegistrationSettings {
-                        capacity: 3,
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }),
-                update_mask: Some(prost_types::FieldMask {
-                    paths: vec!["registration_settings.capacity".into()],
-                }),
-            },
-            &token,
-        ))
-        .await
-        .unwrap();
+    let raised = pb::Event {
+        name: session.name.clone(),
+        etag: kept.etag.clone(),
+        registration_settings: Some(pb::RegistrationSettings {
+            capacity: 3,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    update_fields(
+        &mut organiser,
+        &token,
+        raised,
+        &["registration_settings.capacity"],
+    )
+    .await
+    .unwrap();
     let third = register(&mut desk, &token, &session.name, attendee(3))
         .await
         .unwrap();
