@@ -181,13 +181,8 @@ fn stamp_at(row: &QueryResult, first: usize) -> Result<Stamp> {
 
 /// The stamp's SQL, built once per backend like [`find_sql`].
 fn stamp_sql(backend: DatabaseBackend) -> &'static str {
-    static POSTGRES: OnceLock<String> = OnceLock::new();
-    static SQLITE: OnceLock<String> = OnceLock::new();
-    let built = match backend {
-        DatabaseBackend::Postgres => &POSTGRES,
-        _ => &SQLITE,
-    };
-    built.get_or_init(|| {
+    static BUILT: BuiltOnce = BuiltOnce::new();
+    BUILT.for_backend(backend, || {
         event::Entity::find_by_id(Uuid::nil())
             .select_only()
             .columns(STAMP_COLUMNS)
@@ -200,13 +195,32 @@ fn stamp_sql(backend: DatabaseBackend) -> &'static str {
 /// column again on each GetEvent cost more than the query itself on SQLite (issue #15).
 /// The statement is the primary-key lookup with one placeholder, the id.
 fn find_sql(backend: DatabaseBackend) -> &'static str {
-    static POSTGRES: OnceLock<String> = OnceLock::new();
-    static SQLITE: OnceLock<String> = OnceLock::new();
-    let built = match backend {
-        DatabaseBackend::Postgres => &POSTGRES,
-        _ => &SQLITE,
-    };
-    built.get_or_init(|| event::Entity::find_by_id(Uuid::nil()).build(backend).sql)
+    static BUILT: BuiltOnce = BuiltOnce::new();
+    BUILT.for_backend(backend, || {
+        event::Entity::find_by_id(Uuid::nil()).build(backend).sql
+    })
+}
+
+/// A statement's SQL, built once for each backend.
+struct BuiltOnce {
+    postgres: OnceLock<String>,
+    sqlite: OnceLock<String>,
+}
+
+impl BuiltOnce {
+    const fn new() -> Self {
+        Self {
+            postgres: OnceLock::new(),
+            sqlite: OnceLock::new(),
+        }
+    }
+
+    fn for_backend(&self, backend: DatabaseBackend, build: impl FnOnce() -> String) -> &str {
+        match backend {
+            DatabaseBackend::Postgres => self.postgres.get_or_init(build),
+            _ => self.sqlite.get_or_init(build),
+        }
+    }
 }
 
 /// Reads an event and locks it until the transaction ends: every change to it or to its
